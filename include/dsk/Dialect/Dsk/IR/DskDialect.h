@@ -1,0 +1,43 @@
+//===- DskDialect.h - dsk dialect, enums and attributes ---------*- C++ -*-===//
+//
+// Declares the dsk dialect, its enums and its attributes (quantized storage
+// encodings, attention scales, precision policies, targets and kernels).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_DIALECT_DSK_IR_DSKDIALECT_H
+#define DSK_DIALECT_DSK_IR_DSKDIALECT_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/TensorEncoding.h"
+
+#include "dsk/Dialect/Dsk/IR/DskEnums.h.inc"
+
+#include "dsk/Dialect/Dsk/IR/DskOpsDialect.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dsk/Dialect/Dsk/IR/DskAttrs.h.inc"
+
+namespace dsk {
+
+/// True if `encoding` is one of the dsk quantized storage encodings.
+inline bool isQuantEncoding(mlir::Attribute encoding) {
+  return llvm::isa_and_nonnull<UniformAttr, Log2Attr, CodebookAttr>(encoding);
+}
+
+/// The dsk quantized storage encoding of `type`, or null.
+inline mlir::Attribute getQuantEncoding(mlir::Type type) {
+  auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
+  if (!tensor || !isQuantEncoding(tensor.getEncoding()))
+    return {};
+  return tensor.getEncoding();
+}
+
+/// The per-axis quantization axis of a dsk encoding, if any.
+std::optional<int64_t> getQuantAxis(mlir::Attribute encoding);
+
+} // namespace dsk
+
+#endif // DSK_DIALECT_DSK_IR_DSKDIALECT_H

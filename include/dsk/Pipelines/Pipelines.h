@@ -1,0 +1,21 @@
+//===- Pipelines.h - named dsk pass pipelines -------------------*- C++ -*-===//
+
+#ifndef DSK_PIPELINES_PIPELINES_H
+#define DSK_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace dsk {
+
+/// dsk → upstream tensors (dsk-lower-to-linalg) → one-shot bufferization →
+/// loops → LLVM dialect: the slow, obviously-correct path that every dsk
+/// program can run through with mlir-runner.
+void buildReferenceCpuPipeline(mlir::OpPassManager &pm);
+
+/// Registers the named pipelines (`dsk-reference-cpu-pipeline`) and the
+/// upstream passes they are built from, so that dsk-opt can run either.
+void registerPipelines();
+
+} // namespace dsk
+
+#endif // DSK_PIPELINES_PIPELINES_H

@@ -1,0 +1,581 @@
+//===- DskOps.cpp - dsk dialect and operations ----------------------------===//
+//
+// Dialect registration, verification of the dialect's discardable attributes
+// and the operation verifiers. Verifiers accept dynamic dimensions wherever a
+// static one would be accepted, and reject every mismatch they can prove.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
+
+#include "mlir/Dialect/Traits.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace dsk;
+
+#include "dsk/Dialect/Dsk/IR/DskOpsDialect.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dsk/Dialect/Dsk/IR/DskOps.cpp.inc"
+
+void DskDialect::initialize() {
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "dsk/Dialect/Dsk/IR/DskOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A shape printed as `[2, ?, 4]` for diagnostics.
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << '[';
+  llvm::interleaveComma(shape, os, [&](int64_t dim) {
+    if (ShapedType::isDynamic(dim))
+      os << '?';
+    else
+      os << dim;
+  });
+  os << ']';
+  return text;
+}
+
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// True if `from` broadcasts (NumPy rules) to exactly `to`: it has no more
+/// dimensions and each of its dimensions, aligned from the right, is 1 or
+/// matches.
+bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  if (from.size() > to.size())
+    return false;
+  for (auto [fromDim, toDim] :
+       llvm::zip(llvm::reverse(from), llvm::reverse(to)))
+    if (fromDim != 1 && !dimsCompatible(fromDim, toDim))
+      return false;
+  return true;
+}
+
+/// Emits an error if `value`'s shape is not compatible with `expected`.
+LogicalResult expectShape(Operation *op, Value value, StringRef name,
+                          ArrayRef<int64_t> expected) {
+  if (succeeded(verifyCompatibleShape(shapeOf(value), expected)))
+    return success();
+  return op->emitOpError() << name << " must have shape " << shapeStr(expected)
+                           << ", got " << shapeStr(shapeOf(value));
+}
+
+std::optional<double> optionalScale(FloatAttr scale) {
+  if (!scale)
+    return std::nullopt;
+  return scale.getValueAsDouble();
+}
+
+bool isQuantized(Value value) {
+  return isQuantEncoding(cast<RankedTensorType>(value.getType()).getEncoding());
+}
+
+/// Checks the operands of the attention family: q [B, H, Sq, D],
+/// k [B, H, Sk, D], v [B, H, Sk, Dv] and result [B, H, Sq, Dv], all of one
+/// float type and without encodings.
+LogicalResult verifyAttentionOperands(Operation *op, Value query, Value key,
+                                      Value value, Value result,
+                                      std::optional<double> scale) {
+  Type elementType = getElementTypeOrSelf(query);
+  for (Value v : {key, value, result})
+    if (getElementTypeOrSelf(v) != elementType)
+      return op->emitOpError(
+          "query, key, value and result must have the same element type");
+  for (Value v : {query, key, value, result})
+    if (cast<RankedTensorType>(v.getType()).getEncoding())
+      return op->emitOpError("attention operands must not carry an encoding");
+  ArrayRef<int64_t> q = shapeOf(query), k = shapeOf(key), v = shapeOf(value);
+  for (int i = 0; i < 2; ++i)
+    if (!dimsCompatible(q[i], k[i]) || !dimsCompatible(q[i], v[i]))
+      return op->emitOpError("query, key and value must agree on the batch "
+                             "and head dimensions, got ")
+             << shapeStr(q) << ", " << shapeStr(k) << ", " << shapeStr(v);
+  if (!dimsCompatible(k[2], v[2]))
+    return op->emitOpError("key and value must have the same sequence length");
+  if (!dimsCompatible(q[3], k[3]))
+    return op->emitOpError("query and key must have the same head dimension");
+  if (failed(expectShape(op, result, "result", {q[0], q[1], q[2], v[3]})))
+    return failure();
+  if (scale && !(std::isfinite(*scale) && *scale > 0))
+    return op->emitOpError("scale must be finite and positive");
+  return success();
+}
+
+/// Checks a list of global token positions against a sequence length.
+LogicalResult verifyTokens(Operation *op, ArrayRef<int64_t> tokens,
+                           int64_t seqLen) {
+  llvm::SmallSet<int64_t, 8> seen;
+  for (int64_t token : tokens) {
+    if (token < 0 || !seen.insert(token).second)
+      return op->emitOpError("global tokens must be distinct and non-negative");
+    if (!ShapedType::isDynamic(seqLen) && token >= seqLen)
+      return op->emitOpError("global token ")
+             << token << " is out of range for sequence length " << seqLen;
+  }
+  return success();
+}
+
+/// Checks `input [..., K]`, bias `[N]` and `result [..., N]` of the
+/// single-weight products (low-rank and sparse).
+LogicalResult verifyWeightProduct(Operation *op, Value input, Value bias,
+                                  Value result, int64_t k, int64_t n) {
+  ArrayRef<int64_t> in = shapeOf(input);
+  if (in.empty())
+    return op->emitOpError("input must have rank >= 1");
+  if (!dimsCompatible(in.back(), k))
+    return op->emitOpError("input's last dimension (")
+           << in.back() << ") must match the weight's rows (" << k << ")";
+  SmallVector<int64_t> expected(in.drop_back());
+  expected.push_back(n);
+  if (failed(expectShape(op, result, "result", expected)))
+    return failure();
+  if (bias && failed(expectShape(op, bias, "bias", {n})))
+    return failure();
+  Type elementType = getElementTypeOrSelf(input);
+  for (Value v : op->getOperands())
+    if (isa<FloatType>(getElementTypeOrSelf(v)) &&
+        getElementTypeOrSelf(v) != elementType)
+      return op->emitOpError("float operands and result must have the same "
+                             "element type");
+  if (getElementTypeOrSelf(result) != elementType)
+    return op->emitOpError("float operands and result must have the same "
+                           "element type");
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Dialect attributes
+//===----------------------------------------------------------------------===//
+
+/// Compute operations that a selection pass may annotate with a kernel.
+static bool isKernelAnnotatable(Operation *op) {
+  return isa<MatmulOp, LowRankMatmulOp, SparseMatmulOp, AttentionOp,
+             MultiScaleAttentionOp, SparseAttentionOp>(op);
+}
+
+LogicalResult DskDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == kTargetAttrName) {
+    if (!isa<TargetAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << name << "' must be a #dsk.target attribute";
+    if (!isa<ModuleOp>(op))
+      return op->emitError()
+             << "'" << name << "' is only valid on a builtin.module";
+    return success();
+  }
+  if (name == kKernelAttrName) {
+    auto kernel = dyn_cast<KernelAttr>(attr.getValue());
+    if (!kernel)
+      return op->emitError()
+             << "'" << name << "' must be a #dsk.kernel attribute";
+    if (!isKernelAnnotatable(op))
+      return op->emitError()
+             << "'" << name << "' is only valid on a dsk compute operation";
+    // A kernel may only need what the module's target provides.
+    auto module = op->getParentOfType<ModuleOp>();
+    auto target = module ? module->getAttrOfType<TargetAttr>(kTargetAttrName)
+                         : TargetAttr();
+    if (!target)
+      return success();
+    for (StringAttr feature : kernel.getRequiredFeatures())
+      if (!target.hasFeature(feature.getValue()))
+        return op->emitError()
+               << "kernel '" << kernel.getName() << "' requires feature '"
+               << feature.getValue() << "' that the target does not provide";
+    return success();
+  }
+  return op->emitError() << "unknown dsk attribute '" << name << "'";
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+Type MatmulOp::getAccumulatorType() {
+  if (std::optional<Type> acc = getAccType())
+    return *acc;
+  Type lhsElement = getElementTypeOrSelf(getLhs());
+  if (isa<FloatType>(lhsElement))
+    return Float32Type::get(getContext());
+  return IntegerType::get(getContext(), 32);
+}
+
+LogicalResult MatmulOp::verify() {
+  ArrayRef<int64_t> lhs = shapeOf(getLhs()), rhs = shapeOf(getRhs());
+  if (lhs.size() < 2 || rhs.size() < 2)
+    return emitOpError("lhs and rhs must have rank >= 2");
+  if (isQuantized(getLhs()))
+    return emitOpError("lhs must not be quantized; dequantize it first");
+  if (cast<RankedTensorType>(getResult().getType()).getEncoding())
+    return emitOpError("result must not carry an encoding");
+
+  int64_t m = lhs[lhs.size() - 2], lhsK = lhs.back();
+  if (getTransposeLhs())
+    std::swap(m, lhsK);
+  int64_t rhsK = rhs[rhs.size() - 2], n = rhs.back();
+  if (getTransposeRhs())
+    std::swap(rhsK, n);
+  if (!dimsCompatible(lhsK, rhsK))
+    return emitOpError("contracting dimensions differ: lhs has K = ")
+           << lhsK << ", rhs has K = " << rhsK;
+
+  SmallVector<int64_t> batch;
+  if (!OpTrait::util::getBroadcastedShape(lhs.drop_back(2), rhs.drop_back(2),
+                                          batch))
+    return emitOpError("batch dimensions ")
+           << shapeStr(lhs.drop_back(2)) << " and "
+           << shapeStr(rhs.drop_back(2)) << " do not broadcast";
+  SmallVector<int64_t> expected(batch);
+  expected.append({m, n});
+  if (failed(expectShape(*this, getResult(), "result", expected)))
+    return failure();
+
+  // Element types: float products, integer products, or a float lhs with a
+  // quantized rhs that is dequantized on the fly.
+  Type lhsElement = getElementTypeOrSelf(getLhs());
+  Type rhsElement = getElementTypeOrSelf(getRhs());
+  Type resultElement = getElementTypeOrSelf(getResult());
+  Type acc = getAccumulatorType();
+  bool floatProduct = isa<FloatType>(lhsElement);
+  if (isQuantized(getRhs())) {
+    if (!floatProduct)
+      return emitOpError("a quantized rhs requires a float lhs");
+  } else if (floatProduct != isa<FloatType>(rhsElement)) {
+    return emitOpError("lhs and rhs must both be float or both be integer "
+                       "tensors (or rhs quantized)");
+  } else if (floatProduct && lhsElement != rhsElement) {
+    return emitOpError("lhs and rhs element types differ (")
+           << lhsElement << " vs " << rhsElement << ")";
+  }
+  if (floatProduct) {
+    if (!isa<FloatType>(acc))
+      return emitOpError("float operands need a float accumulator, got ")
+             << acc;
+    if (!isa<FloatType>(resultElement))
+      return emitOpError("a float product needs a float result, got ")
+             << resultElement;
+  } else {
+    if (!isa<IntegerType>(acc))
+      return emitOpError("integer operands need an integer accumulator, got ")
+             << acc;
+    if (acc.getIntOrFloatBitWidth() <
+        std::max(lhsElement.getIntOrFloatBitWidth(),
+                 rhsElement.getIntOrFloatBitWidth()))
+      return emitOpError("accumulator ")
+             << acc << " is narrower than the operands";
+    if (resultElement != acc)
+      return emitOpError("an integer product's result must have the "
+                         "accumulator type ")
+             << acc << ", got " << resultElement;
+  }
+
+  if (Value bias = getBias()) {
+    if (!broadcastsTo(shapeOf(bias), expected))
+      return emitOpError("bias shape ")
+             << shapeStr(shapeOf(bias)) << " does not broadcast to the result "
+             << shapeStr(expected);
+    if (isa<FloatType>(getElementTypeOrSelf(bias)) != floatProduct)
+      return emitOpError("bias must be ")
+             << (floatProduct ? "a float" : "an integer")
+             << " tensor like the product";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LowRankMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LowRankMatmulOp::verify() {
+  ArrayRef<int64_t> u = shapeOf(getU()), v = shapeOf(getV());
+  if (!dimsCompatible(u[1], v[0]))
+    return emitOpError("rank dimensions of u and v differ (")
+           << u[1] << " vs " << v[0] << ")";
+  return verifyWeightProduct(*this, getInput(), getBias(), getResult(), u[0],
+                             v[1]);
+}
+
+//===----------------------------------------------------------------------===//
+// SparseMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseMatmulOp::verify() {
+  ArrayRef<int64_t> weight = getWeightShape(), block = getBlock();
+  if (weight.size() != 2 || weight[0] <= 0 || weight[1] <= 0)
+    return emitOpError("weight_shape must be two positive sizes [K, N]");
+  if (block.size() != 2 || block[0] <= 0 || block[1] <= 0)
+    return emitOpError("block must be two positive sizes [BK, BN]");
+  if (weight[0] % block[0] != 0 || weight[1] % block[1] != 0)
+    return emitOpError("block ")
+           << shapeStr(block) << " does not divide weight_shape "
+           << shapeStr(weight);
+  ArrayRef<int64_t> values = shapeOf(getValues());
+  int64_t numBlocks = values[0];
+  if (failed(expectShape(*this, getValues(), "values",
+                         {numBlocks, block[0], block[1]})))
+    return failure();
+  if (failed(expectShape(*this, getColIndices(), "col_indices", {numBlocks})))
+    return failure();
+  if (failed(expectShape(*this, getRowOffsets(), "row_offsets",
+                         {weight[0] / block[0] + 1})))
+    return failure();
+  return verifyWeightProduct(*this, getInput(), getBias(), getResult(),
+                             weight[0], weight[1]);
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
+                                     getResult(),
+                                     optionalScale(getScaleAttr()))))
+    return failure();
+  Value mask = getMask();
+  if (!mask)
+    return success();
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
+  SmallVector<int64_t> scores = {q[0], q[1], q[2], k[2]};
+  if (!broadcastsTo(shapeOf(mask), scores))
+    return emitOpError("mask shape ")
+           << shapeStr(shapeOf(mask)) << " does not broadcast to the scores "
+           << shapeStr(scores);
+  Type maskElement = getElementTypeOrSelf(mask);
+  if (isa<FloatType>(maskElement) &&
+      maskElement != getElementTypeOrSelf(getQuery()))
+    return emitOpError("a float mask must have the query's element type");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MultiScaleAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MultiScaleAttentionOp::verify() {
+  if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
+                                     getResult(),
+                                     optionalScale(getScaleAttr()))))
+    return failure();
+  ArrayRef<int64_t> q = shapeOf(getQuery());
+  for (Value v : {getKey(), getValue()})
+    if (failed(verifyCompatibleShape(shapeOf(v), q)))
+      return emitOpError("query, key and value must have the same shape "
+                         "[B, H, S, D]");
+
+  ArrayAttr scales = getScales();
+  int64_t numScales = scales.size();
+  if (numScales < 2)
+    return emitOpError("needs at least two scales, got ") << numScales;
+  int64_t gates = numScales == 2 ? 1 : numScales;
+  if (failed(expectShape(*this, getGateWeight(), "gate_weight [H, D, G]",
+                         {q[1], q[3], gates})) ||
+      failed(
+          expectShape(*this, getGateBias(), "gate_bias [H, G]", {q[1], gates})))
+    return failure();
+  Type elementType = getElementTypeOrSelf(getQuery());
+  if (getElementTypeOrSelf(getGateWeight()) != elementType ||
+      getElementTypeOrSelf(getGateBias()) != elementType)
+    return emitOpError("gate_weight and gate_bias must have the query's "
+                       "element type");
+
+  bool readsSegmentIds = false;
+  for (ScaleAttr scale : scales.getAsRange<ScaleAttr>()) {
+    readsSegmentIds |= scale.usesSegmentIds();
+    if (failed(verifyTokens(*this, scale.getTokens(), q[2])))
+      return failure();
+  }
+  Value segmentIds = getSegmentIds();
+  if (readsSegmentIds && !segmentIds)
+    return emitOpError("a #dsk.scale<segment> without length needs the "
+                       "segment_ids operand");
+  if (!readsSegmentIds && segmentIds)
+    return emitOpError("segment_ids is given but no scale reads it");
+  if (segmentIds && failed(expectShape(*this, segmentIds, "segment_ids [B, S]",
+                                       {q[0], q[2]})))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SparseAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseAttentionOp::verify() {
+  if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
+                                     getResult(),
+                                     optionalScale(getScaleAttr()))))
+    return failure();
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
+  if (!dimsCompatible(q[2], k[2]))
+    return emitOpError("needs as many queries as keys (")
+           << q[2] << " vs " << k[2] << ")";
+  std::optional<int64_t> window = getWindow();
+  std::optional<ArrayRef<int64_t>> tokens = getGlobalTokens();
+  if (!window && !tokens && !getLogStrides())
+    return emitOpError("needs at least one of window, global_tokens and "
+                       "log_strides");
+  if (window && *window < 0)
+    return emitOpError("window must be non-negative, got ") << *window;
+  if (tokens && failed(verifyTokens(*this, *tokens, q[2])))
+    return failure();
+
+  Value lowrankKey = getLowrankKey(), lowrankValue = getLowrankValue();
+  if (!lowrankKey != !lowrankValue)
+    return emitOpError("lowrank_key and lowrank_value must be given together");
+  if (!lowrankKey)
+    return success();
+  int64_t rank = shapeOf(lowrankKey)[1];
+  for (Value projection : {lowrankKey, lowrankValue}) {
+    if (failed(expectShape(*this, projection, "low-rank projections [H, R, S]",
+                           {q[1], rank, q[2]})))
+      return failure();
+    if (getElementTypeOrSelf(projection) != getElementTypeOrSelf(getQuery()))
+      return emitOpError("low-rank projections must have the query's element "
+                         "type");
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp
+//===----------------------------------------------------------------------===//
+
+/// Checks a float tensor `real` and an encoded integer tensor `quantized` of
+/// the same shape.
+static LogicalResult verifyQuantPair(Operation *op, Value real,
+                                     Value quantized) {
+  if (cast<RankedTensorType>(real.getType()).getEncoding())
+    return op->emitOpError("the float side must not carry an encoding");
+  if (!isQuantized(quantized))
+    return op->emitOpError("the integer side must be a quantized tensor "
+                           "(#dsk.uniform, #dsk.log2 or #dsk.codebook "
+                           "encoding)");
+  if (failed(verifyCompatibleShape(shapeOf(real), shapeOf(quantized))))
+    return op->emitOpError("input and result shapes differ: ")
+           << shapeStr(shapeOf(op->getOperand(0))) << " vs "
+           << shapeStr(shapeOf(op->getResult(0)));
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantPair(*this, getInput(), getResult());
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyQuantPair(*this, getResult(), getInput());
+}
+
+//===----------------------------------------------------------------------===//
+// PrecisionRegionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PrecisionRegionOp::verifyRegions() {
+  Block &body = getBody().front();
+  Type precision = getPrecision();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("body must take one argument per input (")
+           << body.getNumArguments() << " vs " << getInputs().size() << ")";
+  for (auto [index, input, arg] :
+       llvm::enumerate(getInputs(), body.getArguments())) {
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type expected = inputType;
+    if (isa<FloatType>(inputType.getElementType())) {
+      if (!isa<FloatType>(precision))
+        return emitOpError("float input #")
+               << index << " must be quantized before entering an " << precision
+               << " region";
+      expected = RankedTensorType::get(inputType.getShape(), precision);
+    }
+    if (arg.getType() != expected)
+      return emitOpError("body argument #")
+             << index << " must have type " << expected << ", got "
+             << arg.getType();
+  }
+
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().size() != getNumResults())
+    return emitOpError("body must yield one value per result (")
+           << yield.getValues().size() << " vs " << getNumResults() << ")";
+  for (auto [index, yielded, result] :
+       llvm::enumerate(yield.getValues(), getResults())) {
+    auto yieldedType = dyn_cast<RankedTensorType>(yielded.getType());
+    auto resultType = cast<RankedTensorType>(result.getType());
+    bool ok = yieldedType && yieldedType.getShape() == resultType.getShape() &&
+              (isa<FloatType>(yieldedType.getElementType())
+                   ? isa<FloatType>(resultType.getElementType()) &&
+                         !resultType.getEncoding()
+                   : yieldedType == resultType);
+    if (!ok)
+      return emitOpError("result #")
+             << index << " of type " << resultType
+             << " cannot be the boundary conversion of yielded type "
+             << yielded.getType();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DynamicPrecisionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DynamicPrecisionOp::verifyRegions() {
+  PrecisionPolicyAttr policy = getPolicy();
+  size_t numAlternatives = getAlternatives().size();
+  if (numAlternatives < 2)
+    return emitOpError("needs at least two alternatives");
+  if (policy.getChoices().size() != numAlternatives)
+    return emitOpError("policy has ")
+           << policy.getChoices().size() << " choices but the op has "
+           << numAlternatives << " alternatives";
+  if (policy.getInput() >= static_cast<int64_t>(getInputs().size()))
+    return emitOpError("policy selects on input #")
+           << policy.getInput() << " but the op has " << getInputs().size()
+           << " inputs";
+  Value selected = getInputs()[policy.getInput()];
+  if (!isa<FloatType>(getElementTypeOrSelf(selected)))
+    return emitOpError("policy input #")
+           << policy.getInput() << " must be a float tensor";
+
+  for (auto [index, region] : llvm::enumerate(getAlternatives())) {
+    Block &block = region.front();
+    if (block.getArgumentTypes() != getInputs().getTypes())
+      return emitOpError("alternative #")
+             << index << " must take one argument of each input's type";
+    auto yield = dyn_cast<YieldOp>(block.getTerminator());
+    if (!yield || yield.getValues().getTypes() != getResultTypes())
+      return emitOpError("alternative #")
+             << index << " must yield values of the result types";
+  }
+  return success();
+}

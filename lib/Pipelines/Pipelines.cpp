@@ -1,0 +1,58 @@
+//===- Pipelines.cpp - named dsk pass pipelines ---------------------------===//
+
+#include "dsk/Pipelines/Pipelines.h"
+#include "dsk/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
+  pm.addPass(createDskLowerToLinalg());
+
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void dsk::registerPipelines() {
+  // The upstream passes the pipelines use, so each can also run on its own.
+  registerCanonicalizerPass();
+  registerCSEPass();
+  bufferization::registerOneShotBufferizePass();
+  registerConvertLinalgToLoopsPass();
+  registerLowerAffinePass();
+  registerSCFToControlFlowPass();
+  memref::registerExpandStridedMetadataPass();
+  registerFinalizeMemRefToLLVMConversionPass();
+  registerConvertVectorToLLVMPass();
+  registerConvertMathToLLVMPass();
+  registerArithToLLVMConversionPass();
+  registerConvertControlFlowToLLVMPass();
+  registerConvertFuncToLLVMPass();
+  registerReconcileUnrealizedCastsPass();
+
+  PassPipelineRegistration<>(
+      "dsk-reference-cpu-pipeline",
+      "Lower dsk through linalg on tensors, bufferization and loops to the "
+      "LLVM dialect (the slow reference path, runnable with mlir-runner)",
+      buildReferenceCpuPipeline);
+}
