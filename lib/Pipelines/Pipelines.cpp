@@ -15,15 +15,19 @@ using namespace mlir;
 
 void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
   pm.addPass(createDskLowerToLinalg());
+  // Importers and hand-written programs use arith/math directly on tensors.
+  pm.addPass(createConvertElementwiseToLinalgPass());
 
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // expand-strided-metadata emits affine.apply for dynamic subviews, so
+  // affine lowering comes after it.
+  pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
@@ -38,6 +42,7 @@ void dsk::registerPipelines() {
   registerCanonicalizerPass();
   registerCSEPass();
   bufferization::registerOneShotBufferizePass();
+  registerConvertElementwiseToLinalgPass();
   registerConvertLinalgToLoopsPass();
   registerLowerAffinePass();
   registerSCFToControlFlowPass();

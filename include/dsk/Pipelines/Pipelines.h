@@ -7,7 +7,8 @@
 
 namespace dsk {
 
-/// dsk → upstream tensors (dsk-lower-to-linalg) → one-shot bufferization →
+/// dsk → upstream tensors (dsk-lower-to-linalg, then elementwise arith/math
+/// on tensors to linalg) → one-shot bufferization →
 /// loops → LLVM dialect: the slow, obviously-correct path that every dsk
 /// program can run through with mlir-runner.
 void buildReferenceCpuPipeline(mlir::OpPassManager &pm);

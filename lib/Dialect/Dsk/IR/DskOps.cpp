@@ -12,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
@@ -329,6 +330,46 @@ LogicalResult LowRankMatmulOp::verify() {
 // SparseMatmulOp
 //===----------------------------------------------------------------------===//
 
+/// Reads a constant integer tensor as unsigned values, if it is a constant.
+static std::optional<SmallVector<uint64_t>> constantIndices(Value value) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  return llvm::to_vector(llvm::map_range(
+      attr.getValues<APInt>(), [](const APInt &v) { return v.getZExtValue(); }));
+}
+
+LogicalResult SparseMatmulOp::verifyConstantSparsity(int64_t numBlocks,
+                                                     int64_t numColBlocks) {
+  std::optional<SmallVector<uint64_t>> rows = constantIndices(getRowOffsets());
+  std::optional<SmallVector<uint64_t>> cols = constantIndices(getColIndices());
+  if (cols)
+    for (auto [position, col] : llvm::enumerate(*cols))
+      if (col >= static_cast<uint64_t>(numColBlocks))
+        return emitOpError("col_indices[")
+               << position << "] = " << col << " is out of range [0, "
+               << numColBlocks << ")";
+  if (!rows)
+    return success();
+  bool monotonic = llvm::is_sorted(*rows);
+  if (rows->front() != 0 || !monotonic ||
+      (!ShapedType::isDynamic(numBlocks) &&
+       rows->back() != static_cast<uint64_t>(numBlocks)) ||
+      (cols && rows->back() != cols->size()))
+    return emitOpError("row_offsets must start at 0, never decrease and end "
+                       "at the number of stored blocks");
+  if (!cols)
+    return success();
+  for (size_t row = 0; row + 1 < rows->size(); ++row) {
+    llvm::SmallSet<uint64_t, 8> seen;
+    for (uint64_t entry = (*rows)[row]; entry < (*rows)[row + 1]; ++entry)
+      if (!seen.insert((*cols)[entry]).second)
+        return emitOpError("block row ")
+               << row << " stores column block " << (*cols)[entry] << " twice";
+  }
+  return success();
+}
+
 LogicalResult SparseMatmulOp::verify() {
   ArrayRef<int64_t> weight = getWeightShape(), block = getBlock();
   if (weight.size() != 2 || weight[0] <= 0 || weight[1] <= 0)
@@ -348,6 +389,8 @@ LogicalResult SparseMatmulOp::verify() {
     return failure();
   if (failed(expectShape(*this, getRowOffsets(), "row_offsets",
                          {weight[0] / block[0] + 1})))
+    return failure();
+  if (failed(verifyConstantSparsity(numBlocks, weight[1] / block[1])))
     return failure();
   return verifyWeightProduct(*this, getInput(), getBias(), getResult(),
                              weight[0], weight[1]);

@@ -34,10 +34,13 @@ def Dsk_MatmulOp : Dsk_Op<"matmul", [Pure]> {
 
     `rhs` may be a quantized tensor (`#dsk.uniform`, `#dsk.log2` or
     `#dsk.codebook` encoding); it is then dequantized to the accumulator type
-    and `lhs` must be a float tensor.
+    and `lhs` must be a float tensor. A per-axis encoding's axis indexes
+    `rhs` as stored, before `transpose_rhs` applies.
 
     The optional `bias` broadcasts (NumPy rules) to the result shape and is
-    added in the accumulator type before rounding.
+    added in the accumulator type before rounding; it is a float tensor for
+    float products and an integer tensor (extended to the accumulator) for
+    integer products.
 
     ```mlir
     %r = dsk.matmul %a, %b bias %c {transpose_rhs}
@@ -101,13 +104,16 @@ def Dsk_SparseMatmulOp : Dsk_Op<"sparse_matmul", [Pure]> {
 
     - `values : [NB, BK, BN]` holds the `NB` stored blocks, row-block major;
     - `col_indices : [NB]` holds each block's column-block index, in
-      `[0, N / BN)`;
+      `[0, N / BN)`, distinct within a block row;
     - `row_offsets : [K / BK + 1]` holds, for block row `r`, the range
       `[row_offsets[r], row_offsets[r + 1])` of its blocks in `values`
       (non-decreasing, starting at 0 and ending at NB).
 
     CSR is the case `block = [1, 1]`. Elements not covered by a stored block
     are zero. Index tensors are of any integer type and read as unsigned.
+    When they are constants the verifier checks these rules; otherwise an
+    index out of range is undefined behaviour. `values` has the element type
+    of `input` and the result.
 
     ```mlir
     %y = dsk.sparse_matmul %x, %vals, %cols, %rows {block = array<i64: 1, 1>, weight_shape = array<i64: 8, 4>}
@@ -129,6 +135,11 @@ def Dsk_SparseMatmulOp : Dsk_Op<"sparse_matmul", [Pure]> {
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Checks constant index tensors against the BSR rules.
+    ::llvm::LogicalResult verifyConstantSparsity(int64_t numBlocks,
+                                                 int64_t numColBlocks);
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -149,7 +160,7 @@ def Dsk_AttentionOp : Dsk_Op<"attention", [Pure]> {
 
     `scale` defaults to `1 / sqrt(D)`. The optional `mask` has rank ≤ 4 and
     broadcasts (NumPy rules) to `[B, H, Sq, Sk]`; a float mask (same element
-    type as `q`) is added to the scores, an `i1` mask keeps position `(i, j)`
+    type as `q`, `-inf` allowed) is added to the scores, an `i1` mask keeps position `(i, j)`
     where it is true and sets the score to `-inf` elsewhere. With `causal`,
     scores with `j > i` are `-inf` (upper-left aligned, as PyTorch's
     `is_causal` and ONNX `Attention`). A row whose every score is `-inf` has
@@ -197,7 +208,9 @@ def Dsk_MultiScaleAttentionOp : Dsk_Op<"multiscale_attention", [Pure]> {
     logits[b, h, i, g] = sum_d q[b, h, i, d] * gate_weight[h, d, g] + gate_bias[h, g]
     ```
 
-    For two scales, `gt = sigmoid(logits[b, h, i, 0])` and
+    The gate logits are not multiplied by `scale`. Scales are numbered in the
+    order listed, so `A_1` is the first. For two scales,
+    `gt = sigmoid(logits[b, h, i, 0])` and
     `result = gt * A_1 + (1 - gt) * A_2`. For `N > 2`,
     `w = softmax_g(logits[b, h, i, :])` and `result = sum_s w[s] * A_s`.
     `scale` defaults to `1 / sqrt(D)`. Every listed mask keeps at least one
@@ -245,7 +258,8 @@ def Dsk_SparseAttentionOp : Dsk_Op<"sparse_attention",
     and, with causal, j <= i
     ```
 
-    At least one of `window`, `global_tokens`, `log_strides` is set. With
+    `causal` restricts the whole pattern, global rows included. At least one
+    of `window`, `global_tokens`, `log_strides` is set. With
     window `w`, `g` global tokens and log strides the cost per query is
     `O(w + g + log S)` instead of `O(S)`.
 
@@ -256,7 +270,8 @@ def Dsk_SparseAttentionOp : Dsk_Op<"sparse_attention",
     `v'[b, h, r, :] = sum_j lowrank_value[h, r, j] * v[b, h, j, :]` are
     appended to the keys and values as `R` extra positions that every query
     may attend to; one softmax normalises over the allowed keys and the `R`
-    summaries together. `scale` defaults to `1 / sqrt(D)`.
+    summaries together. The summaries mix all keys, future ones included,
+    and `causal` does not hide them. `scale` defaults to `1 / sqrt(D)`.
 
     ```mlir
     %o = dsk.sparse_attention %q, %k, %v lowrank %e, %f
@@ -294,7 +309,9 @@ def Dsk_QuantizeOp : Dsk_Op<"quantize", [Pure]> {
   let description = [{
     Converts each element of a float tensor to the storage code of the
     result's encoding (`#dsk.uniform`, `#dsk.log2` or `#dsk.codebook`; see
-    each for the rounding rule). Input and result have the same shape.
+    each for the rounding rule), computing in f32 (`x / scale` is a true
+    division). NaN quantizes to the zero point (uniform), the zero code
+    (log2) or code 0 (codebook). Input and result have the same shape.
 
     ```mlir
     %q = dsk.quantize %x : tensor<4x8xf32> -> tensor<4x8xi8, #dsk.uniform<scale = 0.1, zero_point = 0>>
@@ -310,8 +327,10 @@ def Dsk_DequantizeOp : Dsk_Op<"dequantize", [Pure]> {
   let summary = "dequantize a dsk-encoded integer tensor to floats";
   let description = [{
     Converts each storage code of a quantized tensor to the real value its
-    encoding assigns, in the result's float type. Input and result have the
-    same shape.
+    encoding assigns, computed in f32 and converted to the result's float
+    type. A log2 code whose exponent field is all ones is 0 whatever its
+    sign bit; a codebook code past the end of its table reads entry 0.
+    Input and result have the same shape.
 
     ```mlir
     %x = dsk.dequantize %q : tensor<4x8xi8, #dsk.uniform<scale = 0.1, zero_point = 0>> -> tensor<4x8xf32>
@@ -374,6 +393,8 @@ def Dsk_DynamicPrecisionOp : Dsk_Op<"dynamic_precision", [
     input's type) and yields values of the result types. The policy's
     `choices` name each alternative's precision, in order, so the runtime can
     report which one ran; there is one more alternative than thresholds.
+    The statistic is computed in f32 over all elements of the selected
+    input; a NaN statistic reaches no threshold and selects alternative 0.
 
     ```mlir
     %r = dsk.dynamic_precision ins(%x : tensor<8xf32>)
