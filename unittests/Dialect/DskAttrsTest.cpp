@@ -55,8 +55,8 @@ protected:
 };
 
 TEST_F(DskAttrsTest, UniformPerTensor) {
-  auto attr =
-      dyn_cast_or_null<UniformAttr>(parse("#dsk.uniform<scale = 0.1, zero_point = -3>"));
+  auto attr = dyn_cast_or_null<UniformAttr>(
+      parse("#dsk.uniform<scale = 0.1, zero_point = -3>"));
   ASSERT_TRUE(attr) << lastError;
   EXPECT_FALSE(attr.isPerAxis());
   ASSERT_EQ(attr.getScales().size(), 1);
@@ -67,9 +67,9 @@ TEST_F(DskAttrsTest, UniformPerTensor) {
 TEST_F(DskAttrsTest, UniformPerAxisRoundTripsExactly) {
   // 0.1 and 1/3 are not exact in binary: printing must still reparse to the
   // same doubles, hence the same uniqued attribute.
-  Attribute attr = parse(
-      "#dsk.uniform<axis = 1, scales = [0.1, 0.333333333333333315, 2.0], "
-      "zero_points = [0, 1, 2]>");
+  Attribute attr =
+      parse("#dsk.uniform<axis = 1, scales = [0.1, 0.333333333333333315, 2.0], "
+            "zero_points = [0, 1, 2]>");
   ASSERT_TRUE(attr) << lastError;
   auto uniform = cast<UniformAttr>(attr);
   EXPECT_EQ(uniform.getAxis(), 1);
@@ -93,20 +93,23 @@ TEST_F(DskAttrsTest, EncodingIsVerifiedAgainstTheTensor) {
       "tensor<2x8xui8, #dsk.uniform<axis = 0, scales = [0.5, 0.25], "
       "zero_points = [128, 0]>>"))
       << lastError;
-  EXPECT_FALSE(parseTensor(
-      "tensor<3x8xi8, #dsk.uniform<axis = 0, scales = [0.5, 0.25], "
-      "zero_points = [0, 0]>>"));
-  EXPECT_EQ(lastError, "expected one scale per index of axis 0 (size 3), got 2");
-  EXPECT_FALSE(parseTensor(
-      "tensor<8xi4, #dsk.uniform<scale = 0.5, zero_point = 8>>"));
+  EXPECT_FALSE(
+      parseTensor("tensor<3x8xi8, #dsk.uniform<axis = 0, scales = [0.5, 0.25], "
+                  "zero_points = [0, 0]>>"));
+  EXPECT_EQ(lastError,
+            "expected one scale per index of axis 0 (size 3), got 2");
+  EXPECT_FALSE(
+      parseTensor("tensor<8xi4, #dsk.uniform<scale = 0.5, zero_point = 8>>"));
   EXPECT_EQ(lastError,
             "zero point 8 is out of range for storage type 'i4' [-8, 7]");
   EXPECT_FALSE(parseTensor("tensor<8xf32, #dsk.log2<scale = 1.0>>"));
-  EXPECT_EQ(lastError,
-            "#dsk.log2 storage must be an integer type of 3 to 8 bits, got 'f32'");
+  EXPECT_EQ(
+      lastError,
+      "#dsk.log2 storage must be an integer type of 3 to 8 bits, got 'f32'");
   EXPECT_FALSE(parseTensor(
       "tensor<8xi2, #dsk.codebook<values = [0.0, 1.0, 2.0, 3.0, 4.0]>>"));
-  EXPECT_EQ(lastError, "a codebook of 5 entries does not fit storage type 'i2'");
+  EXPECT_EQ(lastError,
+            "a codebook of 5 entries does not fit storage type 'i2'");
 }
 
 TEST_F(DskAttrsTest, Log2AndCodebook) {
@@ -149,8 +152,9 @@ TEST_F(DskAttrsTest, Scales) {
 }
 
 TEST_F(DskAttrsTest, Policy) {
-  auto policy = dyn_cast_or_null<PrecisionPolicyAttr>(parse(
-      "#dsk.policy<rms(1), thresholds = [0.5, 4.0], choices = [i8, f16, f32]>"));
+  auto policy = dyn_cast_or_null<PrecisionPolicyAttr>(
+      parse("#dsk.policy<rms(1), thresholds = [0.5, 4.0], choices = [i8, f16, "
+            "f32]>"));
   ASSERT_TRUE(policy) << lastError;
   EXPECT_EQ(policy.getStatistic(), SelectorStatistic::Rms);
   EXPECT_EQ(policy.getInput(), 1);
@@ -185,8 +189,8 @@ TEST_F(DskAttrsTest, TargetAndKernel) {
   EXPECT_EQ(lastError, "unknown key 'features' in #dsk.target<gpu> (expected "
                        "chip, ptx)");
 
-  auto kernel = dyn_cast_or_null<KernelAttr>(
-      parse("#dsk.kernel<\"x86.gemm\", requires = [\"avx2\"], tiles = [8, 4]>"));
+  auto kernel = dyn_cast_or_null<KernelAttr>(parse(
+      "#dsk.kernel<\"x86.gemm\", requires = [\"avx2\"], tiles = [8, 4]>"));
   ASSERT_TRUE(kernel) << lastError;
   EXPECT_EQ(kernel.getName(), "x86.gemm");
   EXPECT_EQ(kernel.getTiles()[1], 4);

@@ -26,8 +26,8 @@ TEST(QuantMath, StorageRanges) {
 
 TEST(QuantMath, UniformRoundsHalfToEven) {
   IntRange i8 = storageRange(8, true);
-  EXPECT_EQ(quantizeUniform(1.25f, 0.5f, 0, i8), 2);  // 2.5 -> 2
-  EXPECT_EQ(quantizeUniform(1.75f, 0.5f, 0, i8), 4);  // 3.5 -> 4
+  EXPECT_EQ(quantizeUniform(1.25f, 0.5f, 0, i8), 2);   // 2.5 -> 2
+  EXPECT_EQ(quantizeUniform(1.75f, 0.5f, 0, i8), 4);   // 3.5 -> 4
   EXPECT_EQ(quantizeUniform(-1.25f, 0.5f, 0, i8), -2); // -2.5 -> -2
   EXPECT_EQ(quantizeUniform(0.3f, 0.1f, 5, i8), 8);
 }
@@ -82,9 +82,9 @@ TEST(QuantMath, Log2Codes) {
   // 4 bits: sign + 3-bit exponent; exponent 7 is zero; magnitudes 2^0..2^-6.
   EXPECT_EQ(log2ZeroCode(4), 7u);
   EXPECT_EQ(quantizeLog2(1.0f, 1.0f, 4), 0u);
-  EXPECT_EQ(quantizeLog2(0.3f, 1.0f, 4), 2u);        // log2(1/0.3) = 1.74
-  EXPECT_EQ(quantizeLog2(-0.3f, 1.0f, 4), 8u | 2u);  // sign bit set
-  EXPECT_EQ(quantizeLog2(5.0f, 1.0f, 4), 0u);        // saturates at scale
+  EXPECT_EQ(quantizeLog2(0.3f, 1.0f, 4), 2u);       // log2(1/0.3) = 1.74
+  EXPECT_EQ(quantizeLog2(-0.3f, 1.0f, 4), 8u | 2u); // sign bit set
+  EXPECT_EQ(quantizeLog2(5.0f, 1.0f, 4), 0u);       // saturates at scale
   EXPECT_EQ(quantizeLog2(0.0f, 1.0f, 4), 7u);
   EXPECT_EQ(quantizeLog2(std::nanf(""), 1.0f, 4), 7u);
   // Below half a step (in the log domain) under 2^-6 the code is zero.

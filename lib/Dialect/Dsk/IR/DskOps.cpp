@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dsk/Dialect/Dsk/IR/DskOps.h"
+#include "dsk/Dialect/Dsk/Utils/QuantMath.h"
 
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
@@ -173,8 +174,15 @@ LogicalResult verifyWeightProduct(Operation *op, Value input, Value bias,
 } // namespace
 
 //===----------------------------------------------------------------------===//
-// Dialect attributes
+// Dialect attributes and constants
 //===----------------------------------------------------------------------===//
+
+Operation *DskDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  if (!arith::ConstantOp::isBuildableWith(value, type))
+    return nullptr;
+  return arith::ConstantOp::create(builder, loc, type, cast<TypedAttr>(value));
+}
 
 /// Compute operations that a selection pass may annotate with a kernel.
 static bool isKernelAnnotatable(Operation *op) {
@@ -335,8 +343,9 @@ static std::optional<SmallVector<uint64_t>> constantIndices(Value value) {
   DenseIntElementsAttr attr;
   if (!matchPattern(value, m_Constant(&attr)))
     return std::nullopt;
-  return llvm::to_vector(llvm::map_range(
-      attr.getValues<APInt>(), [](const APInt &v) { return v.getZExtValue(); }));
+  return llvm::to_vector(
+      llvm::map_range(attr.getValues<APInt>(),
+                      [](const APInt &v) { return v.getZExtValue(); }));
 }
 
 LogicalResult SparseMatmulOp::verifyConstantSparsity(int64_t numBlocks,
@@ -533,6 +542,57 @@ static LogicalResult verifyQuantPair(Operation *op, Value real,
 
 LogicalResult QuantizeOp::verify() {
   return verifyQuantPair(*this, getInput(), getResult());
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_if_present<DenseFPElementsAttr>(adaptor.getInput());
+  RankedTensorType type = getResult().getType();
+  if (!input || !type.hasStaticShape())
+    return {};
+  Attribute encoding = type.getEncoding();
+  auto storage = cast<IntegerType>(type.getElementType());
+  unsigned bits = storage.getWidth();
+
+  // The channel of the element at linear index i along the encoding's axis.
+  std::optional<int64_t> axis = getQuantAxis(encoding);
+  int64_t stride = 1, channels = 1;
+  if (axis) {
+    ArrayRef<int64_t> shape = type.getShape();
+    channels = shape[*axis];
+    for (int64_t dim : shape.drop_front(*axis + 1))
+      stride *= dim;
+  }
+  auto channelOf = [&](int64_t index) {
+    return axis ? (index / stride) % channels : 0;
+  };
+
+  SmallVector<APInt> codes;
+  codes.reserve(type.getNumElements());
+  for (auto [index, value] : llvm::enumerate(input.getValues<APFloat>())) {
+    bool losesInfo;
+    APFloat single = value;
+    single.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                   &losesInfo);
+    float x = single.convertToFloat();
+    int64_t channel = channelOf(index);
+    uint64_t code;
+    if (auto uniform = dyn_cast<UniformAttr>(encoding)) {
+      quant::IntRange range = quant::storageRange(bits, !storage.isUnsigned());
+      code = static_cast<uint64_t>(quant::quantizeUniform(
+          x, static_cast<float>(uniform.getScales()[channel]),
+          uniform.getZeroPoints()[channel], range));
+    } else if (auto log2 = dyn_cast<Log2Attr>(encoding)) {
+      code = quant::quantizeLog2(
+          x, static_cast<float>(log2.getScales()[channel]), bits);
+    } else {
+      auto codebook = cast<CodebookAttr>(encoding);
+      code = quant::quantizeCodebook(x, codebook.getTable(channel).data(),
+                                     codebook.getNumEntries());
+    }
+    codes.push_back(
+        APInt(bits, code, /*isSigned=*/false, /*implicitTrunc=*/true));
+  }
+  return DenseIntElementsAttr::get(type, codes);
 }
 
 LogicalResult DequantizeOp::verify() {

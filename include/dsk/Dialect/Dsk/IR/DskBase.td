@@ -43,6 +43,8 @@ def Dsk_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasConstantMaterializer = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
     /// Name of the module attribute that holds the compilation target.
     static constexpr ::llvm::StringLiteral kTargetAttrName = "dsk.target";

@@ -8,6 +8,7 @@
 #ifndef DSK_DIALECT_DSK_IR_DSKDIALECT_H
 #define DSK_DIALECT_DSK_IR_DSKDIALECT_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"

@@ -316,11 +316,16 @@ def Dsk_QuantizeOp : Dsk_Op<"quantize", [Pure]> {
     ```mlir
     %q = dsk.quantize %x : tensor<4x8xf32> -> tensor<4x8xi8, #dsk.uniform<scale = 0.1, zero_point = 0>>
     ```
+
+    A quantize of a constant folds to a constant of the encoded type, so
+    that weights are quantized at compile time (`dsk.dequantize` is
+    deliberately not folded: it would undo the compression).
   }];
   let arguments = (ins Dsk_FloatTensor:$input);
   let results = (outs Dsk_IntegerTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Dsk_DequantizeOp : Dsk_Op<"dequantize", [Pure]> {
