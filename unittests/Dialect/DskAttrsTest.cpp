@@ -112,6 +112,29 @@ TEST_F(DskAttrsTest, EncodingIsVerifiedAgainstTheTensor) {
             "a codebook of 5 entries does not fit storage type 'i2'");
 }
 
+// Rules that the textual syntax cannot violate but C++ builders can.
+TEST_F(DskAttrsTest, BuilderOnlyRules) {
+  auto emitError = [&] { return mlir::emitError(UnknownLoc::get(&context)); };
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    lastError = diag.str();
+    return success();
+  });
+  auto scales = DenseF64ArrayAttr::get(&context, {0.5, 0.25});
+  EXPECT_TRUE(failed(UniformAttr::verify(emitError, std::nullopt, scales,
+                                         ArrayRef<int64_t>{0, 0})));
+  EXPECT_EQ(lastError, "a per-tensor encoding takes exactly one scale");
+  EXPECT_TRUE(failed(Log2Attr::verify(emitError, std::nullopt, scales)));
+  EXPECT_EQ(lastError, "a per-tensor encoding takes exactly one scale");
+
+  auto three = DenseF64ArrayAttr::get(&context, {0.0, 1.0, 2.0});
+  EXPECT_TRUE(failed(CodebookAttr::verify(emitError, 0, 2, three)));
+  EXPECT_EQ(lastError, "codebook values are not a whole number of tables");
+  auto four = DenseF64ArrayAttr::get(&context, {0.0, 1.0, 2.0, 3.0});
+  EXPECT_TRUE(failed(CodebookAttr::verify(emitError, std::nullopt, 2, four)));
+  EXPECT_EQ(lastError, "a per-tensor codebook takes exactly one table");
+  EXPECT_TRUE(succeeded(CodebookAttr::verify(emitError, 0, 2, four)));
+}
+
 TEST_F(DskAttrsTest, Log2AndCodebook) {
   auto log2 = dyn_cast_or_null<Log2Attr>(
       parse("#dsk.log2<axis = 0, scales = [1.0, 0.5]>"));

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -831,12 +832,17 @@ struct PrecisionRegionLowering : OpConversionPattern<PrecisionRegionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Block &body = op.getBody().front();
-    // Entry conversions: each input to its block argument's element type.
+    // Entry conversions: float inputs to the region's precision; other
+    // inputs enter unchanged (as their converted storage).
     SmallVector<Value> entryValues;
     for (auto [input, arg] :
-         llvm::zip(adaptor.getInputs(), body.getArguments()))
-      entryValues.push_back(convertTensor(rewriter, loc, input,
-                                          getElementTypeOrSelf(arg.getType())));
+         llvm::zip(adaptor.getInputs(), body.getArguments())) {
+      Type argElement = getElementTypeOrSelf(arg.getType());
+      entryValues.push_back(
+          isa<FloatType>(argElement)
+              ? convertTensor(rewriter, loc, input, argElement)
+              : input);
+    }
     auto yield = cast<YieldOp>(body.getTerminator());
     SmallVector<Value> yielded(yield.getValues());
     rewriter.inlineBlockBefore(&body, op, entryValues);
@@ -967,12 +973,42 @@ struct ConstantLowering : OpConversionPattern<arith::ConstantOp> {
   matchAndRewrite(arith::ConstantOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
-    Type newType = getTypeConverter()->convertType(op.getType());
-    if (!dense || !newType || newType == op.getType())
+    auto newType = dyn_cast_or_null<ShapedType>(
+        getTypeConverter()->convertType(op.getType()));
+    if (!newType || newType == op.getType())
       return failure();
-    auto converted = DenseElementsAttr::getFromRawBuffer(
-        cast<ShapedType>(newType), dense.getRawData());
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, converted);
+    if (dense) {
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseElementsAttr::getFromRawBuffer(newType, dense.getRawData()));
+      return success();
+    }
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue())) {
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseResourceElementsAttr::get(newType, resource.getRawHandle()));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "unsupported constant attribute");
+  }
+};
+
+/// Any other region-free op that produces or consumes quantized tensors
+/// (tensor.extract_slice, tensor.cast, ...) is rebuilt on the storage types.
+struct StorageTypeRewrite : ConversionPattern {
+  StorageTypeRewrite(const TypeConverter &converter, MLIRContext *ctx)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), /*benefit=*/0, ctx) {}
+
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (isa<DskDialect>(op->getDialect()) || op->getNumRegions() != 0)
+      return failure();
+    SmallVector<Type> resultTypes;
+    if (failed(getTypeConverter()->convertTypes(op->getResultTypes(),
+                                                resultTypes)))
+      return failure();
+    OperationState state(op->getLoc(), op->getName().getStringRef(), operands,
+                         resultTypes, op->getAttrs(), op->getSuccessors());
+    rewriter.replaceOp(op, rewriter.create(state)->getResults());
     return success();
   }
 };
@@ -981,7 +1017,8 @@ struct ConstantLowering : OpConversionPattern<arith::ConstantOp> {
 LogicalResult checkStaticShapes(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
-    if (!isa<DskDialect>(op->getDialect()))
+    // A yield is reported through its parent and needs no static shape.
+    if (!isa<DskDialect>(op->getDialect()) || isa<YieldOp>(op))
       return;
     auto isDynamic = [](Type type) {
       auto shaped = dyn_cast<ShapedType>(type);
@@ -1008,9 +1045,7 @@ struct DskLowerToLinalgPass
     StorageTypeConverter typeConverter;
     ConversionTarget target(*ctx);
     target.addIllegalDialect<DskDialect>();
-    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
-    target.addLegalOp<scf::ForOp, scf::IndexSwitchOp>();
+    // Everything else is legal once it no longer touches quantized types.
     target.markUnknownOpDynamicallyLegal(
         [&](Operation *op) { return typeConverter.isLegal(op); });
     target.addDynamicallyLegalOp<arith::ConstantOp>([&](arith::ConstantOp op) {
@@ -1026,8 +1061,8 @@ struct DskLowerToLinalgPass
         .add<AttentionLowering, ConstantLowering, DequantizeLowering,
              DynamicPrecisionLowering, LowRankMatmulLowering, MatmulLowering,
              MultiScaleAttentionLowering, PrecisionRegionLowering,
-             QuantizeLowering, SparseAttentionLowering, SparseMatmulLowering>(
-            typeConverter, ctx);
+             QuantizeLowering, SparseAttentionLowering, SparseMatmulLowering,
+             StorageTypeRewrite>(typeConverter, ctx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(
         patterns, typeConverter);
     populateCallOpTypeConversionPattern(patterns, typeConverter);

@@ -753,3 +753,10 @@ module attributes {dsk.target = #dsk.target<cpu, arch = "riscv64", features = []
     return
   }
 }
+
+// -----
+
+// Strings in targets and kernels are escaped when printed.
+// CHECK: module attributes {dsk.target = #dsk.target<cpu, arch = "x\22y", cpu = "a\\b">}
+module attributes {dsk.target = #dsk.target<cpu, arch = "x\"y", cpu = "a\\b">} {
+}

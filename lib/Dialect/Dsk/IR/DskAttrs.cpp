@@ -90,7 +90,7 @@ void printDoubleList(AsmPrinter &printer, ArrayRef<double> values) {
 void printStringList(AsmPrinter &printer, ArrayRef<StringAttr> values) {
   printer << '[';
   llvm::interleaveComma(values, printer, [&](StringAttr value) {
-    printer << '"' << value.getValue() << '"';
+    printer.printString(value.getValue());
   });
   printer << ']';
 }
@@ -346,7 +346,7 @@ Attribute CodebookAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   std::optional<int64_t> axis;
   SmallVector<double> values;
-  int64_t numEntries = 0;
+  int64_t numEntries = -1; // not known until the first table is read
   if (parser.parseLess() || parseOptionalAxis(parser, axis) ||
       parser.parseKeyword("values") || parser.parseEqual())
     return {};
@@ -358,7 +358,10 @@ Attribute CodebookAttr::parse(AsmParser &parser, Type) {
               SmallVector<double> table;
               if (parseDoubleList(parser, table))
                 return failure();
-              if (numEntries == 0)
+              if (table.empty())
+                return parser.emitError(tableLoc)
+                       << "codebook tables hold 1 to 16 entries, got 0";
+              if (numEntries < 0)
                 numEntries = table.size();
               else if (numEntries != static_cast<int64_t>(table.size()))
                 return parser.emitError(tableLoc)
@@ -376,7 +379,8 @@ Attribute CodebookAttr::parse(AsmParser &parser, Type) {
   if (parser.parseGreater())
     return {};
   MLIRContext *ctx = parser.getContext();
-  return parser.getChecked<CodebookAttr>(loc, ctx, axis, numEntries,
+  return parser.getChecked<CodebookAttr>(loc, ctx, axis,
+                                         std::max<int64_t>(numEntries, 0),
                                          DenseF64ArrayAttr::get(ctx, values));
 }
 
@@ -620,15 +624,19 @@ Attribute TargetAttr::parse(AsmParser &parser, Type) {
 void TargetAttr::print(AsmPrinter &printer) const {
   printer << '<' << stringifyTargetKind(getKind());
   if (getKind() == TargetKind::CPU) {
-    printer << ", arch = \"" << getArch() << '"';
-    if (!getChip().empty())
-      printer << ", cpu = \"" << getChip() << '"';
+    printer << ", arch = ";
+    printer.printString(getArch());
+    if (!getChip().empty()) {
+      printer << ", cpu = ";
+      printer.printString(getChip());
+    }
     if (!getFeatures().empty()) {
       printer << ", features = ";
       printStringList(printer, getFeatures());
     }
   } else {
-    printer << ", chip = \"" << getChip() << '"';
+    printer << ", chip = ";
+    printer.printString(getChip());
     if (getPtxVersion())
       printer << ", ptx = " << *getPtxVersion();
   }
@@ -684,7 +692,8 @@ Attribute KernelAttr::parse(AsmParser &parser, Type) {
 }
 
 void KernelAttr::print(AsmPrinter &printer) const {
-  printer << "<\"" << getName() << '"';
+  printer << '<';
+  printer.printString(getName());
   if (!getRequiredFeatures().empty()) {
     printer << ", requires = ";
     printStringList(printer, getRequiredFeatures());

@@ -20,6 +20,7 @@
 #include "llvm/ADT/SmallSet.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace dsk;
@@ -94,6 +95,11 @@ std::optional<double> optionalScale(FloatAttr scale) {
   return scale.getValueAsDouble();
 }
 
+bool hasEncoding(Value value) {
+  return static_cast<bool>(
+      cast<RankedTensorType>(value.getType()).getEncoding());
+}
+
 bool isQuantized(Value value) {
   return isQuantEncoding(cast<RankedTensorType>(value.getType()).getEncoding());
 }
@@ -159,6 +165,11 @@ LogicalResult verifyWeightProduct(Operation *op, Value input, Value bias,
     return failure();
   if (bias && failed(expectShape(op, bias, "bias", {n})))
     return failure();
+  for (Value v : op->getOperands())
+    if (hasEncoding(v))
+      return op->emitOpError("operands must not carry a tensor encoding");
+  if (hasEncoding(result))
+    return op->emitOpError("result must not carry an encoding");
   Type elementType = getElementTypeOrSelf(input);
   for (Value v : op->getOperands())
     if (isa<FloatType>(getElementTypeOrSelf(v)) &&
@@ -211,9 +222,11 @@ LogicalResult DskDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name << "' is only valid on a dsk compute operation";
     // A kernel may only need what the module's target provides.
-    auto module = op->getParentOfType<ModuleOp>();
-    auto target = module ? module->getAttrOfType<TargetAttr>(kTargetAttrName)
-                         : TargetAttr();
+    // The target of the innermost enclosing module that sets one.
+    TargetAttr target;
+    for (auto module = op->getParentOfType<ModuleOp>(); module && !target;
+         module = module->getParentOfType<ModuleOp>())
+      target = module->getAttrOfType<TargetAttr>(kTargetAttrName);
     if (!target)
       return success();
     for (StringAttr feature : kernel.getRequiredFeatures())
@@ -245,7 +258,11 @@ LogicalResult MatmulOp::verify() {
     return emitOpError("lhs and rhs must have rank >= 2");
   if (isQuantized(getLhs()))
     return emitOpError("lhs must not be quantized; dequantize it first");
-  if (cast<RankedTensorType>(getResult().getType()).getEncoding())
+  if (hasEncoding(getLhs()))
+    return emitOpError("lhs must not carry a tensor encoding");
+  if (hasEncoding(getRhs()) && !isQuantized(getRhs()))
+    return emitOpError("rhs may only carry a dsk quantization encoding");
+  if (hasEncoding(getResult()))
     return emitOpError("result must not carry an encoding");
 
   int64_t m = lhs[lhs.size() - 2], lhsK = lhs.back();
@@ -313,10 +330,16 @@ LogicalResult MatmulOp::verify() {
       return emitOpError("bias shape ")
              << shapeStr(shapeOf(bias)) << " does not broadcast to the result "
              << shapeStr(expected);
-    if (isa<FloatType>(getElementTypeOrSelf(bias)) != floatProduct)
+    Type biasElement = getElementTypeOrSelf(bias);
+    if (isa<FloatType>(biasElement) != floatProduct)
       return emitOpError("bias must be ")
              << (floatProduct ? "a float" : "an integer")
              << " tensor like the product";
+    if (hasEncoding(bias))
+      return emitOpError("bias must not carry an encoding");
+    if (biasElement.getIntOrFloatBitWidth() > acc.getIntOrFloatBitWidth())
+      return emitOpError("bias type ")
+             << biasElement << " is wider than the accumulator " << acc;
   }
   return success();
 }
@@ -343,9 +366,12 @@ static std::optional<SmallVector<uint64_t>> constantIndices(Value value) {
   DenseIntElementsAttr attr;
   if (!matchPattern(value, m_Constant(&attr)))
     return std::nullopt;
+  // Values past 64 bits saturate, so that range checks still reject them.
   return llvm::to_vector(
-      llvm::map_range(attr.getValues<APInt>(),
-                      [](const APInt &v) { return v.getZExtValue(); }));
+      llvm::map_range(attr.getValues<APInt>(), [](const APInt &v) {
+        return v.getActiveBits() > 64 ? std::numeric_limits<uint64_t>::max()
+                                      : v.getZExtValue();
+      }));
 }
 
 LogicalResult SparseMatmulOp::verifyConstantSparsity(int64_t numBlocks,
@@ -417,6 +443,8 @@ LogicalResult AttentionOp::verify() {
   Value mask = getMask();
   if (!mask)
     return success();
+  if (hasEncoding(mask))
+    return emitOpError("mask must not carry an encoding");
   ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey());
   SmallVector<int64_t> scores = {q[0], q[1], q[2], k[2]};
   if (!broadcastsTo(shapeOf(mask), scores))
@@ -626,7 +654,9 @@ LogicalResult PrecisionRegionOp::verifyRegions() {
              << arg.getType();
   }
 
-  auto yield = cast<YieldOp>(body.getTerminator());
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end in dsk.yield");
   if (yield.getValues().size() != getNumResults())
     return emitOpError("body must yield one value per result (")
            << yield.getValues().size() << " vs " << getNumResults() << ")";
@@ -676,7 +706,9 @@ LogicalResult DynamicPrecisionOp::verifyRegions() {
       return emitOpError("alternative #")
              << index << " must take one argument of each input's type";
     auto yield = dyn_cast<YieldOp>(block.getTerminator());
-    if (!yield || yield.getValues().getTypes() != getResultTypes())
+    if (!yield)
+      return emitOpError("alternative #") << index << " must end in dsk.yield";
+    if (yield.getValues().getTypes() != getResultTypes())
       return emitOpError("alternative #")
              << index << " must yield values of the result types";
   }
