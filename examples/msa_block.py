@@ -56,6 +56,7 @@ sys.dont_write_bytecode = True  # lit runs this from the source tree
 sys.path.insert(0, str(REPO / "python"))
 
 from dsk import reference as ref  # noqa: E402
+from dsk.mlir_text import fmt_f32  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # The model
@@ -111,19 +112,6 @@ def reference_block(p, x):
 # ---------------------------------------------------------------------------
 # Generation
 # ---------------------------------------------------------------------------
-
-
-def fmt_f32(v):
-    """A float32 value as an MLIR float literal (`%.9g` round-trips float32)."""
-    s = "%.9g" % float(np.float32(v))
-    if "e" in s:
-        mant, exp = s.split("e")
-        if "." not in mant:
-            mant += ".0"
-        return mant + "e" + exp
-    if "." not in s:
-        s += ".0"
-    return s
 
 
 def dense(arr, indent):

@@ -181,6 +181,35 @@ static ParseResult parseOptionalAxis(AsmParser &parser,
   return success();
 }
 
+/// Parses the scales of a per-tensor (`scale = S`) or per-axis
+/// (`axis = A, scales = [...]`) encoding, after the `<`.
+static ParseResult parseScales(AsmParser &parser, std::optional<int64_t> &axis,
+                               SmallVectorImpl<double> &scales) {
+  if (parseOptionalAxis(parser, axis))
+    return failure();
+  if (axis)
+    return failure(parser.parseKeyword("scales") || parser.parseEqual() ||
+                   parseDoubleList(parser, scales));
+  double scale;
+  if (parser.parseKeyword("scale") || parser.parseEqual() ||
+      parseDouble(parser, scale))
+    return failure();
+  scales.push_back(scale);
+  return success();
+}
+
+/// Prints what parseScales parses.
+static void printScales(AsmPrinter &printer, std::optional<int64_t> axis,
+                        ArrayRef<double> scales) {
+  if (axis) {
+    printer << "axis = " << *axis << ", scales = ";
+    printDoubleList(printer, scales);
+  } else {
+    printer << "scale = ";
+    printDouble(printer, scales.front());
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // UniformAttr
 //===----------------------------------------------------------------------===//
@@ -190,23 +219,18 @@ Attribute UniformAttr::parse(AsmParser &parser, Type) {
   std::optional<int64_t> axis;
   SmallVector<double> scales;
   SmallVector<int64_t> zeroPoints;
-  if (parser.parseLess() || parseOptionalAxis(parser, axis))
+  if (parser.parseLess() || parseScales(parser, axis, scales) ||
+      parser.parseComma())
     return {};
   if (axis) {
-    if (parser.parseKeyword("scales") || parser.parseEqual() ||
-        parseDoubleList(parser, scales) || parser.parseComma() ||
-        parser.parseKeyword("zero_points") || parser.parseEqual() ||
+    if (parser.parseKeyword("zero_points") || parser.parseEqual() ||
         parseIntList(parser, zeroPoints))
       return {};
   } else {
-    double scale;
     int64_t zeroPoint;
-    if (parser.parseKeyword("scale") || parser.parseEqual() ||
-        parseDouble(parser, scale) || parser.parseComma() ||
-        parser.parseKeyword("zero_point") || parser.parseEqual() ||
+    if (parser.parseKeyword("zero_point") || parser.parseEqual() ||
         parser.parseInteger(zeroPoint))
       return {};
-    scales.push_back(scale);
     zeroPoints.push_back(zeroPoint);
   }
   if (parser.parseGreater())
@@ -218,15 +242,11 @@ Attribute UniformAttr::parse(AsmParser &parser, Type) {
 
 void UniformAttr::print(AsmPrinter &printer) const {
   printer << '<';
-  if (std::optional<int64_t> axis = getAxis()) {
-    printer << "axis = " << *axis << ", scales = ";
-    printDoubleList(printer, getScales().asArrayRef());
+  printScales(printer, getAxis(), getScales().asArrayRef());
+  if (getAxis())
     printer << ", zero_points = [" << getZeroPoints() << ']';
-  } else {
-    printer << "scale = ";
-    printDouble(printer, getScales()[0]);
+  else
     printer << ", zero_point = " << getZeroPoints().front();
-  }
   printer << '>';
 }
 
@@ -276,20 +296,8 @@ Attribute Log2Attr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   std::optional<int64_t> axis;
   SmallVector<double> scales;
-  if (parser.parseLess() || parseOptionalAxis(parser, axis))
-    return {};
-  if (axis) {
-    if (parser.parseKeyword("scales") || parser.parseEqual() ||
-        parseDoubleList(parser, scales))
-      return {};
-  } else {
-    double scale;
-    if (parser.parseKeyword("scale") || parser.parseEqual() ||
-        parseDouble(parser, scale))
-      return {};
-    scales.push_back(scale);
-  }
-  if (parser.parseGreater())
+  if (parser.parseLess() || parseScales(parser, axis, scales) ||
+      parser.parseGreater())
     return {};
   MLIRContext *ctx = parser.getContext();
   return parser.getChecked<Log2Attr>(loc, ctx, axis,
@@ -298,13 +306,7 @@ Attribute Log2Attr::parse(AsmParser &parser, Type) {
 
 void Log2Attr::print(AsmPrinter &printer) const {
   printer << '<';
-  if (std::optional<int64_t> axis = getAxis()) {
-    printer << "axis = " << *axis << ", scales = ";
-    printDoubleList(printer, getScales().asArrayRef());
-  } else {
-    printer << "scale = ";
-    printDouble(printer, getScales()[0]);
-  }
+  printScales(printer, getAxis(), getScales().asArrayRef());
   printer << '>';
 }
 
