@@ -56,7 +56,7 @@ sys.dont_write_bytecode = True  # lit runs this from the source tree
 sys.path.insert(0, str(REPO / "python"))
 
 from dsk import reference as ref  # noqa: E402
-from dsk.mlir_text import fmt_f32  # noqa: E402
+from dsk.mlir_text import fmt_f32, scale_attr  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # The model
@@ -126,18 +126,6 @@ def dense(arr, indent):
 
 def ttype(shape):
     return "tensor<" + "".join("%dx" % d for d in shape) + "f32>"
-
-
-def scale_attr(spec):
-    kind = spec["kind"]
-    parts = [kind]
-    if kind == "local":
-        parts.append("window = %d" % spec["window"])
-    elif kind == "segment" and spec.get("length") is not None:
-        parts.append("length = %d" % spec["length"])
-    elif kind == "global" and spec.get("tokens") is not None:
-        parts.append("tokens = [%s]" % ", ".join(str(int(t)) for t in spec["tokens"]))
-    return "#dsk.scale<%s>" % ", ".join(parts)
 
 
 def describe_scale(spec):

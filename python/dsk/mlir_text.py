@@ -28,3 +28,17 @@ def fmt_f32(value):
 def fmt_f64(value):
     """A double as an MLIR float literal (shortest round-trip repr)."""
     return _float_literal(repr(float(value)))
+
+
+def scale_attr(spec):
+    """A `#dsk.scale` attribute from a reference.py scale spec such as
+    {"kind": "local", "window": 2}."""
+    kind = spec["kind"]
+    parts = [kind]
+    if kind == "local":
+        parts.append("window = %d" % spec["window"])
+    elif kind == "segment" and spec.get("length") is not None:
+        parts.append("length = %d" % spec["length"])
+    elif kind == "global" and spec.get("tokens") is not None:
+        parts.append("tokens = [%s]" % ", ".join(str(int(t)) for t in spec["tokens"]))
+    return "#dsk.scale<%s>" % ", ".join(parts)
