@@ -37,6 +37,11 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void dsk::buildGraphPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void dsk::registerPipelines() {
   // The upstream passes the pipelines use, so each can also run on its own.
   registerCanonicalizerPass();
@@ -55,6 +60,10 @@ void dsk::registerPipelines() {
   registerConvertFuncToLLVMPass();
   registerReconcileUnrealizedCastsPass();
 
+  PassPipelineRegistration<>(
+      "dsk-graph-pipeline",
+      "The graph-level pipeline that dsk-compile runs after import",
+      buildGraphPipeline);
   PassPipelineRegistration<>(
       "dsk-reference-cpu-pipeline",
       "Lower dsk through linalg on tensors, bufferization and loops to the "

@@ -13,7 +13,12 @@ namespace dsk {
 /// program can run through with mlir-runner.
 void buildReferenceCpuPipeline(mlir::OpPassManager &pm);
 
-/// Registers the named pipelines (`dsk-reference-cpu-pipeline`) and the
+/// The graph-level pipeline run after import: cleanup (canonicalize, which
+/// also quantizes constant weights, and CSE). Graph passes join it as they
+/// land.
+void buildGraphPipeline(mlir::OpPassManager &pm);
+
+/// Registers the named pipelines (`dsk-graph-pipeline`, `dsk-reference-cpu-pipeline`) and the
 /// upstream passes they are built from, so that dsk-opt can run either.
 void registerPipelines();
 

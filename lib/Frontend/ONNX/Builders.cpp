@@ -1,0 +1,222 @@
+//===- Builders.cpp - IR builders shared by the ONNX op converters --------===//
+
+#include "Builders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+
+namespace dsk::onnx_import {
+
+FailureOr<SmallVector<int64_t>>
+broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {
+  size_t rank = 0;
+  for (ArrayRef<int64_t> shape : shapes)
+    rank = std::max(rank, shape.size());
+  SmallVector<int64_t> result(rank, 1);
+  for (ArrayRef<int64_t> shape : shapes) {
+    size_t offset = rank - shape.size();
+    for (auto [i, dim] : llvm::enumerate(shape)) {
+      int64_t &out = result[offset + i];
+      if (dim == 1)
+        continue;
+      if (out == 1 ||
+          (ShapedType::isDynamic(out) && !ShapedType::isDynamic(dim))) {
+        out = dim;
+        continue;
+      }
+      if (ShapedType::isDynamic(dim) || out == dim)
+        continue;
+      return failure();
+    }
+  }
+  return result;
+}
+
+SmallVector<OpFoldResult> resultSizes(OpBuilder &b, Location loc,
+                                      ArrayRef<int64_t> shape,
+                                      ValueRange operands) {
+  SmallVector<OpFoldResult> sizes;
+  for (auto [i, dim] : llvm::enumerate(shape)) {
+    if (!ShapedType::isDynamic(dim)) {
+      sizes.push_back(b.getIndexAttr(dim));
+      continue;
+    }
+    Value size;
+    for (Value operand : operands) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      int64_t offset = static_cast<int64_t>(shape.size()) - type.getRank();
+      int64_t j = static_cast<int64_t>(i) - offset;
+      if (j < 0 || !type.isDynamicDim(j))
+        continue;
+      size = tensor::DimOp::create(b, loc, operand, j);
+      break;
+    }
+    assert(size && "dynamic result dim without a dynamic operand dim");
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                Type elementType, ValueRange operands) {
+  return tensor::EmptyOp::create(b, loc, resultSizes(b, loc, shape, operands),
+                                 elementType);
+}
+
+FailureOr<Value> buildBroadcastElementwise(NodeContext &ctx, ValueRange inputs,
+                                           Type resultElementType,
+                                           const ScalarBodyFn &body) {
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value input : inputs)
+    shapes.push_back(cast<RankedTensorType>(input.getType()).getShape());
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
+  if (failed(shape)) {
+    InFlightDiagnostic diag = ctx.emitError();
+    diag << "input shapes do not broadcast:";
+    for (Value input : inputs)
+      diag << " " << input.getType();
+    return diag;
+  }
+  OpBuilder &b = ctx.b;
+  MLIRContext *context = b.getContext();
+  unsigned rank = shape->size();
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs) {
+    ArrayRef<int64_t> inputShape =
+        cast<RankedTensorType>(input.getType()).getShape();
+    unsigned offset = rank - inputShape.size();
+    SmallVector<AffineExpr> exprs;
+    for (auto [i, dim] : llvm::enumerate(inputShape)) {
+      if (dim == 1 && (*shape)[offset + i] != 1)
+        exprs.push_back(getAffineConstantExpr(0, context));
+      else
+        exprs.push_back(getAffineDimExpr(offset + i, context));
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, context));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = emptyLike(b, ctx.loc, *shape, resultElementType, inputs);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, ctx.loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value result = body(nb, nl, args.drop_back());
+        linalg::YieldOp::create(nb, nl, result);
+      });
+  return generic.getResult(0);
+}
+
+DenseElementsAttr int64Attr(MLIRContext *context, ArrayRef<int64_t> values,
+                            ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, IntegerType::get(context, 64));
+  return DenseElementsAttr::get(type, values);
+}
+
+DenseElementsAttr
+foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
+                   const std::function<int64_t(ArrayRef<int64_t>)> &fn) {
+  constexpr int64_t kMaxFoldElements = 1 << 16;
+  auto resultInt = dyn_cast<IntegerType>(resultElementType);
+  if (!resultInt)
+    return {};
+  SmallVector<ArrayRef<int64_t>> shapes;
+  SmallVector<SmallVector<int64_t>> values;
+  for (DenseElementsAttr input : inputs) {
+    auto ints = dyn_cast_or_null<DenseIntElementsAttr>(input);
+    if (!ints || ints.getNumElements() > kMaxFoldElements)
+      return {};
+    bool isBool = ints.getElementType().isInteger(1);
+    values.push_back(llvm::to_vector(
+        llvm::map_range(ints.getValues<APInt>(), [&](const APInt &v) {
+          return isBool ? static_cast<int64_t>(v.getZExtValue())
+                        : v.getSExtValue();
+        })));
+    shapes.push_back(ints.getType().getShape());
+  }
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
+  if (failed(shape))
+    return {};
+  int64_t count = 1;
+  for (int64_t dim : *shape)
+    count *= dim;
+  if (count > kMaxFoldElements)
+    return {};
+  unsigned rank = shape->size();
+  SmallVector<APInt> results;
+  SmallVector<int64_t> index(rank, 0), operands(inputs.size());
+  for (int64_t linear = 0; linear < count; ++linear) {
+    int64_t rest = linear;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      index[d] = rest % (*shape)[d];
+      rest /= (*shape)[d];
+    }
+    for (auto [k, inputShape] : llvm::enumerate(shapes)) {
+      int64_t offset = rank - inputShape.size(), position = 0;
+      for (auto [d, dim] : llvm::enumerate(inputShape))
+        position = position * dim + (dim == 1 ? 0 : index[offset + d]);
+      operands[k] = values[k][position];
+    }
+    results.push_back(APInt(resultInt.getWidth(),
+                            static_cast<uint64_t>(fn(operands)),
+                            /*isSigned=*/true, /*implicitTrunc=*/true));
+  }
+  return DenseElementsAttr::get(
+      RankedTensorType::get(*shape, resultElementType), results);
+}
+
+FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return ctx.emitError() << "axis " << axis << " is out of range for rank "
+                           << rank;
+  return axis < 0 ? axis + rank : axis;
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value value, Type dstType,
+                 bool srcUnsigned, bool dstUnsigned) {
+  Type srcType = value.getType();
+  if (srcType == dstType)
+    return value;
+  auto srcFloat = dyn_cast<FloatType>(srcType);
+  auto dstFloat = dyn_cast<FloatType>(dstType);
+  if (srcFloat && dstFloat) {
+    if (srcFloat.getWidth() < dstFloat.getWidth())
+      return arith::ExtFOp::create(b, loc, dstType, value);
+    return arith::TruncFOp::create(b, loc, dstType, value);
+  }
+  if (!srcFloat && dstFloat) {
+    if (srcUnsigned || srcType.isInteger(1))
+      return arith::UIToFPOp::create(b, loc, dstType, value);
+    return arith::SIToFPOp::create(b, loc, dstType, value);
+  }
+  if (srcFloat && !dstFloat) {
+    if (dstType.isInteger(1))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
+                                   scalarConstant(b, loc, srcType, 0.0));
+    if (dstUnsigned)
+      return arith::FPToUIOp::create(b, loc, dstType, value);
+    return arith::FPToSIOp::create(b, loc, dstType, value);
+  }
+  if (dstType.isInteger(1))
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
+                                 scalarConstant(b, loc, srcType, 0));
+  unsigned srcWidth = srcType.getIntOrFloatBitWidth();
+  unsigned dstWidth = dstType.getIntOrFloatBitWidth();
+  if (srcWidth > dstWidth)
+    return arith::TruncIOp::create(b, loc, dstType, value);
+  if (srcUnsigned || srcType.isInteger(1))
+    return arith::ExtUIOp::create(b, loc, dstType, value);
+  return arith::ExtSIOp::create(b, loc, dstType, value);
+}
+
+} // namespace dsk::onnx_import

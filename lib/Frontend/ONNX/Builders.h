@@ -1,0 +1,81 @@
+//===- Builders.h - IR builders shared by the ONNX op converters -*- C++
+//-*-===//
+//
+// NumPy-style broadcasting, elementwise linalg.generic construction (static
+// and dynamic dimensions), and import-time evaluation of the small integer
+// computations that ONNX exporters use to compute shapes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_LIB_FRONTEND_ONNX_BUILDERS_H
+#define DSK_LIB_FRONTEND_ONNX_BUILDERS_H
+
+#include "ImporterImpl.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <functional>
+
+namespace dsk::onnx_import {
+
+/// The NumPy broadcast of `shapes`, or failure when two static dims differ
+/// and neither is 1. A dynamic dim against a static dim other than 1 takes
+/// the static one; two dynamic dims are assumed equal.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes);
+
+/// Sizes of a result of static shape `shape` whose dynamic dims come from
+/// the first of `operands` (broadcast-aligned from the right) that has that
+/// dim dynamic and not broadcast.
+llvm::SmallVector<mlir::OpFoldResult> resultSizes(mlir::OpBuilder &b,
+                                                  mlir::Location loc,
+                                                  llvm::ArrayRef<int64_t> shape,
+                                                  mlir::ValueRange operands);
+
+/// `tensor.empty` with the given static shape; dynamic dims from `operands`
+/// as in resultSizes.
+mlir::Value emptyLike(mlir::OpBuilder &b, mlir::Location loc,
+                      llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
+                      mlir::ValueRange operands);
+
+using ScalarBodyFn = std::function<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// An elementwise linalg.generic over the broadcast of `inputs`, producing
+/// `resultElementType`; `body` maps the input scalars to the result.
+mlir::FailureOr<mlir::Value>
+buildBroadcastElementwise(NodeContext &ctx, mlir::ValueRange inputs,
+                          mlir::Type resultElementType,
+                          const ScalarBodyFn &body);
+
+/// Int64 evaluation of an elementwise op on constant integer inputs, used to
+/// fold shape computations at import time. Returns null when any input is
+/// not a small constant integer tensor.
+mlir::DenseElementsAttr
+foldIntElementwise(llvm::ArrayRef<mlir::DenseElementsAttr> inputs,
+                   mlir::Type resultElementType,
+                   const std::function<int64_t(llvm::ArrayRef<int64_t>)> &fn);
+
+/// A 1-D i64 constant attribute.
+mlir::DenseElementsAttr int64Attr(mlir::MLIRContext *context,
+                                  llvm::ArrayRef<int64_t> values,
+                                  llvm::ArrayRef<int64_t> shape);
+
+/// Normalizes a possibly negative axis against `rank`; reports an error on
+/// the node when out of range.
+mlir::FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis,
+                                       int64_t rank);
+
+/// Scalar constant of a float or integer type.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// Converts a scalar between element types (float/int, widths); `srcUnsigned`
+/// says how integers are read.
+mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value value, mlir::Type dstType, bool srcUnsigned,
+                       bool dstUnsigned);
+
+} // namespace dsk::onnx_import
+
+#endif // DSK_LIB_FRONTEND_ONNX_BUILDERS_H

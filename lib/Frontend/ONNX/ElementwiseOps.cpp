@@ -1,0 +1,729 @@
+//===- ElementwiseOps.cpp - ONNX elementwise operators --------------------===//
+//
+// Unary, binary (broadcasting) and variadic elementwise operators, Cast and
+// Where. Each becomes one linalg.generic; on constant integer inputs the
+// integer ops are also evaluated at import time so that shape computations
+// fold to constants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Builders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace dsk::onnx_import {
+namespace {
+
+using arith::CmpFPredicate;
+using arith::CmpIPredicate;
+
+/// How a scalar body sees its operands.
+struct Scalars {
+  OpBuilder &b;
+  Location loc;
+  ValueRange args;
+  bool isUnsigned;
+  Value operator[](size_t i) const { return args[i]; }
+  Type type() const { return args[0].getType(); }
+  bool isFloat() const { return isa<FloatType>(type()); }
+  Value constant(double v) const { return scalarConstant(b, loc, type(), v); }
+};
+
+using BodyFn = Value (*)(Scalars &);
+using FoldFn = int64_t (*)(ArrayRef<int64_t>);
+
+/// Which element types an operator accepts.
+enum class Accepts { Float, Integer, Bool, Numeric, Any };
+
+bool accepts(Accepts kind, Type type) {
+  switch (kind) {
+  case Accepts::Float:
+    return isa<FloatType>(type);
+  case Accepts::Integer:
+    return type.isSignlessInteger() && !type.isInteger(1);
+  case Accepts::Bool:
+    return type.isInteger(1);
+  case Accepts::Numeric:
+    return !type.isInteger(1);
+  case Accepts::Any:
+    return true;
+  }
+  return false;
+}
+
+/// Converts an elementwise node whose inputs all have one element type:
+/// the result has that type (or i1 for comparisons).
+LogicalResult convertElementwise(NodeContext &ctx, Accepts kind, BodyFn body,
+                                 FoldFn fold, bool resultIsBool = false) {
+  SmallVector<Value> inputs;
+  SmallVector<DenseElementsAttr> constants;
+  for (size_t i = 0; i < ctx.numInputs(); ++i) {
+    if (!ctx.hasInput(i))
+      return ctx.emitError() << "input #" << i << " is required";
+    inputs.push_back(ctx.input(i));
+    constants.push_back(ctx.constantInput(i));
+  }
+  if (inputs.empty())
+    return ctx.emitError() << "needs at least one input";
+  Type elementType = getElementTypeOrSelf(inputs.front());
+  for (Value input : inputs)
+    if (getElementTypeOrSelf(input) != elementType)
+      return ctx.emitError()
+             << "inputs must have one element type, got " << elementType
+             << " and " << getElementTypeOrSelf(input);
+  if (!accepts(kind, elementType))
+    return ctx.emitError() << "element type " << elementType
+                           << " is not supported";
+  bool isUnsigned = ctx.isUnsigned(0);
+  Type resultType = resultIsBool ? ctx.b.getI1Type() : elementType;
+  if (fold && isa<IntegerType>(elementType) && !isUnsigned)
+    if (DenseElementsAttr folded =
+            foldIntElementwise(constants, resultType, fold)) {
+      ctx.setConstantOutput(0, folded, isUnsigned && !resultIsBool);
+      return success();
+    }
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, inputs, resultType,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Scalars s{b, loc, args, isUnsigned};
+        return body(s);
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, isUnsigned && !resultIsBool);
+  return success();
+}
+
+#define FLOAT_UNARY(NAME, OP)                                                  \
+  registry.add(                                                                \
+      "", NAME, +[](NodeContext &ctx) {                                        \
+        return convertElementwise(                                             \
+            ctx, Accepts::Float,                                               \
+            +[](Scalars &s) -> Value { return OP::create(s.b, s.loc, s[0]); }, \
+            nullptr);                                                          \
+      })
+
+Value addPair(Scalars &s, Value x, Value y);
+
+/// Binary arithmetic with float and integer forms.
+Value add(Scalars &s) { return addPair(s, s[0], s[1]); }
+Value sub(Scalars &s) {
+  return s.isFloat()
+             ? arith::SubFOp::create(s.b, s.loc, s[0], s[1]).getResult()
+             : arith::SubIOp::create(s.b, s.loc, s[0], s[1]).getResult();
+}
+Value mul(Scalars &s) {
+  return s.isFloat()
+             ? arith::MulFOp::create(s.b, s.loc, s[0], s[1]).getResult()
+             : arith::MulIOp::create(s.b, s.loc, s[0], s[1]).getResult();
+}
+Value div(Scalars &s) {
+  if (s.isFloat())
+    return arith::DivFOp::create(s.b, s.loc, s[0], s[1]);
+  if (s.isUnsigned)
+    return arith::DivUIOp::create(s.b, s.loc, s[0], s[1]);
+  // ONNX integer division truncates, like C.
+  return arith::DivSIOp::create(s.b, s.loc, s[0], s[1]);
+}
+Value maxOf(Scalars &s, Value x, Value y) {
+  if (s.isFloat())
+    return arith::MaximumFOp::create(s.b, s.loc, x, y);
+  if (s.isUnsigned)
+    return arith::MaxUIOp::create(s.b, s.loc, x, y);
+  return arith::MaxSIOp::create(s.b, s.loc, x, y);
+}
+Value minOf(Scalars &s, Value x, Value y) {
+  if (s.isFloat())
+    return arith::MinimumFOp::create(s.b, s.loc, x, y);
+  if (s.isUnsigned)
+    return arith::MinUIOp::create(s.b, s.loc, x, y);
+  return arith::MinSIOp::create(s.b, s.loc, x, y);
+}
+Value compare(Scalars &s, CmpFPredicate f, CmpIPredicate si, CmpIPredicate ui) {
+  if (s.isFloat())
+    return arith::CmpFOp::create(s.b, s.loc, f, s[0], s[1]);
+  return arith::CmpIOp::create(s.b, s.loc, s.isUnsigned ? ui : si, s[0], s[1]);
+}
+Value sigmoid(Scalars &s, Value x) {
+  Value one = s.constant(1.0);
+  Value e =
+      math::ExpOp::create(s.b, s.loc, arith::NegFOp::create(s.b, s.loc, x));
+  return arith::DivFOp::create(s.b, s.loc, one,
+                               arith::AddFOp::create(s.b, s.loc, one, e));
+}
+Value select(Scalars &s, Value cond, Value x, Value y) {
+  return arith::SelectOp::create(s.b, s.loc, cond, x, y);
+}
+Value lessThanZero(Scalars &s, Value x) {
+  return arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OLT, x,
+                               s.constant(0.0));
+}
+
+/// Variadic Max/Min/Sum/Mean fold left over their inputs.
+template <Value (*Combine)(Scalars &, Value, Value)>
+Value foldLeft(Scalars &s) {
+  Value acc = s[0];
+  for (Value v : s.args.drop_front())
+    acc = Combine(s, acc, v);
+  return acc;
+}
+Value maxPair(Scalars &s, Value x, Value y) { return maxOf(s, x, y); }
+Value minPair(Scalars &s, Value x, Value y) { return minOf(s, x, y); }
+Value addPair(Scalars &s, Value x, Value y) {
+  if (s.isFloat())
+    return arith::AddFOp::create(s.b, s.loc, x, y);
+  return arith::AddIOp::create(s.b, s.loc, x, y);
+}
+
+/// Clip: bounds from inputs (opset >= 11) or attributes.
+LogicalResult convertClip(NodeContext &ctx) {
+  Value x = ctx.input(0);
+  Type elementType = getElementTypeOrSelf(x);
+  bool isUnsigned = ctx.isUnsigned(0);
+  SmallVector<Value> inputs = {x};
+  bool hasMin = false, hasMax = false;
+  std::optional<double> minAttr, maxAttr;
+  if (ctx.opset < 11) {
+    if (ctx.hasAttr("min"))
+      minAttr = ctx.floatAttr("min", 0);
+    if (ctx.hasAttr("max"))
+      maxAttr = ctx.floatAttr("max", 0);
+  } else {
+    for (size_t i : {1, 2}) {
+      if (!ctx.hasInput(i))
+        continue;
+      if (ctx.inputType(i).getRank() != 0)
+        return ctx.emitError() << "bound #" << i << " must be a scalar";
+      inputs.push_back(ctx.input(i));
+      (i == 1 ? hasMin : hasMax) = true;
+    }
+  }
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, inputs, elementType,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Scalars s{b, loc, args, isUnsigned};
+        Value v = args[0];
+        size_t next = 1;
+        if (hasMin || minAttr)
+          v = maxOf(s, v, hasMin ? args[next++] : s.constant(*minAttr));
+        if (hasMax || maxAttr)
+          v = minOf(s, v, hasMax ? args[next++] : s.constant(*maxAttr));
+        return v;
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, isUnsigned);
+  return success();
+}
+
+/// Cast and CastLike: to an ONNX data type.
+LogicalResult convertCastTo(NodeContext &ctx, int32_t toType) {
+  auto error = [&]() { return ctx.emitError(); };
+  FailureOr<ElementType> to = convertDataType(ctx.getContext(), toType, error);
+  if (failed(to))
+    return failure();
+  Value x = ctx.input(0);
+  bool srcUnsigned = ctx.isUnsigned(0);
+  Type srcType = getElementTypeOrSelf(x);
+  if (isa<IntegerType>(srcType) && isa<IntegerType>(to->type))
+    if (DenseElementsAttr folded = foldIntElementwise(
+            {ctx.constantInput(0)}, to->type,
+            +[](ArrayRef<int64_t> v) { return v[0]; })) {
+      if (!srcUnsigned && !to->isUnsigned) {
+        ctx.setConstantOutput(0, folded, false);
+        return success();
+      }
+    }
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {x}, to->type, [&](OpBuilder &b, Location loc, ValueRange args) {
+        return castScalar(b, loc, args[0], to->type, srcUnsigned,
+                          to->isUnsigned);
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, to->isUnsigned);
+  return success();
+}
+
+LogicalResult convertWhere(NodeContext &ctx) {
+  for (size_t i = 0; i < 3; ++i)
+    if (!ctx.hasInput(i))
+      return ctx.emitError() << "input #" << i << " is required";
+  if (!getElementTypeOrSelf(ctx.input(0)).isInteger(1))
+    return ctx.emitError() << "condition must be a bool tensor";
+  Type elementType = getElementTypeOrSelf(ctx.input(1));
+  if (getElementTypeOrSelf(ctx.input(2)) != elementType)
+    return ctx.emitError() << "X and Y must have one element type";
+  bool isUnsigned = ctx.isUnsigned(1);
+  if (isa<IntegerType>(elementType) && !isUnsigned)
+    if (DenseElementsAttr folded = foldIntElementwise(
+            {ctx.constantInput(0), ctx.constantInput(1), ctx.constantInput(2)},
+            elementType,
+            +[](ArrayRef<int64_t> v) { return v[0] ? v[1] : v[2]; })) {
+      ctx.setConstantOutput(0, folded);
+      return success();
+    }
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {ctx.input(0), ctx.input(1), ctx.input(2)}, elementType,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, isUnsigned);
+  return success();
+}
+
+} // namespace
+
+void registerElementwiseOps(OpRegistry &registry) {
+  FLOAT_UNARY("Exp", math::ExpOp);
+  FLOAT_UNARY("Log", math::LogOp);
+  FLOAT_UNARY("Sqrt", math::SqrtOp);
+  FLOAT_UNARY("Floor", math::FloorOp);
+  FLOAT_UNARY("Ceil", math::CeilOp);
+  FLOAT_UNARY("Round", math::RoundEvenOp);
+  FLOAT_UNARY("Sin", math::SinOp);
+  FLOAT_UNARY("Cos", math::CosOp);
+  FLOAT_UNARY("Tan", math::TanOp);
+  FLOAT_UNARY("Asin", math::AsinOp);
+  FLOAT_UNARY("Acos", math::AcosOp);
+  FLOAT_UNARY("Atan", math::AtanOp);
+  FLOAT_UNARY("Sinh", math::SinhOp);
+  FLOAT_UNARY("Cosh", math::CoshOp);
+  FLOAT_UNARY("Asinh", math::AsinhOp);
+  FLOAT_UNARY("Acosh", math::AcoshOp);
+  FLOAT_UNARY("Atanh", math::AtanhOp);
+  FLOAT_UNARY("Tanh", math::TanhOp);
+  FLOAT_UNARY("Erf", math::ErfOp);
+
+  registry.add(
+      "", "Abs", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) -> Value {
+              if (s.isFloat())
+                return math::AbsFOp::create(s.b, s.loc, s[0]);
+              if (s.isUnsigned)
+                return s[0];
+              return math::AbsIOp::create(s.b, s.loc, s[0]);
+            },
+            +[](ArrayRef<int64_t> v) { return v[0] < 0 ? -v[0] : v[0]; });
+      });
+  registry.add(
+      "", "Neg", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) -> Value {
+              if (s.isFloat())
+                return arith::NegFOp::create(s.b, s.loc, s[0]);
+              return arith::SubIOp::create(s.b, s.loc, s.constant(0), s[0]);
+            },
+            +[](ArrayRef<int64_t> v) { return -v[0]; });
+      });
+  registry.add(
+      "", "Reciprocal", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Float,
+            +[](Scalars &s) -> Value {
+              return arith::DivFOp::create(s.b, s.loc, s.constant(1.0), s[0]);
+            },
+            nullptr);
+      });
+  registry.add(
+      "", "Sign", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) -> Value {
+              Value zero = s.constant(0), one = s.constant(1),
+                    minusOne = s.constant(-1);
+              Value positive, negative;
+              if (s.isFloat()) {
+                positive = arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OGT,
+                                                 s[0], zero);
+                negative = arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OLT,
+                                                 s[0], zero);
+              } else {
+                positive = arith::CmpIOp::create(
+                    s.b, s.loc,
+                    s.isUnsigned ? CmpIPredicate::ugt : CmpIPredicate::sgt,
+                    s[0], zero);
+                negative = arith::CmpIOp::create(
+                    s.b, s.loc,
+                    s.isUnsigned ? CmpIPredicate::ult : CmpIPredicate::slt,
+                    s[0], zero);
+              }
+              return select(s, positive, one,
+                            select(s, negative, minusOne, zero));
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t {
+              return (v[0] > 0) - (v[0] < 0);
+            });
+      });
+  registry.add(
+      "", "Relu", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) -> Value { return maxOf(s, s[0], s.constant(0)); },
+            nullptr);
+      });
+  registry.add(
+      "", "Sigmoid", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Float, +[](Scalars &s) { return sigmoid(s, s[0]); },
+            nullptr);
+      });
+  registry.add(
+      "", "Softplus", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Float,
+            +[](Scalars &s) -> Value {
+              return math::Log1pOp::create(
+                  s.b, s.loc, math::ExpOp::create(s.b, s.loc, s[0]));
+            },
+            nullptr);
+      });
+  registry.add(
+      "", "Softsign", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Float,
+            +[](Scalars &s) -> Value {
+              Value denom =
+                  arith::AddFOp::create(s.b, s.loc, s.constant(1.0),
+                                        math::AbsFOp::create(s.b, s.loc, s[0]));
+              return arith::DivFOp::create(s.b, s.loc, s[0], denom);
+            },
+            nullptr);
+      });
+  registry.add(
+      "", "IsNaN", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Float,
+            +[](Scalars &s) -> Value {
+              return arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::UNO, s[0],
+                                           s[0]);
+            },
+            nullptr, /*resultIsBool=*/true);
+      });
+  registry.add(
+      "", "Not", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Bool,
+            +[](Scalars &s) -> Value {
+              Value one =
+                  arith::ConstantOp::create(s.b, s.loc, s.b.getBoolAttr(true));
+              return arith::XOrIOp::create(s.b, s.loc, s[0], one);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return !v[0]; });
+      });
+
+  // Binary arithmetic.
+  registry.add(
+      "", "Add", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric, add,
+            +[](ArrayRef<int64_t> v) { return v[0] + v[1]; });
+      });
+  registry.add(
+      "", "Sub", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric, sub,
+            +[](ArrayRef<int64_t> v) { return v[0] - v[1]; });
+      });
+  registry.add(
+      "", "Mul", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric, mul,
+            +[](ArrayRef<int64_t> v) { return v[0] * v[1]; });
+      });
+  registry.add(
+      "", "Div", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric, div,
+            +[](ArrayRef<int64_t> v) { return v[1] == 0 ? 0 : v[0] / v[1]; });
+      });
+  registry.add(
+      "", "Pow", +[](NodeContext &ctx) {
+        // Pow allows a different exponent type; bring it to the base's.
+        if (!ctx.hasInput(0) || !ctx.hasInput(1))
+          return ctx.emitError() << "needs two inputs", failure();
+        Type base = getElementTypeOrSelf(ctx.input(0));
+        if (!isa<FloatType>(base))
+          return ctx.emitError() << "integer bases are not supported",
+                 failure();
+        bool exponentUnsigned = ctx.isUnsigned(1);
+        FailureOr<Value> result = buildBroadcastElementwise(
+            ctx, {ctx.input(0), ctx.input(1)}, base,
+            [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+              Value exponent =
+                  castScalar(b, loc, args[1], base, exponentUnsigned, false);
+              return math::PowFOp::create(b, loc, args[0], exponent);
+            });
+        if (failed(result))
+          return failure();
+        ctx.setOutput(0, *result);
+        return success();
+      });
+  registry.add(
+      "", "Mod", +[](NodeContext &ctx) {
+        bool fmod = ctx.intAttr("fmod", 0) != 0;
+        Type type = getElementTypeOrSelf(ctx.input(0));
+        if (isa<FloatType>(type) && !fmod)
+          return ctx.emitError() << "float Mod requires fmod = 1", failure();
+        if (fmod)
+          return convertElementwise(
+              ctx, Accepts::Numeric,
+              +[](Scalars &s) -> Value {
+                if (s.isFloat())
+                  return arith::RemFOp::create(s.b, s.loc, s[0], s[1]);
+                if (s.isUnsigned)
+                  return arith::RemUIOp::create(s.b, s.loc, s[0], s[1]);
+                return arith::RemSIOp::create(s.b, s.loc, s[0], s[1]);
+              },
+              nullptr);
+        // Integer Mod takes the divisor's sign, like Python.
+        return convertElementwise(
+            ctx, Accepts::Integer,
+            +[](Scalars &s) -> Value {
+              if (s.isUnsigned)
+                return arith::RemUIOp::create(s.b, s.loc, s[0], s[1]);
+              Value r = arith::RemSIOp::create(s.b, s.loc, s[0], s[1]);
+              Value zero = s.constant(0);
+              Value rNeg = arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::slt,
+                                                 r, zero);
+              Value dNeg = arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::slt,
+                                                 s[1], zero);
+              Value rNonZero =
+                  arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::ne, r, zero);
+              Value fix = arith::AndIOp::create(
+                  s.b, s.loc, rNonZero,
+                  arith::XOrIOp::create(s.b, s.loc, rNeg, dNeg));
+              return select(s, fix, arith::AddIOp::create(s.b, s.loc, r, s[1]),
+                            r);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t {
+              if (v[1] == 0)
+                return 0;
+              int64_t r = v[0] % v[1];
+              return (r != 0 && ((r < 0) != (v[1] < 0))) ? r + v[1] : r;
+            });
+      });
+  registry.add(
+      "", "Max", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric, foldLeft<maxPair>, +[](ArrayRef<int64_t> v) {
+              return *std::max_element(v.begin(), v.end());
+            });
+      });
+  registry.add(
+      "", "Min", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric, foldLeft<minPair>, +[](ArrayRef<int64_t> v) {
+              return *std::min_element(v.begin(), v.end());
+            });
+      });
+  registry.add(
+      "", "Sum", +[](NodeContext &ctx) {
+        return convertElementwise(ctx, Accepts::Numeric, foldLeft<addPair>,
+                                  nullptr);
+      });
+  registry.add(
+      "", "Mean", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Float,
+            +[](Scalars &s) -> Value {
+              Value sum = foldLeft<addPair>(s);
+              return arith::DivFOp::create(s.b, s.loc, sum,
+                                           s.constant(double(s.args.size())));
+            },
+            nullptr);
+      });
+
+  // Comparisons and logic.
+  registry.add(
+      "", "Equal", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Any,
+            +[](Scalars &s) {
+              return compare(s, CmpFPredicate::OEQ, CmpIPredicate::eq,
+                             CmpIPredicate::eq);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] == v[1]; }, true);
+      });
+  registry.add(
+      "", "Less", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) {
+              return compare(s, CmpFPredicate::OLT, CmpIPredicate::slt,
+                             CmpIPredicate::ult);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] < v[1]; }, true);
+      });
+  registry.add(
+      "", "LessOrEqual", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) {
+              return compare(s, CmpFPredicate::OLE, CmpIPredicate::sle,
+                             CmpIPredicate::ule);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] <= v[1]; }, true);
+      });
+  registry.add(
+      "", "Greater", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) {
+              return compare(s, CmpFPredicate::OGT, CmpIPredicate::sgt,
+                             CmpIPredicate::ugt);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] > v[1]; }, true);
+      });
+  registry.add(
+      "", "GreaterOrEqual", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Numeric,
+            +[](Scalars &s) {
+              return compare(s, CmpFPredicate::OGE, CmpIPredicate::sge,
+                             CmpIPredicate::uge);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] >= v[1]; }, true);
+      });
+  registry.add(
+      "", "And", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Bool,
+            +[](Scalars &s) -> Value {
+              return arith::AndIOp::create(s.b, s.loc, s[0], s[1]);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] && v[1]; });
+      });
+  registry.add(
+      "", "Or", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Bool,
+            +[](Scalars &s) -> Value {
+              return arith::OrIOp::create(s.b, s.loc, s[0], s[1]);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] || v[1]; });
+      });
+  registry.add(
+      "", "Xor", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Bool,
+            +[](Scalars &s) -> Value {
+              return arith::XOrIOp::create(s.b, s.loc, s[0], s[1]);
+            },
+            +[](ArrayRef<int64_t> v) -> int64_t {
+              return (v[0] != 0) != (v[1] != 0);
+            });
+      });
+  registry.add(
+      "", "BitwiseAnd", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Integer,
+            +[](Scalars &s) -> Value {
+              return arith::AndIOp::create(s.b, s.loc, s[0], s[1]);
+            },
+            +[](ArrayRef<int64_t> v) { return v[0] & v[1]; });
+      });
+  registry.add(
+      "", "BitwiseOr", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Integer,
+            +[](Scalars &s) -> Value {
+              return arith::OrIOp::create(s.b, s.loc, s[0], s[1]);
+            },
+            +[](ArrayRef<int64_t> v) { return v[0] | v[1]; });
+      });
+  registry.add(
+      "", "BitwiseXor", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Integer,
+            +[](Scalars &s) -> Value {
+              return arith::XOrIOp::create(s.b, s.loc, s[0], s[1]);
+            },
+            +[](ArrayRef<int64_t> v) { return v[0] ^ v[1]; });
+      });
+  registry.add(
+      "", "BitwiseNot", +[](NodeContext &ctx) {
+        return convertElementwise(
+            ctx, Accepts::Integer,
+            +[](Scalars &s) -> Value {
+              return arith::XOrIOp::create(s.b, s.loc, s[0], s.constant(-1));
+            },
+            +[](ArrayRef<int64_t> v) { return ~v[0]; });
+      });
+
+  // Activations with attributes.
+  registry.add(
+      "", "LeakyRelu", +[](NodeContext &ctx) {
+        float a = ctx.floatAttr("alpha", 0.01f);
+        Type type = getElementTypeOrSelf(ctx.input(0));
+        FailureOr<Value> result = buildBroadcastElementwise(
+            ctx, {ctx.input(0)}, type,
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              Scalars s{b, loc, args, false};
+              Value scaled =
+                  arith::MulFOp::create(b, loc, args[0], s.constant(a));
+              return select(s, lessThanZero(s, args[0]), scaled, args[0]);
+            });
+        if (failed(result))
+          return failure();
+        ctx.setOutput(0, *result);
+        return success();
+      });
+  registry.add(
+      "", "Elu", +[](NodeContext &ctx) {
+        float a = ctx.floatAttr("alpha", 1.0f);
+        Type type = getElementTypeOrSelf(ctx.input(0));
+        FailureOr<Value> result = buildBroadcastElementwise(
+            ctx, {ctx.input(0)}, type,
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              Scalars s{b, loc, args, false};
+              Value em1 = math::ExpM1Op::create(b, loc, args[0]);
+              Value scaled = arith::MulFOp::create(b, loc, em1, s.constant(a));
+              return select(s, lessThanZero(s, args[0]), scaled, args[0]);
+            });
+        if (failed(result))
+          return failure();
+        ctx.setOutput(0, *result);
+        return success();
+      });
+  registry.add(
+      "", "HardSigmoid", +[](NodeContext &ctx) {
+        float a = ctx.floatAttr("alpha", 0.2f),
+              beta = ctx.floatAttr("beta", 0.5f);
+        Type type = getElementTypeOrSelf(ctx.input(0));
+        FailureOr<Value> result = buildBroadcastElementwise(
+            ctx, {ctx.input(0)}, type,
+            [&](OpBuilder &b, Location loc, ValueRange args) {
+              Scalars s{b, loc, args, false};
+              Value v = arith::AddFOp::create(
+                  b, loc, arith::MulFOp::create(b, loc, args[0], s.constant(a)),
+                  s.constant(beta));
+              return minOf(s, maxOf(s, v, s.constant(0.0)), s.constant(1.0));
+            });
+        if (failed(result))
+          return failure();
+        ctx.setOutput(0, *result);
+        return success();
+      });
+  registry.add("", "Clip", convertClip);
+  registry.add("", "Where", convertWhere);
+  registry.add(
+      "", "Cast", +[](NodeContext &ctx) {
+        if (!ctx.hasAttr("to"))
+          return ctx.emitError() << "needs the 'to' attribute", failure();
+        return convertCastTo(ctx, static_cast<int32_t>(ctx.intAttr("to", 0)));
+      });
+}
+
+} // namespace dsk::onnx_import

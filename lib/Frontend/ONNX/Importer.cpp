@@ -1,0 +1,603 @@
+//===- Importer.cpp - ONNX graphs to dsk and upstream MLIR ----------------===//
+//
+// Reads a ModelProto, checks its structure (opsets, graph nesting, value
+// names, topological order) and imports the main graph into a func.func whose
+// body is built by the per-op converters.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsk/Frontend/ONNX/Import.h"
+
+#include "ImporterImpl.h"
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <deque>
+
+using namespace mlir;
+
+namespace dsk::onnx_import {
+
+void registerDialects(DialectRegistry &registry) {
+  registry.insert<DskDialect, arith::ArithDialect, func::FuncDialect,
+                  linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
+                  tensor::TensorDialect>();
+}
+
+const OpRegistry &OpRegistry::get() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    registerElementwiseOps(r);
+    registerTensorOps(r);
+    registerNeuralNetOps(r);
+    registerReductionOps(r);
+    return r;
+  }();
+  return registry;
+}
+
+/// ONNX spells its default domain "" or "ai.onnx".
+static StringRef normalizeDomain(StringRef domain) {
+  return domain == "ai.onnx" ? StringRef() : domain;
+}
+
+//===----------------------------------------------------------------------===//
+// GraphImporter
+//===----------------------------------------------------------------------===//
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &context, StringRef sourceName,
+                std::string modelDir, const ImportOptions &options)
+      : context(context), sourceName(sourceName.str()),
+        fileLoc(FileLineColLoc::get(&context, sourceName, 0, 0)),
+        reader(&context, std::move(modelDir)), options(options) {}
+
+  OwningOpRef<ModuleOp> importModel(const onnx::ModelProto &model);
+
+  /// Diagnostics about the model as a whole.
+  InFlightDiagnostic emitError() { return mlir::emitError(fileLoc); }
+
+  const ImportedValue *lookup(StringRef name) const {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  void define(StringRef name, ImportedValue value) { values[name] = value; }
+  TensorReader &getReader() { return reader; }
+  MLIRContext &getContext() { return context; }
+
+private:
+  LogicalResult checkOpsets(const onnx::ModelProto &model);
+  LogicalResult checkDepth(const onnx::GraphProto &graph, unsigned depth);
+  FailureOr<RankedTensorType>
+  convertValueInfo(const onnx::ValueInfoProto &info, bool &isUnsigned,
+                   SmallVectorImpl<std::string> &dimParams);
+  FailureOr<SmallVector<const onnx::NodeProto *>>
+  sortNodes(const onnx::GraphProto &graph, const llvm::StringSet<> &defined);
+  LogicalResult importNode(const onnx::NodeProto &node, OpBuilder &builder);
+
+  MLIRContext &context;
+  std::string sourceName;
+  Location fileLoc;
+  TensorReader reader;
+  const ImportOptions &options;
+  llvm::StringMap<int64_t> opsets;
+  llvm::StringMap<ImportedValue> values;
+  /// Declared types of intermediate values (value_info), to refine
+  /// inferred types.
+  llvm::StringMap<RankedTensorType> declaredTypes;
+};
+
+LogicalResult GraphImporter::checkOpsets(const onnx::ModelProto &model) {
+  for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
+    StringRef domain = normalizeDomain(opset.domain());
+    if (opset.version() < 1)
+      return emitError() << "opset_import for domain '" << opset.domain()
+                         << "' has invalid version " << opset.version();
+    opsets[domain] = opset.version();
+  }
+  if (model.ir_version() >= 3 && !opsets.count(""))
+    return emitError() << "the model imports no version of the default "
+                          "ONNX domain";
+  // IR version 1/2 models may omit opset_import: they are opset 1.
+  if (!opsets.count(""))
+    opsets[""] = 1;
+  return success();
+}
+
+LogicalResult GraphImporter::checkDepth(const onnx::GraphProto &graph,
+                                        unsigned depth) {
+  if (depth > options.maxGraphDepth)
+    return emitError() << "subgraphs are nested more than "
+                       << options.maxGraphDepth << " levels deep";
+  for (const onnx::NodeProto &node : graph.node())
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g() && failed(checkDepth(attr.g(), depth + 1)))
+        return failure();
+      for (const onnx::GraphProto &g : attr.graphs())
+        if (failed(checkDepth(g, depth + 1)))
+          return failure();
+    }
+  return success();
+}
+
+FailureOr<RankedTensorType>
+GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info,
+                                bool &isUnsigned,
+                                SmallVectorImpl<std::string> &dimParams) {
+  auto error = [&]() {
+    return emitError() << "value '" << info.name() << "': ";
+  };
+  if (!info.has_type() || !info.type().has_tensor_type()) {
+    if (info.has_type() &&
+        (info.type().has_sequence_type() || info.type().has_map_type() ||
+         info.type().has_optional_type()))
+      return error() << "sequence, map and optional values are not supported",
+             failure();
+    return error() << "has no tensor type", failure();
+  }
+  const onnx::TypeProto_Tensor &tensor = info.type().tensor_type();
+  FailureOr<ElementType> element =
+      convertDataType(&context, tensor.elem_type(), error);
+  if (failed(element))
+    return failure();
+  isUnsigned = element->isUnsigned;
+  SmallVector<int64_t> shape;
+  if (!tensor.has_shape()) {
+    return error() << "has no shape (unknown rank is not supported)", failure();
+  }
+  for (const onnx::TensorShapeProto_Dimension &dim : tensor.shape().dim()) {
+    if (dim.has_dim_value()) {
+      if (dim.dim_value() < 0)
+        return error() << "has a negative dimension (" << dim.dim_value()
+                       << ")",
+               failure();
+      shape.push_back(dim.dim_value());
+      dimParams.push_back("");
+    } else {
+      shape.push_back(ShapedType::kDynamic);
+      dimParams.push_back(dim.has_dim_param() ? dim.dim_param() : "?");
+    }
+  }
+  return RankedTensorType::get(shape, element->type);
+}
+
+FailureOr<SmallVector<const onnx::NodeProto *>>
+GraphImporter::sortNodes(const onnx::GraphProto &graph,
+                         const llvm::StringSet<> &defined) {
+  // Kahn's algorithm over value names: ONNX requires topological order, but
+  // exporters get it wrong, and a cycle or an undefined name must be an
+  // error rather than a crash.
+  size_t numNodes = graph.node_size();
+  llvm::StringMap<size_t> producer;
+  for (size_t i = 0; i < numNodes; ++i)
+    for (const std::string &output : graph.node(i).output()) {
+      if (output.empty())
+        continue;
+      if (defined.contains(output) || !producer.try_emplace(output, i).second)
+        return emitError() << "value '" << output
+                           << "' is defined more than once",
+               failure();
+    }
+  std::vector<size_t> pending(numNodes, 0);
+  std::vector<SmallVector<size_t>> users(numNodes);
+  for (size_t i = 0; i < numNodes; ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    for (const std::string &input : node.input()) {
+      if (input.empty() || defined.contains(input))
+        continue;
+      auto it = producer.find(input);
+      if (it == producer.end())
+        return emitError() << "node '" << node.name() << "' (" << node.op_type()
+                           << ") reads value '" << input
+                           << "', which no node, initializer or graph input "
+                              "defines",
+               failure();
+      ++pending[i];
+      users[it->second].push_back(i);
+    }
+  }
+  std::deque<size_t> ready;
+  for (size_t i = 0; i < numNodes; ++i)
+    if (pending[i] == 0)
+      ready.push_back(i);
+  SmallVector<const onnx::NodeProto *> order;
+  while (!ready.empty()) {
+    size_t i = ready.front();
+    ready.pop_front();
+    order.push_back(&graph.node(i));
+    for (size_t user : users[i])
+      if (--pending[user] == 0)
+        ready.push_back(user);
+  }
+  if (order.size() != numNodes) {
+    for (size_t i = 0; i < numNodes; ++i)
+      if (pending[i] != 0)
+        return emitError() << "the graph has a cycle through node '"
+                           << graph.node(i).name() << "' ("
+                           << graph.node(i).op_type() << ")",
+               failure();
+  }
+  return order;
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
+                                        OpBuilder &builder) {
+  StringRef domain = normalizeDomain(node.domain());
+  Location loc = NameLoc::get(StringAttr::get(&context, node.name().empty()
+                                                            ? node.op_type()
+                                                            : node.name()),
+                              fileLoc);
+  auto opsetIt = opsets.find(domain);
+  NodeContext ctx(*this, node, opsetIt == opsets.end() ? 0 : opsetIt->second,
+                  builder, loc);
+  if (opsetIt == opsets.end())
+    return ctx.emitError() << "the model imports no version of domain '"
+                           << node.domain() << "'";
+  ConverterFn convert = OpRegistry::get().lookup(domain, node.op_type());
+  if (!convert)
+    return ctx.emitError() << "unsupported operator";
+  for (const std::string &input : node.input())
+    if (!input.empty() && !lookup(input))
+      return ctx.emitError() << "input '" << input << "' is not defined";
+  if (failed(convert(ctx)))
+    return failure();
+
+  for (auto [index, output] : llvm::enumerate(node.output())) {
+    if (output.empty())
+      continue;
+    auto it = values.find(output);
+    if (it == values.end())
+      return ctx.emitError() << "the converter did not produce output #"
+                             << index << " ('" << output << "')";
+    // Refine the inferred type with a more precise declared one.
+    auto declared = declaredTypes.find(output);
+    if (declared == declaredTypes.end())
+      continue;
+    auto inferred = cast<RankedTensorType>(it->second.value.getType());
+    if (inferred == declared->second)
+      continue;
+    if (inferred.getElementType() != declared->second.getElementType() ||
+        failed(verifyCompatibleShape(inferred, declared->second)))
+      return ctx.emitError()
+             << "output '" << output << "' has type " << inferred
+             << " but the model declares " << declared->second;
+    it->second.value = tensor::CastOp::create(builder, loc, declared->second,
+                                              it->second.value);
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp>
+GraphImporter::importModel(const onnx::ModelProto &model) {
+  if (!model.has_graph()) {
+    emitError() << "the model has no graph";
+    return {};
+  }
+  const onnx::GraphProto &graph = model.graph();
+  if (failed(checkOpsets(model)) || failed(checkDepth(graph, 0)))
+    return {};
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  OpBuilder builder(&context);
+  builder.setInsertionPointToEnd(module->getBody());
+
+  // Initializers are constants; a graph input with an initializer of the
+  // same name (old exporters list weights as inputs) is that constant.
+  llvm::StringSet<> initialized, defined;
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    if (init.name().empty() || !initialized.insert(init.name()).second) {
+      emitError() << "initializer '" << init.name()
+                  << "' is unnamed or defined more than once";
+      return {};
+    }
+  }
+
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  SmallVector<DictionaryAttr> argAttrs;
+  auto describe = [&](const onnx::ValueInfoProto &info, bool isUnsigned,
+                      ArrayRef<std::string> dimParams) {
+    NamedAttrList attrs;
+    attrs.append("dsk.onnx.name", builder.getStringAttr(info.name()));
+    if (isUnsigned)
+      attrs.append("dsk.onnx.unsigned", builder.getUnitAttr());
+    if (llvm::any_of(dimParams,
+                     [](const std::string &p) { return !p.empty(); }))
+      attrs.append("dsk.onnx.dim_params",
+                   builder.getStrArrayAttr(SmallVector<StringRef>(
+                       dimParams.begin(), dimParams.end())));
+    return attrs.getDictionary(&context);
+  };
+  SmallVector<bool> argUnsigned;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initialized.contains(input.name()))
+      continue;
+    if (input.name().empty() || !defined.insert(input.name()).second) {
+      emitError() << "graph input '" << input.name()
+                  << "' is unnamed or defined more than once";
+      return {};
+    }
+    bool isUnsigned = false;
+    SmallVector<std::string> dimParams;
+    FailureOr<RankedTensorType> type =
+        convertValueInfo(input, isUnsigned, dimParams);
+    if (failed(type))
+      return {};
+    argTypes.push_back(*type);
+    args.push_back(&input);
+    argUnsigned.push_back(isUnsigned);
+    argAttrs.push_back(describe(input, isUnsigned, dimParams));
+  }
+  for (const onnx::ValueInfoProto &info : graph.value_info()) {
+    bool isUnsigned;
+    SmallVector<std::string> dimParams;
+    // value_info is advisory: entries we cannot represent are ignored.
+    if (!info.has_type() || !info.type().has_tensor_type() ||
+        !info.type().tensor_type().has_shape())
+      continue;
+    ScopedDiagnosticHandler quiet(&context,
+                                  [](Diagnostic &) { return success(); });
+    FailureOr<RankedTensorType> type =
+        convertValueInfo(info, isUnsigned, dimParams);
+    if (succeeded(type))
+      declaredTypes[info.name()] = *type;
+  }
+
+  // Outputs' declared types, for the signature.
+  SmallVector<RankedTensorType> outputTypes;
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    bool isUnsigned = false;
+    SmallVector<std::string> dimParams;
+    FailureOr<RankedTensorType> type =
+        convertValueInfo(output, isUnsigned, dimParams);
+    if (failed(type))
+      return {};
+    outputTypes.push_back(*type);
+    resultAttrs.push_back(describe(output, isUnsigned, dimParams));
+  }
+
+  auto func = func::FuncOp::create(builder, fileLoc, options.functionName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  for (auto [index, info] : llvm::enumerate(args))
+    define(info->name(), {entry->getArgument(index), argUnsigned[index],
+                          DenseElementsAttr()});
+
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    auto error = [&]() {
+      return emitError() << "initializer '" << init.name() << "': ";
+    };
+    FailureOr<DenseElementsAttr> data = reader.read(init, error);
+    if (failed(data))
+      return {};
+    FailureOr<ElementType> element =
+        convertDataType(&context, init.data_type(), error);
+    Value value = arith::ConstantOp::create(
+        builder, NameLoc::get(builder.getStringAttr(init.name()), fileLoc),
+        *data);
+    define(init.name(), {value, element->isUnsigned, *data});
+    defined.insert(init.name());
+  }
+
+  FailureOr<SmallVector<const onnx::NodeProto *>> order =
+      sortNodes(graph, defined);
+  if (failed(order))
+    return {};
+  for (const onnx::NodeProto *node : *order)
+    if (failed(importNode(*node, builder)))
+      return {};
+
+  // Results: the graph outputs, cast to their declared types.
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (auto [index, output] : llvm::enumerate(graph.output())) {
+    const ImportedValue *value = lookup(output.name());
+    if (!value) {
+      emitError() << "graph output '" << output.name()
+                  << "' is not defined by any node, initializer or input";
+      return {};
+    }
+    Value result = value->value;
+    auto inferred = cast<RankedTensorType>(result.getType());
+    RankedTensorType declared = outputTypes[index];
+    if (inferred != declared) {
+      if (inferred.getElementType() != declared.getElementType() ||
+          failed(verifyCompatibleShape(inferred, declared))) {
+        emitError() << "graph output '" << output.name() << "' has type "
+                    << inferred << " but the model declares " << declared;
+        return {};
+      }
+      result = tensor::CastOp::create(builder, fileLoc, declared, result);
+    }
+    results.push_back(result);
+    resultTypes.push_back(declared);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
+  func.setAllArgAttrs(argAttrs);
+  func.setAllResultAttrs(resultAttrs);
+
+  if (failed(verify(*module)))
+    return {};
+  return module;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+NodeContext::NodeContext(GraphImporter &importer, const onnx::NodeProto &node,
+                         int64_t opset, OpBuilder &builder, Location loc)
+    : node(node), opset(opset), b(builder), loc(loc), importer(importer) {}
+
+InFlightDiagnostic NodeContext::emitError() const {
+  InFlightDiagnostic diag = mlir::emitError(loc);
+  diag << "node '" << node.name() << "' (" << node.op_type() << ", domain '"
+       << (node.domain().empty() ? "ai.onnx" : node.domain()) << "', opset "
+       << opset << "): ";
+  return diag;
+}
+
+bool NodeContext::hasInput(size_t i) const {
+  return i < numInputs() && !node.input(i).empty();
+}
+
+Value NodeContext::input(size_t i) const {
+  return importer.lookup(node.input(i))->value;
+}
+
+RankedTensorType NodeContext::inputType(size_t i) const {
+  return cast<RankedTensorType>(input(i).getType());
+}
+
+bool NodeContext::isUnsigned(size_t i) const {
+  return importer.lookup(node.input(i))->isUnsigned;
+}
+
+DenseElementsAttr NodeContext::constantInput(size_t i) const {
+  if (!hasInput(i))
+    return {};
+  return importer.lookup(node.input(i))->constant;
+}
+
+FailureOr<SmallVector<int64_t>>
+NodeContext::requireConstantInts(size_t i, StringRef what) const {
+  DenseElementsAttr constant = constantInput(i);
+  auto ints = dyn_cast_or_null<DenseIntElementsAttr>(constant);
+  if (!ints || ints.getElementType().isInteger(1)) {
+    emitError() << what << " (input #" << i
+                << ") must be an integer tensor known at import time";
+    return failure();
+  }
+  return llvm::to_vector(
+      llvm::map_range(ints.getValues<APInt>(),
+                      [](const APInt &v) { return v.getSExtValue(); }));
+}
+
+const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
+  for (const onnx::AttributeProto &attribute : node.attribute())
+    if (attribute.name() == name)
+      return &attribute;
+  return nullptr;
+}
+
+int64_t NodeContext::intAttr(StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a && a->has_i() ? a->i() : defaultValue;
+}
+
+float NodeContext::floatAttr(StringRef name, float defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a && a->has_f() ? a->f() : defaultValue;
+}
+
+std::string NodeContext::stringAttr(StringRef name,
+                                    StringRef defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a && a->has_s() ? a->s() : defaultValue.str();
+}
+
+SmallVector<int64_t> NodeContext::intsAttr(StringRef name) const {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return {};
+  return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+SmallVector<float> NodeContext::floatsAttr(StringRef name) const {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return {};
+  return SmallVector<float>(a->floats().begin(), a->floats().end());
+}
+
+FailureOr<DenseElementsAttr>
+NodeContext::tensorAttr(const onnx::AttributeProto &attribute) const {
+  auto error = [&]() {
+    return emitError() << "attribute '" << attribute.name() << "': ";
+  };
+  return importer.getReader().read(attribute.t(), error);
+}
+
+bool NodeContext::hasOutput(size_t i) const {
+  return i < numOutputs() && !node.output(i).empty();
+}
+
+void NodeContext::setOutput(size_t i, Value value, bool isUnsigned,
+                            DenseElementsAttr constant) {
+  if (hasOutput(i))
+    importer.define(node.output(i), {value, isUnsigned, constant});
+}
+
+void NodeContext::setConstantOutput(size_t i, DenseElementsAttr constant,
+                                    bool isUnsigned) {
+  Value value = arith::ConstantOp::create(b, loc, constant);
+  setOutput(i, value, isUnsigned, constant);
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+OwningOpRef<ModuleOp> importModelBuffer(MLIRContext &context, StringRef bytes,
+                                        StringRef sourceName,
+                                        StringRef modelDir,
+                                        const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, sourceName, 0, 0);
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+    emitError(fileLoc) << "models over 2 GiB must keep their weights in "
+                          "external data files";
+    return {};
+  }
+  onnx::ModelProto model;
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  // Nesting of messages, not of subgraphs (checked separately): bounded so
+  // that a hostile file cannot exhaust the stack while parsing.
+  stream.SetRecursionLimit(256);
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    emitError(fileLoc) << "not a valid ONNX model (protobuf parsing failed: "
+                          "truncated, corrupt or nested too deeply)";
+    return {};
+  }
+  context.loadDialect<DskDialect, arith::ArithDialect, func::FuncDialect,
+                      linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
+                      tensor::TensorDialect>();
+  GraphImporter importer(context, sourceName, modelDir.str(), options);
+  return importer.importModel(model);
+}
+
+OwningOpRef<ModuleOp> importModelFile(MLIRContext &context, StringRef path,
+                                      const ImportOptions &options) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "cannot read the model: " << buffer.getError().message();
+    return {};
+  }
+  SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  return importModelBuffer(context, (*buffer)->getBuffer(), path, dir, options);
+}
+
+} // namespace dsk::onnx_import

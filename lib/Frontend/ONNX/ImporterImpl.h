@@ -1,0 +1,166 @@
+//===- ImporterImpl.h - internals of the ONNX importer ----------*- C++ -*-===//
+//
+// The pieces shared by the graph importer and the op converters: element
+// type conversion, the tensor payload reader, and NodeContext, the view of
+// one node that a converter works with.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_LIB_FRONTEND_ONNX_IMPORTERIMPL_H
+#define DSK_LIB_FRONTEND_ONNX_IMPORTERIMPL_H
+
+#include "onnx/onnx-ml.pb.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+
+namespace dsk::onnx_import {
+
+using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
+
+/// An ONNX element type as the importer represents it: signless storage in
+/// the IR, plus whether integers are to be read as unsigned.
+struct ElementType {
+  mlir::Type type;
+  bool isUnsigned = false;
+};
+
+/// The name of an ONNX TensorProto::DataType, e.g. "FLOAT".
+llvm::StringRef dataTypeName(int32_t dataType);
+
+/// The IR element type of an ONNX data type, or an error for the types the
+/// importer does not represent (strings, complex numbers).
+mlir::FailureOr<ElementType> convertDataType(mlir::MLIRContext *context,
+                                             int32_t dataType,
+                                             EmitErrorFn emitError);
+
+/// Reads tensor payloads (initializers, Constant nodes, attribute tensors).
+/// Sizes are checked against the declared dims and type before anything is
+/// allocated; external data must stay inside the model's folder.
+class TensorReader {
+public:
+  TensorReader(mlir::MLIRContext *context, std::string modelDir)
+      : context(context), modelDir(std::move(modelDir)) {}
+
+  mlir::FailureOr<mlir::DenseElementsAttr> read(const onnx::TensorProto &tensor,
+                                                EmitErrorFn emitError);
+
+  /// The element count of `dims`, or an error for negative dims and
+  /// products that overflow int64.
+  static mlir::FailureOr<int64_t>
+  elementCount(const google::protobuf::RepeatedField<int64_t> &dims,
+               EmitErrorFn emitError);
+
+private:
+  mlir::FailureOr<std::string> readExternal(const onnx::TensorProto &tensor,
+                                            uint64_t expectedBytes,
+                                            EmitErrorFn emitError);
+
+  mlir::MLIRContext *context;
+  std::string modelDir;
+};
+
+/// A graph value during import: the IR value, how its integers are read, and
+/// its contents when they are known at import time (initializers, Constant
+/// nodes and what shape computations fold to).
+struct ImportedValue {
+  mlir::Value value;
+  bool isUnsigned = false;
+  mlir::DenseElementsAttr constant;
+};
+
+class GraphImporter;
+
+/// The node a converter is converting, its inputs, attributes and outputs.
+class NodeContext {
+public:
+  NodeContext(GraphImporter &importer, const onnx::NodeProto &node,
+              int64_t opset, mlir::OpBuilder &builder, mlir::Location loc);
+
+  const onnx::NodeProto &node;
+  const int64_t opset;
+  mlir::OpBuilder &b;
+  const mlir::Location loc;
+
+  mlir::MLIRContext *getContext() const { return b.getContext(); }
+
+  /// Inputs. An optional input that is absent or named "" is not present.
+  size_t numInputs() const { return node.input_size(); }
+  bool hasInput(size_t i) const;
+  mlir::Value input(size_t i) const;
+  mlir::RankedTensorType inputType(size_t i) const;
+  bool isUnsigned(size_t i) const;
+  /// The input's contents if known at import time, else null.
+  mlir::DenseElementsAttr constantInput(size_t i) const;
+  /// An integer input that must be known at import time (axes, shapes,
+  /// pads...); reports an error naming `what` otherwise.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  requireConstantInts(size_t i, llvm::StringRef what) const;
+
+  /// Attributes.
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  bool hasAttr(llvm::StringRef name) const { return attr(name) != nullptr; }
+  int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
+  float floatAttr(llvm::StringRef name, float defaultValue) const;
+  std::string stringAttr(llvm::StringRef name,
+                         llvm::StringRef defaultValue) const;
+  llvm::SmallVector<int64_t> intsAttr(llvm::StringRef name) const;
+  llvm::SmallVector<float> floatsAttr(llvm::StringRef name) const;
+  /// A tensor attribute (Constant's `value`), read with full checks.
+  mlir::FailureOr<mlir::DenseElementsAttr>
+  tensorAttr(const onnx::AttributeProto &attribute) const;
+
+  /// Outputs. An output named "" is not requested.
+  size_t numOutputs() const { return node.output_size(); }
+  bool hasOutput(size_t i) const;
+  void setOutput(size_t i, mlir::Value value, bool isUnsigned = false,
+                 mlir::DenseElementsAttr constant = {});
+  /// A constant output (folded at import time), materialized as
+  /// arith.constant.
+  void setConstantOutput(size_t i, mlir::DenseElementsAttr constant,
+                         bool isUnsigned = false);
+
+  /// An error about this node: the message starts with the node's name, op
+  /// type, domain and opset.
+  mlir::InFlightDiagnostic emitError() const;
+
+private:
+  GraphImporter &importer;
+};
+
+using ConverterFn = mlir::LogicalResult (*)(NodeContext &);
+
+/// Op converters by domain ("" for ai.onnx) and op type.
+class OpRegistry {
+public:
+  void add(llvm::StringRef domain, llvm::StringRef opType, ConverterFn fn) {
+    converters[key(domain, opType)] = fn;
+  }
+  ConverterFn lookup(llvm::StringRef domain, llvm::StringRef opType) const {
+    auto it = converters.find(key(domain, opType));
+    return it == converters.end() ? nullptr : it->second;
+  }
+  static const OpRegistry &get();
+
+private:
+  static std::string key(llvm::StringRef domain, llvm::StringRef opType) {
+    return (domain + "::" + opType).str();
+  }
+  llvm::StringMap<ConverterFn> converters;
+};
+
+/// Converter families, one per file.
+void registerElementwiseOps(OpRegistry &registry);
+void registerTensorOps(OpRegistry &registry);
+void registerNeuralNetOps(OpRegistry &registry);
+void registerReductionOps(OpRegistry &registry);
+
+} // namespace dsk::onnx_import
+
+#endif // DSK_LIB_FRONTEND_ONNX_IMPORTERIMPL_H
