@@ -24,9 +24,12 @@ runner_utils = os.path.join(config.mlir_lib_dir, "libmlir_runner_utils.so")
 c_runner_utils = os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils.so")
 config.substitutions.append(("%mlir_runner_utils", runner_utils))
 config.substitutions.append(("%mlir_c_runner_utils", c_runner_utils))
-config.substitutions.append(("%python", config.python_executable))
+# Ahead of lit's own %python (the interpreter running lit): the tests need
+# the project's Python with its pinned packages.
+config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%dsk_src_root", config.dsk_src_root))
 
 tool_dirs = [config.dsk_tools_dir, config.llvm_tools_dir]
-tools = ["dsk-opt", "mlir-runner", ToolSubst("FileCheck", unresolved="fatal")]
+tools = ["dsk-compile", "dsk-opt", "mlir-runner", "not",
+         ToolSubst("FileCheck", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

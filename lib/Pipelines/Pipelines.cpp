@@ -2,6 +2,7 @@
 
 #include "dsk/Pipelines/Pipelines.h"
 #include "dsk/Conversion/Passes.h"
+#include "dsk/Dialect/Dsk/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -39,6 +40,7 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
 
 void dsk::buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createDskFuseAttention());
   pm.addPass(createCSEPass());
 }
 

@@ -8,6 +8,7 @@
 
 #include "dsk/Conversion/Passes.h"
 #include "dsk/Dialect/Dsk/IR/DskOps.h"
+#include "dsk/Dialect/Dsk/Transforms/Passes.h"
 #include "dsk/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -49,6 +50,7 @@ int main(int argc, char **argv) {
   mlir::tensor::registerBufferizableOpInterfaceExternalModels(registry);
 
   dsk::registerDskConversionPasses();
+  dsk::registerDskTransformsPasses();
   dsk::registerPipelines();
 
   return mlir::asMainReturnCode(

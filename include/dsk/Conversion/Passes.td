@@ -22,6 +22,9 @@ def DskLowerToLinalg : Pass<"dsk-lower-to-linalg", "mlir::ModuleOp"> {
     `dsk.dynamic_precision` becomes an `scf.index_switch` on the index that
     its policy computes at run time.
 
+    Aggregated linalg operations (`linalg.softmax`, as the ONNX importer
+    emits for Softmax) are decomposed into the generics they stand for.
+
     Shapes must be static: the pass reports every dsk operation with a
     dynamic dimension and fails.
   }];

@@ -13,9 +13,9 @@ namespace dsk {
 /// program can run through with mlir-runner.
 void buildReferenceCpuPipeline(mlir::OpPassManager &pm);
 
-/// The graph-level pipeline run after import: cleanup (canonicalize, which
-/// also quantizes constant weights, and CSE). Graph passes join it as they
-/// land.
+/// The graph-level pipeline run after import: canonicalize (which also
+/// quantizes constant weights), dsk-fuse-attention, CSE. Graph passes join
+/// it as they land.
 void buildGraphPipeline(mlir::OpPassManager &pm);
 
 /// Registers the named pipelines (`dsk-graph-pipeline`, `dsk-reference-cpu-pipeline`) and the

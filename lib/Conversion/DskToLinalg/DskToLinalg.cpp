@@ -1034,11 +1034,29 @@ LogicalResult checkStaticShapes(ModuleOp module) {
   return success(ok);
 }
 
+/// Aggregated linalg ops that the ONNX importer emits (linalg.softmax) are
+/// expanded into the generics they stand for, so that everything after this
+/// pass sees only structured linalg ops.
+LogicalResult decomposeAggregatedOps(ModuleOp module) {
+  SmallVector<linalg::AggregatedOpInterface> ops;
+  module.walk([&](linalg::AggregatedOpInterface op) { ops.push_back(op); });
+  IRRewriter rewriter(module.getContext());
+  for (linalg::AggregatedOpInterface op : ops) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
+    if (failed(results))
+      return op->emitError("cannot decompose this operation");
+    rewriter.replaceOp(op, *results);
+  }
+  return success();
+}
+
 struct DskLowerToLinalgPass
     : dsk::impl::DskLowerToLinalgBase<DskLowerToLinalgPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(checkStaticShapes(module)))
+    if (failed(checkStaticShapes(module)) ||
+        failed(decomposeAggregatedOps(module)))
       return signalPassFailure();
 
     MLIRContext *ctx = &getContext();

@@ -44,9 +44,25 @@ const OpRegistry &OpRegistry::get() {
     registerTensorOps(r);
     registerNeuralNetOps(r);
     registerReductionOps(r);
+    registerDskDomainOps(r);
     return r;
   }();
   return registry;
+}
+
+/// The most precise type that two descriptions of one value allow: each
+/// dimension static if either knows it. None when they contradict.
+static std::optional<RankedTensorType> joinTypes(RankedTensorType a,
+                                                 RankedTensorType b) {
+  if (a.getElementType() != b.getElementType() || a.getRank() != b.getRank())
+    return std::nullopt;
+  SmallVector<int64_t> shape;
+  for (auto [x, y] : llvm::zip(a.getShape(), b.getShape())) {
+    if (!ShapedType::isDynamic(x) && !ShapedType::isDynamic(y) && x != y)
+      return std::nullopt;
+    shape.push_back(ShapedType::isDynamic(x) ? y : x);
+  }
+  return RankedTensorType::get(shape, a.getElementType(), a.getEncoding());
 }
 
 /// ONNX spells its default domain "" or "ai.onnx".
@@ -85,9 +101,10 @@ private:
   FailureOr<RankedTensorType>
   convertValueInfo(const onnx::ValueInfoProto &info, bool &isUnsigned,
                    SmallVectorImpl<std::string> &dimParams);
-  FailureOr<SmallVector<const onnx::NodeProto *>>
-  sortNodes(const onnx::GraphProto &graph, const llvm::StringSet<> &defined);
-  LogicalResult importNode(const onnx::NodeProto &node, OpBuilder &builder);
+  FailureOr<SmallVector<size_t>> sortNodes(const onnx::GraphProto &graph,
+                                           const llvm::StringSet<> &defined);
+  LogicalResult importNode(const onnx::GraphProto &graph, size_t index,
+                           OpBuilder &builder);
 
   MLIRContext &context;
   std::string sourceName;
@@ -175,7 +192,7 @@ GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info,
   return RankedTensorType::get(shape, element->type);
 }
 
-FailureOr<SmallVector<const onnx::NodeProto *>>
+FailureOr<SmallVector<size_t>>
 GraphImporter::sortNodes(const onnx::GraphProto &graph,
                          const llvm::StringSet<> &defined) {
   // Kahn's algorithm over value names: ONNX requires topological order, but
@@ -214,11 +231,11 @@ GraphImporter::sortNodes(const onnx::GraphProto &graph,
   for (size_t i = 0; i < numNodes; ++i)
     if (pending[i] == 0)
       ready.push_back(i);
-  SmallVector<const onnx::NodeProto *> order;
+  SmallVector<size_t> order;
   while (!ready.empty()) {
     size_t i = ready.front();
     ready.pop_front();
-    order.push_back(&graph.node(i));
+    order.push_back(i);
     for (size_t user : users[i])
       if (--pending[user] == 0)
         ready.push_back(user);
@@ -234,19 +251,20 @@ GraphImporter::sortNodes(const onnx::GraphProto &graph,
   return order;
 }
 
-LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
-                                        OpBuilder &builder) {
+LogicalResult GraphImporter::importNode(const onnx::GraphProto &graph,
+                                        size_t index, OpBuilder &builder) {
+  const onnx::NodeProto &node = graph.node(index);
+  std::string label =
+      node.name().empty() ? "#" + std::to_string(index) : node.name();
   StringRef domain = normalizeDomain(node.domain());
-  Location loc = NameLoc::get(StringAttr::get(&context, node.name().empty()
-                                                            ? node.op_type()
-                                                            : node.name()),
-                              fileLoc);
+  Location loc = NameLoc::get(StringAttr::get(&context, label), fileLoc);
   auto opsetIt = opsets.find(domain);
-  NodeContext ctx(*this, node, opsetIt == opsets.end() ? 0 : opsetIt->second,
-                  builder, loc);
   if (opsetIt == opsets.end())
-    return ctx.emitError() << "the model imports no version of domain '"
-                           << node.domain() << "'";
+    return mlir::emitError(loc)
+           << "node '" << label << "' (" << node.op_type() << ", domain '"
+           << node.domain() << "'): the model imports no version of domain '"
+           << node.domain() << "'";
+  NodeContext ctx(*this, node, label, opsetIt->second, builder, loc);
   ConverterFn convert = OpRegistry::get().lookup(domain, node.op_type());
   if (!convert)
     return ctx.emitError() << "unsupported operator";
@@ -263,20 +281,20 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
     if (it == values.end())
       return ctx.emitError() << "the converter did not produce output #"
                              << index << " ('" << output << "')";
-    // Refine the inferred type with a more precise declared one.
+    // Refine the inferred type with what the model declares.
     auto declared = declaredTypes.find(output);
     if (declared == declaredTypes.end())
       continue;
     auto inferred = cast<RankedTensorType>(it->second.value.getType());
-    if (inferred == declared->second)
-      continue;
-    if (inferred.getElementType() != declared->second.getElementType() ||
-        failed(verifyCompatibleShape(inferred, declared->second)))
+    std::optional<RankedTensorType> joined =
+        joinTypes(inferred, declared->second);
+    if (!joined)
       return ctx.emitError()
              << "output '" << output << "' has type " << inferred
              << " but the model declares " << declared->second;
-    it->second.value = tensor::CastOp::create(builder, loc, declared->second,
-                                              it->second.value);
+    if (*joined != inferred)
+      it->second.value =
+          tensor::CastOp::create(builder, loc, *joined, it->second.value);
   }
   return success();
 }
@@ -395,12 +413,11 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     defined.insert(init.name());
   }
 
-  FailureOr<SmallVector<const onnx::NodeProto *>> order =
-      sortNodes(graph, defined);
+  FailureOr<SmallVector<size_t>> order = sortNodes(graph, defined);
   if (failed(order))
     return {};
-  for (const onnx::NodeProto *node : *order)
-    if (failed(importNode(*node, builder)))
+  for (size_t index : *order)
+    if (failed(importNode(graph, index, builder)))
       return {};
 
   // Results: the graph outputs, cast to their declared types.
@@ -416,17 +433,32 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     Value result = value->value;
     auto inferred = cast<RankedTensorType>(result.getType());
     RankedTensorType declared = outputTypes[index];
-    if (inferred != declared) {
-      if (inferred.getElementType() != declared.getElementType() ||
-          failed(verifyCompatibleShape(inferred, declared))) {
-        emitError() << "graph output '" << output.name() << "' has type "
-                    << inferred << " but the model declares " << declared;
-        return {};
-      }
-      result = tensor::CastOp::create(builder, fileLoc, declared, result);
+    std::optional<RankedTensorType> joined = joinTypes(inferred, declared);
+    if (!joined) {
+      emitError() << "graph output '" << output.name() << "' has type "
+                  << inferred << " but the model declares " << declared;
+      return {};
+    }
+    if (*joined != inferred)
+      result = tensor::CastOp::create(builder, fileLoc, *joined, result);
+    // Symbolic dims that the import resolved are no longer symbolic.
+    if (auto params =
+            resultAttrs[index].getAs<ArrayAttr>("dsk.onnx.dim_params")) {
+      SmallVector<Attribute> kept(params.getValue());
+      for (auto [dim, size] : llvm::enumerate(joined->getShape()))
+        if (!ShapedType::isDynamic(size))
+          kept[dim] = builder.getStringAttr("");
+      NamedAttrList attrs(resultAttrs[index]);
+      if (llvm::all_of(kept, [](Attribute a) {
+            return cast<StringAttr>(a).getValue().empty();
+          }))
+        attrs.erase("dsk.onnx.dim_params");
+      else
+        attrs.set("dsk.onnx.dim_params", builder.getArrayAttr(kept));
+      resultAttrs[index] = attrs.getDictionary(&context);
     }
     results.push_back(result);
-    resultTypes.push_back(declared);
+    resultTypes.push_back(*joined);
   }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
@@ -443,12 +475,14 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
 //===----------------------------------------------------------------------===//
 
 NodeContext::NodeContext(GraphImporter &importer, const onnx::NodeProto &node,
-                         int64_t opset, OpBuilder &builder, Location loc)
-    : node(node), opset(opset), b(builder), loc(loc), importer(importer) {}
+                         std::string label, int64_t opset, OpBuilder &builder,
+                         Location loc)
+    : node(node), opset(opset), b(builder), loc(loc), importer(importer),
+      label(std::move(label)) {}
 
 InFlightDiagnostic NodeContext::emitError() const {
   InFlightDiagnostic diag = mlir::emitError(loc);
-  diag << "node '" << node.name() << "' (" << node.op_type() << ", domain '"
+  diag << "node '" << label << "' (" << node.op_type() << ", domain '"
        << (node.domain().empty() ? "ai.onnx" : node.domain()) << "', opset "
        << opset << "): ";
   return diag;

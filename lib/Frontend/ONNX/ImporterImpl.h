@@ -80,8 +80,11 @@ class GraphImporter;
 /// The node a converter is converting, its inputs, attributes and outputs.
 class NodeContext {
 public:
+  /// `label` names the node in diagnostics: its name, or `#index` when
+  /// the model leaves it unnamed.
   NodeContext(GraphImporter &importer, const onnx::NodeProto &node,
-              int64_t opset, mlir::OpBuilder &builder, mlir::Location loc);
+              std::string label, int64_t opset, mlir::OpBuilder &builder,
+              mlir::Location loc);
 
   const onnx::NodeProto &node;
   const int64_t opset;
@@ -132,6 +135,7 @@ public:
 
 private:
   GraphImporter &importer;
+  std::string label;
 };
 
 using ConverterFn = mlir::LogicalResult (*)(NodeContext &);
@@ -160,6 +164,7 @@ void registerElementwiseOps(OpRegistry &registry);
 void registerTensorOps(OpRegistry &registry);
 void registerNeuralNetOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
+void registerDskDomainOps(OpRegistry &registry);
 
 } // namespace dsk::onnx_import
 

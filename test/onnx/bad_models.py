@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Writes malformed ONNX models, one per way a model can be bad, into a folder.
+
+Used by test/onnx/bad-models.test: each model must make dsk-compile fail with
+one exact message, and never crash (the test also runs under ASan/UBSan).
+Nothing here is large: the "huge" cases only *declare* huge sizes.
+"""
+
+import argparse
+import os
+
+import onnx
+from onnx import TensorProto, helper
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=17, ir_version=8):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(initializers))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = ir_version
+    return m
+
+
+def vi(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def add_model():
+    return model([helper.make_node("Add", ["x", "y"], ["z"], name="add0")],
+                 [vi("x", [4]), vi("y", [4])], [vi("z", [4])])
+
+
+def with_initializer(tensor):
+    """y = x + w, where w is the given (broken) initializer."""
+    return model([helper.make_node("Add", ["x", "w"], ["y"], name="add0")],
+                 [vi("x", [4])], [vi("y", [4])], [tensor])
+
+
+def external(name, location, offset=None, length=None, dims=(4,)):
+    t = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=list(dims))
+    t.data_location = TensorProto.EXTERNAL
+    entries = [("location", location)]
+    if offset is not None:
+        entries.append(("offset", str(offset)))
+    if length is not None:
+        entries.append(("length", str(length)))
+    for key, value in entries:
+        e = t.external_data.add()
+        e.key, e.value = key, value
+    return t
+
+
+def _varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _field(number, payload):
+    """A length-delimited protobuf field."""
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def nested_if(depth):
+    """Bytes of a model whose main graph holds an If whose then-branch holds an
+    If ... `depth` levels deep. Written at the wire level: the Python protobuf
+    runtime refuses to build messages this deep, which is the point."""
+    y = vi("y", [4]).SerializeToString()
+    leaf = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "leaf",
+                             [], [vi("y", [4])]).SerializeToString()
+    graph_attr = _varint(20 << 3) + _varint(onnx.AttributeProto.GRAPH)
+    inner = leaf
+    for level in range(depth):
+        # Only the then-branch nests, so the model grows linearly.
+        then_attr = _field(1, "then_branch") + _field(6, inner) + graph_attr
+        else_attr = _field(1, "else_branch") + _field(6, leaf) + graph_attr
+        node = (_field(1, "c") + _field(2, "y") + _field(3, "if%d" % level) +
+                _field(4, "If") + _field(5, then_attr) + _field(5, else_attr))
+        inner = _field(1, node) + _field(2, "level%d" % level) + _field(12, y)
+    inputs = (_field(11, vi("c", [], TensorProto.BOOL).SerializeToString()) +
+              _field(11, vi("x", [4]).SerializeToString()))
+    shell = helper.make_model(helper.make_graph([], "unused", [], []),
+                              opset_imports=[helper.make_opsetid("", 17)])
+    shell.ir_version = 8
+    shell.ClearField("graph")
+    return shell.SerializeToString() + _field(7, inner + inputs)
+
+
+def write(folder, name, m_or_bytes):
+    data = m_or_bytes if isinstance(m_or_bytes, bytes) else m_or_bytes.SerializeToString()
+    with open(os.path.join(folder, name + ".onnx"), "wb") as f:
+        f.write(data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("folder")
+    folder = parser.parse_args().folder
+    os.makedirs(folder, exist_ok=True)
+
+    good = add_model().SerializeToString()
+    write(folder, "truncated", good[: len(good) // 2])
+    write(folder, "garbage", b"\xff" * 64)
+    write(folder, "empty-graph", b"")
+
+    write(folder, "unsupported-op", model(
+        [helper.make_node("FooBar", ["x"], ["y"], name="mystery")],
+        [vi("x", [4])], [vi("y", [4])]))
+    m = model([helper.make_node("Frobnicate", ["x"], ["y"], name="custom", domain="com.example")],
+              [vi("x", [4])], [vi("y", [4])])
+    m.opset_import.append(helper.make_opsetid("com.example", 3))
+    write(folder, "unsupported-domain-op", m)
+    write(folder, "unimported-domain", model(
+        [helper.make_node("Frobnicate", ["x"], ["y"], name="custom", domain="com.other")],
+        [vi("x", [4])], [vi("y", [4])]))
+
+    short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0\0\0")
+    write(folder, "raw-data-short", with_initializer(short))
+    typed = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], float_data=[1.0, 2.0])
+    write(folder, "typed-data-short", with_initializer(typed))
+    overflow = TensorProto(name="w", data_type=TensorProto.FLOAT,
+                           dims=[1 << 40, 1 << 40], raw_data=b"\0" * 4)
+    write(folder, "dims-overflow", with_initializer(overflow))
+    negative = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[-2, 2], raw_data=b"")
+    write(folder, "dims-negative", with_initializer(negative))
+    huge = TensorProto(name="w", data_type=TensorProto.FLOAT,
+                       dims=[1 << 48], raw_data=b"\0" * 16)
+    write(folder, "dims-huge-raw", with_initializer(huge))
+
+    write(folder, "undefined-value", model(
+        [helper.make_node("Add", ["x", "ghost"], ["y"], name="add0")],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "cycle", model(
+        [helper.make_node("Add", ["x", "b"], ["a"], name="first"),
+         helper.make_node("Relu", ["a"], ["b"], name="second")],
+        [vi("x", [4])], [vi("a", [4])]))
+    write(folder, "duplicate-value", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="r0"),
+         helper.make_node("Relu", ["x"], ["y"], name="r1")],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "undefined-output", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="r0")],
+        [vi("x", [4])], [vi("nowhere", [4])]))
+    write(folder, "nested-too-deep", nested_if(40))
+    write(folder, "nested-beyond-protobuf", nested_if(200))
+
+    # External data: the data file holds 16 bytes (four floats).
+    with open(os.path.join(folder, "weights.bin"), "wb") as f:
+        f.write(b"\0" * 16)
+    write(folder, "external-ok", with_initializer(external("w", "weights.bin")))
+    write(folder, "external-absolute", with_initializer(external("w", "/etc/passwd")))
+    write(folder, "external-dotdot", with_initializer(external("w", "sub/../../weights.bin")))
+    link = os.path.join(folder, "escape.bin")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink("/etc/hostname", link)
+    write(folder, "external-symlink-escape", with_initializer(external("w", "escape.bin")))
+    write(folder, "external-missing", with_initializer(external("w", "missing.bin")))
+    write(folder, "external-offset-past-end", with_initializer(external("w", "weights.bin", offset=8)))
+    write(folder, "external-length-mismatch", with_initializer(external("w", "weights.bin", length=8)))
+    write(folder, "external-petabyte-length", with_initializer(
+        external("w", "weights.bin", length=10**15, dims=(250 * 10**12,))))
+    write(folder, "external-petabyte-offset", with_initializer(
+        external("w", "weights.bin", offset=10**15)))
+    write(folder, "external-bad-offset", with_initializer(external("w", "weights.bin", offset="-1")))
+
+
+if __name__ == "__main__":
+    main()
