@@ -32,6 +32,8 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
+  // What has no LLVM intrinsic (erf, tan, asin, ...) becomes a libm call.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -57,6 +59,7 @@ void dsk::registerPipelines() {
   registerFinalizeMemRefToLLVMConversionPass();
   registerConvertVectorToLLVMPass();
   registerConvertMathToLLVMPass();
+  registerConvertMathToLibmPass();
   registerArithToLLVMConversionPass();
   registerConvertControlFlowToLLVMPass();
   registerConvertFuncToLLVMPass();

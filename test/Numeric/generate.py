@@ -242,6 +242,10 @@ class Test:
         self.check_lines = []
         self.values = {}  # SSA name -> the NumPy value of a constant
         self.fold_constants = name.startswith(("quant-", "matmul-quantized-"))
+        # Further pass lists the test also runs before the pipeline, and raw
+        # RUN/CHECK lines (e.g. that a pass rewrote what the test holds).
+        self.extra_passes = []
+        self.extra_lines = []
 
     # -- values ------------------------------------------------------------
 
@@ -365,6 +369,8 @@ class Test:
 
     def render(self):
         out = [RUN_LINE] + ([FOLD_RUN_LINE] if self.fold_constants else [])
+        out += [RUN_LINE.replace("dsk-opt %s", "dsk-opt %s " + p) for p in self.extra_passes]
+        out += self.extra_lines
         out += ["//", MARKER + " from the NumPy reference",
                "// (python/dsk/reference.py); do not edit. Regenerate with",
                "//   python3 test/Numeric/generate.py", "//"]
@@ -629,6 +635,58 @@ def _(t):
     r = Val(t.fresh("o"), want.shape, "f32")
     t.check("attention", ["%s = dsk.attention %s, %s, %s mask %s : %s"
                           % (r, q, k, v, m, functional_type([q, k, v, m], [r]))], r, want)
+
+
+@case("fuse-attention-equivalence", """
+The attention subgraph as the ONNX importer emits it for PyTorch's
+MultiheadAttention ([B*H, S, D] operands; the query divided by 2, the key
+transposed, an additive mask, linalg.softmax), run as it is and after
+dsk-fuse-attention has replaced it with dsk.attention: both must match the
+reference.
+""")
+def _(t):
+    bh, s, d = 4, 8, 4
+    qv, kv, vv = (uniform(t.rs, (bh, s, d), -1.0, 1.0) for _ in range(3))
+    mv = uniform(t.rs, (s, s), -1.0, 1.0)
+    q, k, v, m = const(t, "q", qv), const(t, "k", kv), const(t, "v", vv), const(t, "m", mv)
+    two = t.fresh("two")
+    want = ref.attention(qv[None], kv[None], vv[None], mask=mv, scale=0.5)[0]
+    r = Val(t.fresh("o"), want.shape, "f32")
+    ty3 = lambda *shape: "tensor<%s>" % "x".join(str(x) for x in shape + ("f32",))
+    id3 = "affine_map<(d0, d1, d2) -> (d0, d1, d2)>"
+    lines = [
+        "%s = arith.constant dense<2.0> : tensor<f32>" % two,
+        "%%e0 = tensor.empty() : %s" % ty3(bh, s, d),
+        "%%qs = linalg.generic {indexing_maps = [%s, affine_map<(d0, d1, d2) -> ()>, %s], "
+        "iterator_types = [\"parallel\", \"parallel\", \"parallel\"]} ins(%s, %s : %s, tensor<f32>) "
+        "outs(%%e0 : %s) {" % (id3, id3, q, two, ty3(bh, s, d), ty3(bh, s, d)),
+        "^bb0(%a: f32, %b: f32, %out: f32):",
+        "  %qd = arith.divf %a, %b : f32",
+        "  linalg.yield %qd : f32",
+        "} -> %s" % ty3(bh, s, d),
+        "%%e1 = tensor.empty() : %s" % ty3(bh, d, s),
+        "%%kt = linalg.transpose ins(%s : %s) outs(%%e1 : %s) permutation = [0, 2, 1]"
+        % (k, ty3(bh, s, d), ty3(bh, d, s)),
+        "%%s = dsk.matmul %%qs, %%kt : (%s, %s) -> %s" % (ty3(bh, s, d), ty3(bh, d, s), ty3(bh, s, s)),
+        "%%e2 = tensor.empty() : %s" % ty3(bh, s, s),
+        "%%sm = linalg.generic {indexing_maps = [%s, affine_map<(d0, d1, d2) -> (d1, d2)>, %s], "
+        "iterator_types = [\"parallel\", \"parallel\", \"parallel\"]} ins(%%s, %s : %s, %s) "
+        "outs(%%e2 : %s) {" % (id3, id3, m, ty3(bh, s, s), ty3(s, s), ty3(bh, s, s)),
+        "^bb0(%x: f32, %y: f32, %out2: f32):",
+        "  %sum = arith.addf %x, %y : f32",
+        "  linalg.yield %sum : f32",
+        "} -> %s" % ty3(bh, s, s),
+        "%%e3 = tensor.empty() : %s" % ty3(bh, s, s),
+        "%%p = linalg.softmax dimension(2) ins(%%sm : %s) outs(%%e3 : %s) -> %s"
+        % (ty3(bh, s, s), ty3(bh, s, s), ty3(bh, s, s)),
+        "%s = dsk.matmul %%p, %s : (%s, %s) -> %s" % (r, v, ty3(bh, s, s), ty3(bh, s, d), ty3(bh, s, d)),
+    ]
+    t.extra_passes.append("--dsk-fuse-attention")
+    t.extra_lines += [
+        "// RUN: dsk-opt %s --dsk-fuse-attention | FileCheck %s --check-prefix=FUSED",
+        "// FUSED: dsk.attention {{.*}} {scale = 5.000000e-01 : f64}",
+        "// FUSED-NOT: linalg.softmax"]
+    t.check("attention", lines, r, want)
 
 
 @case("attention-bool-mask", """

@@ -330,7 +330,9 @@ def _write_current_cases(out_dir: Path) -> int:
             set_dir = case_dir / f"test_data_set_{i}"
             set_dir.mkdir(exist_ok=True)
             for j, value in enumerate(inputs):
-                (set_dir / f"input_{j}.pb").write_bytes(serialize(value, graph.input[j]))
+                (set_dir / f"input_{j}.pb").write_bytes(
+                    serialize(value, graph.input[j])
+                )
             for j, value in enumerate(outputs):
                 (set_dir / f"output_{j}.pb").write_bytes(
                     serialize(value, graph.output[j])

@@ -1006,6 +1006,13 @@ struct StorageTypeRewrite : ConversionPattern {
     if (failed(getTypeConverter()->convertTypes(op->getResultTypes(),
                                                 resultTypes)))
       return failure();
+    // A cast that only changed the encoding or the signedness is now the
+    // identity.
+    if (isa<tensor::CastOp, tensor::BitcastOp>(op) &&
+        operands.front().getType() == resultTypes.front()) {
+      rewriter.replaceOp(op, operands.front());
+      return success();
+    }
     OperationState state(op->getLoc(), op->getName().getStringRef(), operands,
                          resultTypes, op->getAttrs(), op->getSuccessors());
     rewriter.replaceOp(op, rewriter.create(state)->getResults());

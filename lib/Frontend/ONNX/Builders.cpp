@@ -145,7 +145,8 @@ foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
     count *= dim;
   if (count > kMaxFoldElements)
     return {};
-  unsigned rank = shape->size();
+  // Signed: rank - 1 below must be -1 for scalars.
+  auto rank = static_cast<int64_t>(shape->size());
   SmallVector<APInt> results;
   SmallVector<int64_t> index(rank, 0), operands(inputs.size());
   for (int64_t linear = 0; linear < count; ++linear) {
@@ -155,7 +156,8 @@ foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
       rest /= (*shape)[d];
     }
     for (auto [k, inputShape] : llvm::enumerate(shapes)) {
-      int64_t offset = rank - inputShape.size(), position = 0;
+      int64_t offset = rank - static_cast<int64_t>(inputShape.size());
+      int64_t position = 0;
       for (auto [d, dim] : llvm::enumerate(inputShape))
         position = position * dim + (dim == 1 ? 0 : index[offset + d]);
       operands[k] = values[k][position];

@@ -14,6 +14,7 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 
@@ -283,6 +284,61 @@ LogicalResult convertWhere(NodeContext &ctx) {
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
+  registry.add(
+      "", "IsInf", +[](NodeContext &ctx) {
+        bool negative = ctx.intAttr("detect_negative", 1) != 0;
+        bool positive = ctx.intAttr("detect_positive", 1) != 0;
+        Type type = getElementTypeOrSelf(ctx.input(0));
+        if (!isa<FloatType>(type))
+          return ctx.emitError()
+                     << "element type " << type << " is not supported",
+                 failure();
+        FailureOr<Value> result = buildBroadcastElementwise(
+            ctx, {ctx.input(0)}, ctx.b.getI1Type(),
+            [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+              Scalars s{b, loc, args, false};
+              double inf = std::numeric_limits<double>::infinity();
+              Value result =
+                  arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+              if (positive)
+                result = arith::OrIOp::create(
+                    b, loc, result,
+                    arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, args[0],
+                                          s.constant(inf)));
+              if (negative)
+                result = arith::OrIOp::create(
+                    b, loc, result,
+                    arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, args[0],
+                                          s.constant(-inf)));
+              return result;
+            });
+        if (failed(result))
+          return failure();
+        ctx.setOutput(0, *result);
+        return success();
+      });
+  registry.add(
+      "", "BitShift", +[](NodeContext &ctx) {
+        std::string direction = ctx.stringAttr("direction", "");
+        if (direction == "LEFT")
+          return convertElementwise(
+              ctx, Accepts::Integer,
+              +[](Scalars &s) -> Value {
+                return arith::ShLIOp::create(s.b, s.loc, s[0], s[1]);
+              },
+              nullptr);
+        if (direction == "RIGHT")
+          // ONNX defines BitShift on unsigned types only: a logical shift.
+          return convertElementwise(
+              ctx, Accepts::Integer,
+              +[](Scalars &s) -> Value {
+                return arith::ShRUIOp::create(s.b, s.loc, s[0], s[1]);
+              },
+              nullptr);
+        return ctx.emitError() << "direction must be LEFT or RIGHT, got '"
+                               << direction << "'",
+               failure();
+      });
   FLOAT_UNARY("Exp", math::ExpOp);
   FLOAT_UNARY("Log", math::LogOp);
   FLOAT_UNARY("Sqrt", math::SqrtOp);

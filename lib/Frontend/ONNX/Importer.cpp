@@ -45,6 +45,9 @@ const OpRegistry &OpRegistry::get() {
     registerNeuralNetOps(r);
     registerReductionOps(r);
     registerDskDomainOps(r);
+    registerAttentionOps(r);
+    registerLossOps(r);
+    registerImageOps(r);
     return r;
   }();
   return registry;
@@ -126,11 +129,10 @@ LogicalResult GraphImporter::checkOpsets(const onnx::ModelProto &model) {
                          << "' has invalid version " << opset.version();
     opsets[domain] = opset.version();
   }
-  if (model.ir_version() >= 3 && !opsets.count(""))
-    return emitError() << "the model imports no version of the default "
-                          "ONNX domain";
-  // IR version 1/2 models may omit opset_import: they are opset 1.
-  if (!opsets.count(""))
+  // IR version 1/2 models may omit opset_import: they are opset 1. Later
+  // models that import no default domain may still use other domains; a
+  // default-domain node in them is reported where it is imported.
+  if (model.ir_version() < 3 && !opsets.count(""))
     opsets[""] = 1;
   return success();
 }

@@ -165,6 +165,9 @@ void registerTensorOps(OpRegistry &registry);
 void registerNeuralNetOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 void registerDskDomainOps(OpRegistry &registry);
+void registerAttentionOps(OpRegistry &registry);
+void registerLossOps(OpRegistry &registry);
+void registerImageOps(OpRegistry &registry);
 
 } // namespace dsk::onnx_import
 

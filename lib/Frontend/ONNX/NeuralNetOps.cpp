@@ -416,6 +416,16 @@ FailureOr<Value> buildNumpyMatmul(NodeContext &ctx, Value lhs, Value rhs,
   return result;
 }
 
+/// A float weight that is the dequantization of a quantized tensor: the
+/// quantized tensor, which dsk.matmul takes as its rhs directly (it
+/// dequantizes to the f32 accumulator, so only f32 products qualify).
+Value quantizedRhs(Value rhs, Type elementType) {
+  auto dequantize = rhs.getDefiningOp<dsk::DequantizeOp>();
+  if (!dequantize || !elementType.isF32() || rankOf(rhs) < 2)
+    return rhs;
+  return dequantize.getInput();
+}
+
 LogicalResult convertMatMul(NodeContext &ctx) {
   if (failed(requireInputs(ctx, 2)))
     return failure();
@@ -429,7 +439,8 @@ LogicalResult convertMatMul(NodeContext &ctx) {
     return ctx.emitError() << "element type " << elementType
                            << " is not supported";
   FailureOr<Value> result =
-      buildNumpyMatmul(ctx, lhs, rhs, elementType, accumulatorFor(elementType));
+      buildNumpyMatmul(ctx, lhs, quantizedRhs(rhs, elementType), elementType,
+                       accumulatorFor(elementType));
   if (failed(result))
     return failure();
   ctx.setOutput(0, *result, ctx.isUnsigned(0));
@@ -465,8 +476,9 @@ LogicalResult convertGemm(NodeContext &ctx) {
     c = Value();
   Type acc = accumulatorFor(elementType);
   bool fuseBias = c && beta == 1.0 && alpha == 1.0;
-  FailureOr<Value> product = buildMatmul(ctx, a, bm, fuseBias ? c : Value(),
-                                         transA, transB, elementType, acc);
+  FailureOr<Value> product =
+      buildMatmul(ctx, a, quantizedRhs(bm, elementType), fuseBias ? c : Value(),
+                  transA, transB, elementType, acc);
   if (failed(product))
     return failure();
   Value result = *product;
@@ -1606,6 +1618,220 @@ LogicalResult convertGroupNormalization(NodeContext &ctx) {
   return success();
 }
 
+/// The stash type of LayerNormalization/RMSNormalization.
+FailureOr<Type> stashType(NodeContext &ctx) {
+  auto error = [&]() { return ctx.emitError(); };
+  FailureOr<ElementType> stash = convertDataType(
+      ctx.getContext(), static_cast<int32_t>(ctx.intAttr("stash_type", 1)),
+      error);
+  if (failed(stash))
+    return failure();
+  if (!isa<FloatType>(stash->type))
+    return ctx.emitError() << "stash_type must be a float type";
+  return stash->type;
+}
+
+LogicalResult convertRMSNormalization(NodeContext &ctx) {
+  if (failed(requireInputs(ctx, 2)))
+    return failure();
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value x = ctx.input(0), scale = ctx.input(1);
+  if (failed(requireFloat(ctx, x, "X")))
+    return failure();
+  int64_t rank = rankOf(x);
+  if (rank == 0)
+    return ctx.emitError() << "X must have rank >= 1";
+  Type type = getElementTypeOrSelf(x);
+  FailureOr<int64_t> axis = normalizeAxis(ctx, ctx.intAttr("axis", -1), rank);
+  FailureOr<Type> stash = stashType(ctx);
+  if (failed(axis) || failed(stash))
+    return failure();
+  if (rankOf(scale) > rank - *axis)
+    return ctx.emitError() << "scale must broadcast to X's normalized "
+                              "dimensions, got "
+                           << scale.getType();
+  double epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  FailureOr<Value> xs = convertTensor(ctx, x, *stash);
+  if (failed(xs))
+    return failure();
+  SmallVector<int64_t> dims;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = *axis; i < rank; ++i) {
+    dims.push_back(i);
+    sizes.push_back(dimOf(b, loc, x, i));
+  }
+  Type st = *stash;
+  Value count = countOf(b, loc, sizes, st);
+  Value squares =
+      reduceKeepDims(b, loc, *xs, dims, scalarConstant(b, loc, st, 0.0),
+                     [&](OpBuilder &nb, Location nl, Value in, Value acc) {
+                       FloatOps f{nb, nl, st};
+                       return f.add(acc, f.mul(in, in));
+                     });
+  FailureOr<Value> invRms = buildBroadcastElementwise(
+      ctx, {squares}, st, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        FloatOps f{nb, nl, st};
+        return f.div(f.c(1.0),
+                     f.sqrt(f.add(f.div(args[0], count), f.c(epsilon))));
+      });
+  if (failed(invRms))
+    return failure();
+  FailureOr<Value> result =
+      normalizeAffine(ctx, *xs, *invRms, scale, Value(), type);
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertLpNormalization(NodeContext &ctx) {
+  if (failed(requireInputs(ctx, 1)))
+    return failure();
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value x = ctx.input(0);
+  if (failed(requireFloat(ctx, x, "input")))
+    return failure();
+  int64_t rank = rankOf(x);
+  if (rank == 0)
+    return ctx.emitError() << "input must have rank >= 1";
+  Type type = getElementTypeOrSelf(x);
+  FailureOr<int64_t> axis = normalizeAxis(ctx, ctx.intAttr("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  int64_t p = ctx.intAttr("p", 2);
+  if (p != 1 && p != 2)
+    return ctx.emitError() << "p must be 1 or 2, got " << p;
+  Value norm =
+      reduceKeepDims(b, loc, x, {*axis}, scalarConstant(b, loc, type, 0.0),
+                     [&](OpBuilder &nb, Location nl, Value in, Value acc) {
+                       FloatOps f{nb, nl, type};
+                       return f.add(acc, p == 1 ? f.abs(in) : f.mul(in, in));
+                     });
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {x, norm}, type, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        FloatOps f{nb, nl, type};
+        return f.div(args[0], p == 1 ? args[1] : f.sqrt(args[1]));
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertMeanVarianceNormalization(NodeContext &ctx) {
+  if (failed(requireInputs(ctx, 1)))
+    return failure();
+  Value x = ctx.input(0);
+  if (failed(requireFloat(ctx, x, "X")))
+    return failure();
+  int64_t rank = rankOf(x);
+  Type type = getElementTypeOrSelf(x);
+  SmallVector<int64_t> axes = ctx.hasAttr("axes")
+                                  ? ctx.intsAttr("axes")
+                                  : SmallVector<int64_t>{0, 2, 3};
+  SmallVector<int64_t> dims;
+  for (int64_t a : axes) {
+    FailureOr<int64_t> axis = normalizeAxis(ctx, a, rank);
+    if (failed(axis))
+      return failure();
+    if (!llvm::is_contained(dims, *axis))
+      dims.push_back(*axis);
+  }
+  llvm::sort(dims);
+  FailureOr<Moments> mv = moments(ctx, x, dims);
+  if (failed(mv))
+    return failure();
+  // (x - mean) / (sqrt(variance) + 1e-9), as the ONNX function body.
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {mv->centered, mv->variance}, type,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        FloatOps f{nb, nl, type};
+        return f.div(args[0], f.add(f.sqrt(args[1]), f.c(1e-9)));
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertLRN(NodeContext &ctx) {
+  if (failed(requireInputs(ctx, 1)))
+    return failure();
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *context = b.getContext();
+  Value x = ctx.input(0);
+  if (failed(requireFloat(ctx, x, "X")))
+    return failure();
+  int64_t rank = rankOf(x);
+  if (rank < 2)
+    return ctx.emitError() << "X must have rank >= 2, got " << x.getType();
+  if (!ctx.hasAttr("size") || ctx.intAttr("size", 0) <= 0)
+    return ctx.emitError() << "needs a positive 'size' attribute";
+  int64_t size = ctx.intAttr("size", 0);
+  double alpha = ctx.floatAttr("alpha", 1e-4f);
+  double beta = ctx.floatAttr("beta", 0.75f);
+  double bias = ctx.floatAttr("bias", 1.0f);
+  Type type = getElementTypeOrSelf(x);
+  // Sum of squares over a channel window [c - (size-1)/2, c + size/2].
+  FailureOr<Value> squares = buildBroadcastElementwise(
+      ctx, {x}, type, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        return FloatOps{nb, nl, type}.mul(args[0], args[0]);
+      });
+  if (failed(squares))
+    return failure();
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)),
+      high(rank, b.getIndexAttr(0));
+  low[1] = b.getIndexAttr(before);
+  high[1] = b.getIndexAttr(after);
+  SmallVector<int64_t> paddedShape(shapeOf(x));
+  if (!ShapedType::isDynamic(paddedShape[1]))
+    paddedShape[1] += size - 1;
+  Value padded = tensor::PadOp::create(
+      b, loc, RankedTensorType::get(paddedShape, type), *squares, low, high,
+      scalarConstant(b, loc, type, 0.0));
+  int64_t loops = rank + 1;
+  SmallVector<AffineExpr> inExprs, outExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    AffineExpr d = getAffineDimExpr(i, context);
+    inExprs.push_back(i == 1 ? d + getAffineDimExpr(rank, context) : d);
+    outExprs.push_back(d);
+  }
+  Value window = emptyTensor(b, loc, {b.getIndexAttr(size)}, type);
+  Value init =
+      filled(b, loc, sizesOf(b, loc, x), scalarConstant(b, loc, type, 0.0));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(loops, 0, inExprs, context),
+      AffineMap::get(loops, 0, {getAffineDimExpr(rank, context)}, context),
+      AffineMap::get(loops, 0, outExprs, context)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value sums =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{init.getType()}, ValueRange{padded, window},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nl, FloatOps{nb, nl, type}.add(args[0], args[2]));
+          })
+          .getResult(0);
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {x, sums}, type, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        FloatOps f{nb, nl, type};
+        Value base = f.add(f.c(bias), f.mul(f.c(alpha / size), args[1]));
+        return f.div(args[0],
+                     math::PowFOp::create(nb, nl, base, f.c(beta)).getResult());
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax family
 //===----------------------------------------------------------------------===//
@@ -2591,6 +2817,11 @@ void registerNeuralNetOps(OpRegistry &registry) {
   registry.add("", "InstanceNormalization", convertInstanceNormalization);
   registry.add("", "LayerNormalization", convertLayerNormalization);
   registry.add("", "GroupNormalization", convertGroupNormalization);
+  registry.add("", "RMSNormalization", convertRMSNormalization);
+  registry.add("", "LpNormalization", convertLpNormalization);
+  registry.add("", "MeanVarianceNormalization",
+               convertMeanVarianceNormalization);
+  registry.add("", "LRN", convertLRN);
   registry.add(
       "", "Softmax", +[](NodeContext &ctx) {
         return convertSoftmax(ctx, SoftmaxKind::Softmax);
@@ -2652,6 +2883,25 @@ void registerNeuralNetOps(OpRegistry &registry) {
         });
       });
   registry.add("", "PRelu", convertPRelu);
+  registry.add(
+      "", "Swish", +[](NodeContext &ctx) {
+        double alpha = ctx.floatAttr("alpha", 1.0f);
+        return convertFloatActivation(ctx, [=](const FloatOps &f, Value x) {
+          Value e = f.exp(f.sub(f.c(0.0), f.mul(f.c(alpha), x)));
+          return f.div(x, f.add(f.c(1.0), e));
+        });
+      });
+  registry.add(
+      "", "Shrink", +[](NodeContext &ctx) {
+        double lambd = ctx.floatAttr("lambd", 0.5f);
+        double bias = ctx.floatAttr("bias", 0.0f);
+        return convertFloatActivation(ctx, [=](const FloatOps &f, Value x) {
+          Value below = f.cmp(CmpFPredicate::OLT, x, f.c(-lambd));
+          Value above = f.cmp(CmpFPredicate::OGT, x, f.c(lambd));
+          return f.select(below, f.add(x, f.c(bias)),
+                          f.select(above, f.sub(x, f.c(bias)), f.c(0.0)));
+        });
+      });
   registry.add("", "QuantizeLinear", convertQuantizeLinear);
   registry.add("", "DequantizeLinear", convertDequantizeLinear);
 }

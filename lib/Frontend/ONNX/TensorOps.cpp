@@ -478,6 +478,17 @@ Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
   return linalg::TransposeOp::create(b, loc, x, init, perm)->getResult(0);
 }
 
+/// tensor.extract_slice, or tensor.empty when a static size is 0 (the
+/// verifier rejects slices at the end of a static dim).
+Value sliceOrEmpty(OpBuilder &b, Location loc, Value x,
+                   ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                   ArrayRef<OpFoldResult> strides) {
+  if (llvm::any_of(sizes,
+                   [](OpFoldResult s) { return isConstantIntValue(s, 0); }))
+    return tensor::EmptyOp::create(b, loc, sizes, getElementTypeOrSelf(x));
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+}
+
 /// Reverses `x` along `axes`.
 Value reverse(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes) {
   SmallVector<OpFoldResult> sizes = dimsOf(b, loc, x);
@@ -1439,7 +1450,7 @@ LogicalResult convertSlice(NodeContext &ctx) {
                ctx.b.getIndexAttr(1), false};
   for (size_t i = 0; i < n; ++i) {
     if (steps[i] == 0)
-      return ctx.emitError() << "step " << i << " is 0";
+      return ctx.emitError() << "step #" << i << " is 0";
     int64_t d = (*normalized)[i];
     dims[d] = sliceDim(ctx.b, ctx.loc, starts[i], ends[i], steps[i],
                        dimValue(ctx.b, ctx.loc, x, d));
@@ -1496,8 +1507,7 @@ LogicalResult convertSlice(NodeContext &ctx) {
                isConstantIntValue(dim.stride, 1) && !xType.isDynamicDim(d) &&
                isConstantIntValue(dim.size, xType.getDimSize(d));
       }))
-    result = tensor::ExtractSliceOp::create(ctx.b, ctx.loc, x, offsets, sizes,
-                                            strides);
+    result = sliceOrEmpty(ctx.b, ctx.loc, x, offsets, sizes, strides);
   if (!reversed.empty())
     result = reverse(ctx.b, ctx.loc, result, reversed);
   ctx.setOutput(0, result, isUnsigned);
@@ -2116,6 +2126,12 @@ LogicalResult convertSplit(NodeContext &ctx) {
     offsets[axis] = getAsOpFoldResult(offset);
     sliceSizes[axis] = getAsOpFoldResult(sizes[i]);
     std::optional<int64_t> staticOffset = constantInt(offset);
+    // A slice starting at the end of a static dim is empty.
+    if (staticOffset && !xType.isDynamicDim(axis) &&
+        *staticOffset >= xType.getDimSize(axis)) {
+      offsets[axis] = ctx.b.getIndexAttr(xType.getDimSize(axis));
+      sliceSizes[axis] = ctx.b.getIndexAttr(0);
+    }
     SmallVector<int64_t> shape = staticShape(sliceSizes);
     offset = m.add(offset, sizes[i]);
     if (!ctx.hasOutput(i))
@@ -2142,9 +2158,7 @@ LogicalResult convertSplit(NodeContext &ctx) {
       }
     }
     SmallVector<OpFoldResult> ones(rank, ctx.b.getIndexAttr(1));
-    ctx.setOutput(i,
-                  tensor::ExtractSliceOp::create(ctx.b, ctx.loc, x, offsets,
-                                                 sliceSizes, ones),
+    ctx.setOutput(i, sliceOrEmpty(ctx.b, ctx.loc, x, offsets, sliceSizes, ones),
                   isUnsigned);
   }
   return success();
@@ -2326,8 +2340,7 @@ LogicalResult convertPad(NodeContext &ctx) {
       low[d] = std::max<int64_t>(low[d], 0);
       high[d] = std::max<int64_t>(high[d], 0);
     }
-    x = tensor::ExtractSliceOp::create(ctx.b, ctx.loc, x, offsets, sizes,
-                                       strides);
+    x = sliceOrEmpty(ctx.b, ctx.loc, x, offsets, sizes, strides);
     xType = cast<RankedTensorType>(x.getType());
   }
   if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&

@@ -73,6 +73,14 @@ FailureOr<ElementType> convertDataType(MLIRContext *context, int32_t dataType,
     return integer(4, false);
   case onnx::TensorProto::UINT4:
     return integer(4, true);
+  case onnx::TensorProto::INT2:
+    return integer(2, false);
+  case onnx::TensorProto::UINT2:
+    return integer(2, true);
+  case onnx::TensorProto::FLOAT4E2M1:
+    return ElementType{b.getType<Float4E2M1FNType>()};
+  case onnx::TensorProto::FLOAT8E8M0:
+    return ElementType{b.getType<Float8E8M0FNUType>()};
   default:
     emitError() << "element type " << dataTypeName(dataType) << " (" << dataType
                 << ") is not supported";
@@ -103,8 +111,9 @@ static FailureOr<uint64_t> storageBytes(Type type, int64_t count,
                                         EmitErrorFn emitError) {
   unsigned bits = type.getIntOrFloatBitWidth();
   uint64_t bytes;
-  if (bits == 4) {
-    bytes = (static_cast<uint64_t>(count) + 1) / 2;
+  if (bits == 2 || bits == 4) {
+    uint64_t perByte = 8 / bits;
+    bytes = (static_cast<uint64_t>(count) + perByte - 1) / perByte;
   } else if (__builtin_mul_overflow(static_cast<uint64_t>(count),
                                     static_cast<uint64_t>((bits + 7) / 8),
                                     &bytes)) {
@@ -308,11 +317,16 @@ FailureOr<DenseElementsAttr> TensorReader::read(const onnx::TensorProto &tensor,
                          : bytesOf<uint64_t>(tensor.uint64_data());
       break;
     case onnx::TensorProto::INT4:
-    case onnx::TensorProto::UINT4: {
-      // Two 4-bit values per int32_data entry's low byte.
-      int64_t words = (*count + 1) / 2;
+    case onnx::TensorProto::UINT4:
+    case onnx::TensorProto::FLOAT4E2M1:
+    case onnx::TensorProto::INT2:
+    case onnx::TensorProto::UINT2: {
+      // Sub-byte values are packed into bytes, one byte per int32_data
+      // entry, low bits first.
+      int64_t perByte = 8 / bits;
+      int64_t words = (*count + perByte - 1) / perByte;
       if (tensor.int32_data_size() != words)
-        return wrongCount("int32_data", tensor.int32_data_size() * 2);
+        return wrongCount("int32_data", tensor.int32_data_size() * perByte);
       bytes = bytesOf<uint8_t>(tensor.int32_data());
       break;
     }
@@ -345,14 +359,24 @@ FailureOr<DenseElementsAttr> TensorReader::read(const onnx::TensorProto &tensor,
       values.push_back(byte != 0);
     return DenseElementsAttr::get(shapedType, values);
   }
-  if (bits == 4) {
-    SmallVector<APInt> values;
-    values.reserve(*count);
+  if (bits == 2 || bits == 4) {
+    // Unpack, low bits first; MLIR keeps one element per byte.
+    int64_t perByte = 8 / bits;
+    unsigned mask = (1u << bits) - 1;
+    SmallVector<APInt> codes;
+    codes.reserve(*count);
     for (int64_t i = 0; i < *count; ++i) {
-      auto byte = static_cast<uint8_t>(bytes[i / 2]);
-      values.push_back(APInt(4, i % 2 ? byte >> 4 : byte & 0xF));
+      auto byte = static_cast<uint8_t>(bytes[i / perByte]);
+      codes.push_back(APInt(bits, (byte >> ((i % perByte) * bits)) & mask));
     }
-    return DenseElementsAttr::get(shapedType, values);
+    if (auto floatType = dyn_cast<FloatType>(type)) {
+      SmallVector<APFloat> values;
+      values.reserve(*count);
+      for (const APInt &code : codes)
+        values.push_back(APFloat(floatType.getFloatSemantics(), code));
+      return DenseElementsAttr::get(shapedType, values);
+    }
+    return DenseElementsAttr::get(shapedType, codes);
   }
   bool isSplat = false;
   if (!DenseElementsAttr::isValidRawBuffer(

@@ -1,0 +1,11 @@
+//===- ImageOps.cpp - ONNX image operators ---------------------------------===//
+
+#include "Builders.h"
+
+using namespace mlir;
+
+namespace dsk::onnx_import {
+
+void registerImageOps(OpRegistry &registry) { (void)registry; }
+
+} // namespace dsk::onnx_import
