@@ -285,6 +285,48 @@ LogicalResult convertWhere(NodeContext &ctx) {
 
 void registerElementwiseOps(OpRegistry &registry) {
   registry.add(
+      "", "BitCast", +[](NodeContext &ctx) {
+        auto error = [&]() { return ctx.emitError(); };
+        FailureOr<ElementType> to =
+            convertDataType(ctx.getContext(),
+                            static_cast<int32_t>(ctx.intAttr("to", 0)), error);
+        if (failed(to))
+          return failure();
+        Type from = getElementTypeOrSelf(ctx.input(0));
+        // ONNX bools occupy a byte; MLIR's are one bit.
+        auto width = [](Type t) {
+          return t.isInteger(1) ? 8u : t.getIntOrFloatBitWidth();
+        };
+        if (width(from) != width(to->type))
+          return ctx.emitError() << "cannot reinterpret " << from << " as "
+                                 << to->type << ": the widths differ",
+                 failure();
+        FailureOr<Value> result = buildBroadcastElementwise(
+            ctx, {ctx.input(0)}, to->type,
+            [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+              Value x = args[0];
+              if (x.getType().isInteger(1))
+                x = arith::ExtUIOp::create(b, loc, b.getI8Type(), x);
+              if (to->type.isInteger(1)) {
+                Value bits =
+                    x.getType().isInteger(8)
+                        ? x
+                        : arith::BitcastOp::create(b, loc, b.getI8Type(), x)
+                              .getResult();
+                return arith::CmpIOp::create(
+                    b, loc, CmpIPredicate::ne, bits,
+                    scalarConstant(b, loc, bits.getType(), 0));
+              }
+              if (x.getType() == to->type)
+                return x;
+              return arith::BitcastOp::create(b, loc, to->type, x);
+            });
+        if (failed(result))
+          return failure();
+        ctx.setOutput(0, *result, to->isUnsigned);
+        return success();
+      });
+  registry.add(
       "", "IsInf", +[](NodeContext &ctx) {
         bool negative = ctx.intAttr("detect_negative", 1) != 0;
         bool positive = ctx.intAttr("detect_positive", 1) != 0;
@@ -510,20 +552,37 @@ void registerElementwiseOps(OpRegistry &registry) {
         if (!ctx.hasInput(0) || !ctx.hasInput(1))
           return ctx.emitError() << "needs two inputs", failure();
         Type base = getElementTypeOrSelf(ctx.input(0));
-        if (!isa<FloatType>(base))
-          return ctx.emitError() << "integer bases are not supported",
-                 failure();
+        Type exponentType = getElementTypeOrSelf(ctx.input(1));
+        bool baseUnsigned = ctx.isUnsigned(0);
         bool exponentUnsigned = ctx.isUnsigned(1);
+        if (base.isInteger(1) || exponentType.isInteger(1))
+          return ctx.emitError() << "bool operands are not supported",
+                 failure();
         FailureOr<Value> result = buildBroadcastElementwise(
             ctx, {ctx.input(0), ctx.input(1)}, base,
             [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-              Value exponent =
-                  castScalar(b, loc, args[1], base, exponentUnsigned, false);
-              return math::PowFOp::create(b, loc, args[0], exponent);
+              if (isa<FloatType>(base)) {
+                Value exponent =
+                    castScalar(b, loc, args[1], base, exponentUnsigned, false);
+                return math::PowFOp::create(b, loc, args[0], exponent);
+              }
+              if (isa<IntegerType>(exponentType)) {
+                // Integer powers stay exact.
+                Value exponent = castScalar(b, loc, args[1], base,
+                                            exponentUnsigned, baseUnsigned);
+                return math::IPowIOp::create(b, loc, args[0], exponent);
+              }
+              // An integer base with a float exponent: compute in f64 and
+              // truncate toward zero, as the reference does.
+              Type f64 = b.getF64Type();
+              Value x = castScalar(b, loc, args[0], f64, baseUnsigned, false);
+              Value y = castScalar(b, loc, args[1], f64, false, false);
+              return castScalar(b, loc, math::PowFOp::create(b, loc, x, y),
+                                base, false, baseUnsigned);
             });
         if (failed(result))
           return failure();
-        ctx.setOutput(0, *result);
+        ctx.setOutput(0, *result, baseUnsigned);
         return success();
       });
   registry.add(
@@ -531,7 +590,25 @@ void registerElementwiseOps(OpRegistry &registry) {
         bool fmod = ctx.intAttr("fmod", 0) != 0;
         Type type = getElementTypeOrSelf(ctx.input(0));
         if (isa<FloatType>(type) && !fmod)
-          return ctx.emitError() << "float Mod requires fmod = 1", failure();
+          // Floats with fmod = 0 take the divisor's sign, like Python.
+          return convertElementwise(
+              ctx, Accepts::Float,
+              +[](Scalars &s) -> Value {
+                Value r = arith::RemFOp::create(s.b, s.loc, s[0], s[1]);
+                Value zero = s.constant(0.0);
+                Value rNeg = arith::CmpFOp::create(s.b, s.loc,
+                                                   CmpFPredicate::OLT, r, zero);
+                Value dNeg = arith::CmpFOp::create(
+                    s.b, s.loc, CmpFPredicate::OLT, s[1], zero);
+                Value rNonZero = arith::CmpFOp::create(
+                    s.b, s.loc, CmpFPredicate::ONE, r, zero);
+                Value fix = arith::AndIOp::create(
+                    s.b, s.loc, rNonZero,
+                    arith::XOrIOp::create(s.b, s.loc, rNeg, dNeg));
+                return select(s, fix,
+                              arith::AddFOp::create(s.b, s.loc, r, s[1]), r);
+              },
+              nullptr);
         if (fmod)
           return convertElementwise(
               ctx, Accepts::Numeric,

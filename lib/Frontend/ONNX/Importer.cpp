@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -48,6 +50,7 @@ const OpRegistry &OpRegistry::get() {
     registerAttentionOps(r);
     registerLossOps(r);
     registerImageOps(r);
+    registerControlFlowOps(r);
     return r;
   }();
   return registry;
@@ -66,6 +69,39 @@ static std::optional<RankedTensorType> joinTypes(RankedTensorType a,
     shape.push_back(ShapedType::isDynamic(x) ? y : x);
   }
   return RankedTensorType::get(shape, a.getElementType(), a.getEncoding());
+}
+
+/// Adds to `reads` the names that `node`'s subgraphs read from enclosing
+/// graphs (used but not defined inside them), recursively.
+static void collectOuterReads(const onnx::NodeProto &node,
+                              llvm::SetVector<StringRef> &reads) {
+  auto visitGraph = [&](const onnx::GraphProto &graph) {
+    llvm::StringSet<> local;
+    for (const onnx::ValueInfoProto &input : graph.input())
+      local.insert(input.name());
+    for (const onnx::TensorProto &init : graph.initializer())
+      local.insert(init.name());
+    for (const onnx::NodeProto &inner : graph.node())
+      for (const std::string &output : inner.output())
+        local.insert(output);
+    llvm::SetVector<StringRef> inner;
+    for (const onnx::NodeProto &n : graph.node()) {
+      for (const std::string &input : n.input())
+        inner.insert(input);
+      collectOuterReads(n, inner);
+    }
+    for (const onnx::ValueInfoProto &output : graph.output())
+      inner.insert(output.name());
+    for (StringRef name : inner)
+      if (!name.empty() && !local.contains(name))
+        reads.insert(name);
+  };
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.has_g())
+      visitGraph(attr.g());
+    for (const onnx::GraphProto &graph : attr.graphs())
+      visitGraph(graph);
+  }
 }
 
 /// ONNX spells its default domain "" or "ai.onnx".
@@ -109,6 +145,16 @@ private:
   LogicalResult importNode(const onnx::GraphProto &graph, size_t index,
                            OpBuilder &builder);
 
+public:
+  /// Imports a subgraph (a branch or loop body) at the builder's insertion
+  /// point with its inputs bound to `arguments`; the enclosing graph's values
+  /// stay visible, the subgraph's own names do not leak out. Returns the
+  /// subgraph's outputs.
+  FailureOr<SmallVector<ImportedValue>>
+  importSubgraph(const onnx::GraphProto &graph,
+                 ArrayRef<ImportedValue> arguments, OpBuilder &builder);
+
+private:
   MLIRContext &context;
   std::string sourceName;
   Location fileLoc;
@@ -215,7 +261,13 @@ GraphImporter::sortNodes(const onnx::GraphProto &graph,
   std::vector<SmallVector<size_t>> users(numNodes);
   for (size_t i = 0; i < numNodes; ++i) {
     const onnx::NodeProto &node = graph.node(i);
-    for (const std::string &input : node.input()) {
+    // A node depends on its inputs and on the enclosing values its
+    // subgraphs read.
+    llvm::SetVector<StringRef> reads;
+    for (const std::string &input : node.input())
+      reads.insert(input);
+    collectOuterReads(node, reads);
+    for (StringRef input : reads) {
       if (input.empty() || defined.contains(input))
         continue;
       auto it = producer.find(input);
@@ -581,10 +633,164 @@ void NodeContext::setOutput(size_t i, Value value, bool isUnsigned,
     importer.define(node.output(i), {value, isUnsigned, constant});
 }
 
+FailureOr<SmallVector<ImportedValue>>
+NodeContext::importSubgraph(const onnx::GraphProto &graph,
+                            ArrayRef<ImportedValue> arguments) {
+  return importer.importSubgraph(graph, arguments, b);
+}
+
+FailureOr<SmallVector<ImportedValue>>
+GraphImporter::importSubgraph(const onnx::GraphProto &graph,
+                              ArrayRef<ImportedValue> arguments,
+                              OpBuilder &builder) {
+  if (static_cast<size_t>(graph.input_size()) != arguments.size())
+    return emitError() << "subgraph '" << graph.name() << "' takes "
+                       << graph.input_size() << " inputs, given "
+                       << arguments.size(),
+           failure();
+  // Scoping: the outer values stay visible and come back unchanged.
+  llvm::StringMap<ImportedValue> outer = values;
+  llvm::scope_exit restore([&] { values = std::move(outer); });
+  for (auto [info, argument] : llvm::zip(graph.input(), arguments))
+    define(info.name(), argument);
+  for (const onnx::TensorProto &init : graph.initializer()) {
+    auto error = [&]() {
+      return emitError() << "initializer '" << init.name() << "': ";
+    };
+    FailureOr<DenseElementsAttr> data = reader.read(init, error);
+    if (failed(data))
+      return failure();
+    FailureOr<ElementType> element =
+        convertDataType(&context, init.data_type(), error);
+    Value value = arith::ConstantOp::create(builder, fileLoc, *data);
+    define(init.name(), {value, element->isUnsigned, *data});
+  }
+  llvm::StringSet<> defined;
+  for (const auto &entry : values)
+    defined.insert(entry.getKey());
+  FailureOr<SmallVector<size_t>> order = sortNodes(graph, defined);
+  if (failed(order))
+    return failure();
+  for (size_t index : *order)
+    if (failed(importNode(graph, index, builder)))
+      return failure();
+  SmallVector<ImportedValue> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    const ImportedValue *value = lookup(output.name());
+    if (!value)
+      return emitError() << "subgraph output '" << output.name()
+                         << "' is not defined",
+             failure();
+    results.push_back(*value);
+  }
+  return results;
+}
+
 void NodeContext::setConstantOutput(size_t i, DenseElementsAttr constant,
                                     bool isUnsigned) {
   Value value = arith::ConstantOp::create(b, loc, constant);
   setOutput(i, value, isUnsigned, constant);
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+/// The type both `a` and `b` can be cast to: dims that differ become
+/// dynamic. None when element types or ranks differ.
+static std::optional<RankedTensorType> generalize(RankedTensorType a,
+                                                  RankedTensorType b) {
+  if (a.getElementType() != b.getElementType() || a.getRank() != b.getRank())
+    return std::nullopt;
+  SmallVector<int64_t> shape;
+  for (auto [x, y] : llvm::zip(a.getShape(), b.getShape()))
+    shape.push_back(x == y ? x : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, a.getElementType());
+}
+
+/// If: scf.if on the scalar condition, each branch an imported subgraph.
+static LogicalResult convertIf(NodeContext &ctx) {
+  const onnx::AttributeProto *thenAttr = ctx.attr("then_branch");
+  const onnx::AttributeProto *elseAttr = ctx.attr("else_branch");
+  if (!thenAttr || !elseAttr || !thenAttr->has_g() || !elseAttr->has_g())
+    return ctx.emitError() << "needs then_branch and else_branch graphs";
+  if (!ctx.hasInput(0) || ctx.inputType(0).getNumElements() != 1 ||
+      !ctx.inputType(0).getElementType().isInteger(1))
+    return ctx.emitError() << "the condition must be a single bool";
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value cond = ctx.input(0);
+  SmallVector<Value> zeros(ctx.inputType(0).getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0));
+  Value flag = tensor::ExtractOp::create(b, loc, cond, zeros);
+
+  // Import both branches into a result-less scf.if first: the result types
+  // are known only once both are imported.
+  auto draft = scf::IfOp::create(b, loc, TypeRange{}, flag,
+                                 /*withElseRegion=*/true);
+  SmallVector<SmallVector<ImportedValue>> branches;
+  for (auto [region, graph] :
+       {std::make_pair(&draft.getThenRegion(), &thenAttr->g()),
+        std::make_pair(&draft.getElseRegion(), &elseAttr->g())}) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(region->front().getTerminator());
+    FailureOr<SmallVector<ImportedValue>> outputs =
+        ctx.importSubgraph(*graph, {});
+    if (failed(outputs)) {
+      draft->erase();
+      return failure();
+    }
+    branches.push_back(std::move(*outputs));
+  }
+  if (branches[0].size() != branches[1].size() ||
+      branches[0].size() != ctx.numOutputs()) {
+    draft->erase();
+    return ctx.emitError() << "the branches and the node have different "
+                              "numbers of outputs";
+  }
+  SmallVector<Type> resultTypes;
+  for (auto [index, pair] :
+       llvm::enumerate(llvm::zip(branches[0], branches[1]))) {
+    auto [a, c] = pair;
+    std::optional<RankedTensorType> type =
+        generalize(cast<RankedTensorType>(a.value.getType()),
+                   cast<RankedTensorType>(c.value.getType()));
+    if (!type) {
+      draft->erase();
+      return ctx.emitError()
+             << "output #" << index << ": the branches produce "
+             << a.value.getType() << " and " << c.value.getType();
+    }
+    resultTypes.push_back(*type);
+  }
+  auto ifOp = scf::IfOp::create(b, loc, resultTypes, flag,
+                                /*withElseRegion=*/true);
+  for (auto [regionIndex, target, source] : llvm::enumerate(
+           SmallVector<Region *>{&ifOp.getThenRegion(), &ifOp.getElseRegion()},
+           SmallVector<Region *>{&draft.getThenRegion(),
+                                 &draft.getElseRegion()})) {
+    target->takeBody(*source);
+    Block &block = target->front();
+    block.getTerminator()->erase();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(&block);
+    SmallVector<Value> yielded;
+    for (auto [value, type] : llvm::zip(branches[regionIndex], resultTypes)) {
+      Value v = value.value;
+      if (v.getType() != type)
+        v = tensor::CastOp::create(b, loc, type, v);
+      yielded.push_back(v);
+    }
+    scf::YieldOp::create(b, loc, yielded);
+  }
+  draft->erase();
+  for (size_t i = 0; i < ctx.numOutputs(); ++i)
+    ctx.setOutput(i, ifOp.getResult(i), branches[0][i].isUnsigned);
+  return success();
+}
+
+void registerControlFlowOps(OpRegistry &registry) {
+  registry.add("", "If", convertIf);
 }
 
 //===----------------------------------------------------------------------===//

@@ -129,6 +129,12 @@ public:
   void setConstantOutput(size_t i, mlir::DenseElementsAttr constant,
                          bool isUnsigned = false);
 
+  /// Imports a subgraph attribute (a branch or loop body) at the builder's
+  /// insertion point, its inputs bound to `arguments`; returns its outputs.
+  mlir::FailureOr<llvm::SmallVector<ImportedValue>>
+  importSubgraph(const onnx::GraphProto &graph,
+                 llvm::ArrayRef<ImportedValue> arguments);
+
   /// An error about this node: the message starts with the node's name, op
   /// type, domain and opset.
   mlir::InFlightDiagnostic emitError() const;
@@ -168,6 +174,7 @@ void registerDskDomainOps(OpRegistry &registry);
 void registerAttentionOps(OpRegistry &registry);
 void registerLossOps(OpRegistry &registry);
 void registerImageOps(OpRegistry &registry);
+void registerControlFlowOps(OpRegistry &registry);
 
 } // namespace dsk::onnx_import
 

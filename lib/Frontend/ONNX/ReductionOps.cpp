@@ -807,10 +807,11 @@ LogicalResult convertArgExtreme(NodeContext &ctx, bool isMax) {
 }
 
 //===----------------------------------------------------------------------===//
-// CumSum
+// CumSum, CumProd
 //===----------------------------------------------------------------------===//
 
-LogicalResult convertCumSum(NodeContext &ctx) {
+/// Cumulative sums (or products, with `product`) along an axis.
+LogicalResult convertCumulative(NodeContext &ctx, bool product) {
   if (!ctx.hasInput(0) || !ctx.hasInput(1))
     return ctx.emitError() << "inputs x and axis are required";
   Value x = ctx.input(0);
@@ -864,7 +865,15 @@ LogicalResult convertCumSum(NodeContext &ctx) {
     sizes.push_back(dimSize(b, loc, x, d));
     dims.push_back(indexValue(b, loc, sizes.back()));
   }
-  Value zeroElement = scalarConstant(b, loc, elementType, 0.0);
+  // The identity of the combination: what an exclusive scan starts from.
+  Value zeroElement = scalarConstant(b, loc, elementType, product ? 1.0 : 0.0);
+  auto combine = [&](OpBuilder &nb, Location nl, Value acc, Value v) -> Value {
+    if (!product)
+      return addValues(nb, nl, acc, v);
+    if (isa<FloatType>(elementType))
+      return arith::MulFOp::create(nb, nl, acc, v);
+    return arith::MulIOp::create(nb, nl, acc, v);
+  };
   Value init = filled(b, loc, sizes, zeroElement);
   SmallVector<Value> lbs(rank, zero), steps(rank, one);
   // Every dim runs in the same direction, so the previous element along the
@@ -908,11 +917,11 @@ LogicalResult convertCumSum(NodeContext &ctx) {
         if (exclusive) {
           Value prevX = tensor::ExtractOp::create(nb, nl, x, p);
           value = arith::SelectOp::create(
-              nb, nl, hasPrev, addValues(nb, nl, prevSum, prevX), zeroElement);
+              nb, nl, hasPrev, combine(nb, nl, prevSum, prevX), zeroElement);
         } else {
           Value xj = tensor::ExtractOp::create(nb, nl, x, j);
           value = arith::SelectOp::create(nb, nl, hasPrev,
-                                          addValues(nb, nl, prevSum, xj), xj);
+                                          combine(nb, nl, prevSum, xj), xj);
         }
         return {tensor::InsertOp::create(nb, nl, value, iterArgs[0], j)
                     .getResult()};
@@ -1118,7 +1127,14 @@ void registerReductionOps(OpRegistry &registry) {
   registry.add(
       "", "ArgMin",
       +[](NodeContext &ctx) { return convertArgExtreme(ctx, false); });
-  registry.add("", "CumSum", convertCumSum);
+  registry.add(
+      "", "CumSum", +[](NodeContext &ctx) {
+        return convertCumulative(ctx, /*product=*/false);
+      });
+  registry.add(
+      "", "CumProd", +[](NodeContext &ctx) {
+        return convertCumulative(ctx, /*product=*/true);
+      });
   registry.add("", "TopK", convertTopK);
 }
 
