@@ -126,10 +126,14 @@ func.func @weights_used_twice(%q: tensor<1x2x8x4xf32>, %k: tensor<1x2x8x4xf32>, 
 
 // -----
 
-// The key is transposed in other dimensions than the last two: not fused.
-// CHECK-LABEL: func.func @wrong_key_transpose
-// CHECK-NOT: dsk.attention
-func.func @wrong_key_transpose(%q: tensor<4x4x4x4xf32>, %k: tensor<4x4x4x4xf32>, %v: tensor<4x4x4x4xf32>) -> tensor<4x4x4x4xf32> {
+// The head and key transposes come as one (as PyTorch exports
+// k.transpose(0, 1).transpose(-2, -1)): the key is the source permuted by
+// the same permutation without the final swap.
+// CHECK-LABEL: func.func @merged_key_transpose
+// CHECK-SAME: (%[[Q:.+]]: tensor<4x4x4x4xf32>, %[[K:.+]]: tensor<4x4x4x4xf32>, %[[V:.+]]: tensor<4x4x4x4xf32>)
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%[[K]] : tensor<4x4x4x4xf32>) outs(%{{.+}} : tensor<4x4x4x4xf32>) permutation = [1, 0, 2, 3]
+// CHECK: dsk.attention %[[Q]], %[[KT]], %[[V]] {scale = 1.000000e+00 : f64}
+func.func @merged_key_transpose(%q: tensor<4x4x4x4xf32>, %k: tensor<4x4x4x4xf32>, %v: tensor<4x4x4x4xf32>) -> tensor<4x4x4x4xf32> {
   %e0 = tensor.empty() : tensor<4x4x4x4xf32>
   %kt = linalg.transpose ins(%k : tensor<4x4x4x4xf32>) outs(%e0 : tensor<4x4x4x4xf32>) permutation = [1, 0, 3, 2]
   %s = dsk.matmul %q, %kt : (tensor<4x4x4x4xf32>, tensor<4x4x4x4xf32>) -> tensor<4x4x4x4xf32>
@@ -137,4 +141,18 @@ func.func @wrong_key_transpose(%q: tensor<4x4x4x4xf32>, %k: tensor<4x4x4x4xf32>,
   %p = linalg.softmax dimension(3) ins(%s : tensor<4x4x4x4xf32>) outs(%e1 : tensor<4x4x4x4xf32>) -> tensor<4x4x4x4xf32>
   %o = dsk.matmul %p, %v : (tensor<4x4x4x4xf32>, tensor<4x4x4x4xf32>) -> tensor<4x4x4x4xf32>
   return %o : tensor<4x4x4x4xf32>
+}
+
+// -----
+
+// The key arrives already transposed (no transpose op to look through): not
+// fused.
+// CHECK-LABEL: func.func @opaque_key
+// CHECK-NOT: dsk.attention
+func.func @opaque_key(%q: tensor<1x2x8x4xf32>, %kt: tensor<1x2x4x8xf32>, %v: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  %s = dsk.matmul %q, %kt : (tensor<1x2x8x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x8x8xf32>
+  %e = tensor.empty() : tensor<1x2x8x8xf32>
+  %p = linalg.softmax dimension(3) ins(%s : tensor<1x2x8x8xf32>) outs(%e : tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = dsk.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return %o : tensor<1x2x8x4xf32>
 }

@@ -173,10 +173,11 @@ bool isGiven(NodeContext &ctx, size_t i) {
   return !(type.hasStaticShape() && type.getNumElements() == 0);
 }
 
-/// The accumulator of linear/cubic interpolation for `elementType`.
+/// The accumulator of linear/cubic interpolation for `elementType`: f64 for
+/// integers (their results round, so they must match the f64 reference
+/// exactly) and f64 data, f32 otherwise.
 Type accumulatorFor(OpBuilder &b, Type elementType) {
-  if (elementType.isF64() || (isa<IntegerType>(elementType) &&
-                              elementType.getIntOrFloatBitWidth() > 16))
+  if (elementType.isF64() || isa<IntegerType>(elementType))
     return b.getF64Type();
   return b.getF32Type();
 }
@@ -233,9 +234,9 @@ Coord sourceCoord(Sc &s, const ResizeConfig &cfg, const AxisPlan &a,
   };
   Value x;
   Value outside;
-  Value isOne = s.cmpF(CmpFPredicate::OEQ, a.outWidth, one);
-  Value widthM1 = s.sub(a.outWidth, one);
-  Value inM1 = s.sub(a.inF, one);
+  auto isOne = [&]() { return s.cmpF(CmpFPredicate::OEQ, a.outWidth, one); };
+  auto widthM1 = [&]() { return s.sub(a.outWidth, one); };
+  auto inM1 = [&]() { return s.sub(a.inF, one); };
   switch (cfg.coord) {
   case CoordMode::HalfPixel:
     x = halfPixel();
@@ -248,10 +249,10 @@ Coord sourceCoord(Sc &s, const ResizeConfig &cfg, const AxisPlan &a,
     break;
   }
   case CoordMode::PytorchHalfPixel:
-    x = s.select(isOne, s.f(-0.5), halfPixel());
+    x = s.select(isOne(), s.f(-0.5), halfPixel());
     break;
   case CoordMode::AlignCorners:
-    x = s.select(isOne, s.f(0.0), s.div(s.mul(y, inM1), widthM1));
+    x = s.select(isOne(), s.f(0.0), s.div(s.mul(y, inM1()), widthM1()));
     break;
   case CoordMode::Asymmetric:
     x = s.div(y, a.scale);
@@ -261,11 +262,12 @@ Coord sourceCoord(Sc &s, const ResizeConfig &cfg, const AxisPlan &a,
     break;
   case CoordMode::TfCropAndResize: {
     Value extent = s.sub(a.roiEnd, a.roiStart);
-    Value single = s.div(s.mul(extent, inM1), s.f(2.0));
-    Value many = s.div(s.mul(s.mul(y, extent), inM1), widthM1);
-    x = s.add(s.select(isOne, single, many), s.mul(a.roiStart, inM1));
+    Value inLast = inM1();
+    Value single = s.div(s.mul(extent, inLast), s.f(2.0));
+    Value many = s.div(s.mul(s.mul(y, extent), inLast), widthM1());
+    x = s.add(s.select(isOne(), single, many), s.mul(a.roiStart, inLast));
     outside = s.orI(s.cmpF(CmpFPredicate::OLT, x, s.f(0.0)),
-                    s.cmpF(CmpFPredicate::OGT, x, inM1));
+                    s.cmpF(CmpFPredicate::OGT, x, inLast));
     break;
   }
   }

@@ -1872,6 +1872,16 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
     ctx.setOutput(0, *trivial);
     return success();
   }
+  if (kind == SoftmaxKind::Softmax && dims.size() == 1) {
+    // One axis: linalg.softmax, which graph passes (dsk-fuse-attention)
+    // recognise and dsk-lower-to-linalg decomposes.
+    auto shape = cast<RankedTensorType>(x.getType()).getShape();
+    Value init = emptyLike(b, loc, shape, type, {x});
+    auto softmax = linalg::SoftmaxOp::create(b, loc, x.getType(), x, init,
+                                             dims.front());
+    ctx.setOutput(0, softmax.getResult()[0]);
+    return success();
+  }
   Value max = reduceKeepDims(
       b, loc, x, dims, lowestOf(b, loc, type, false),
       [&](OpBuilder &nb, Location nl, Value in, Value acc) -> Value {

@@ -101,20 +101,44 @@ Value peelConstantScale(Value value, double &scale) {
   }
 }
 
-/// The key before `transpose`, if `value` is the key transposed in its last
-/// two dimensions by linalg.transpose.
-Value peelKeyTranspose(Value value) {
+/// The key, as `source` permuted by `perm` (identity: `source` itself), when
+/// `value` is the key transposed in its last two dimensions: exporters fold
+/// that transpose into the head transpose (e.g. [S, N, D] → [N, D, S]).
+struct KeySource {
+  Value source;
+  SmallVector<int64_t> perm;
+};
+
+std::optional<KeySource> peelKeyTranspose(Value value) {
   auto transpose = value.getDefiningOp<linalg::TransposeOp>();
   if (!transpose || !value.hasOneUse())
-    return {};
-  ArrayRef<int64_t> perm = transpose.getPermutation();
-  int64_t rank = perm.size();
-  for (int64_t i = 0; i < rank - 2; ++i)
-    if (perm[i] != i)
-      return {};
-  if (rank < 2 || perm[rank - 2] != rank - 1 || perm[rank - 1] != rank - 2)
-    return {};
-  return transpose.getInput();
+    return std::nullopt;
+  SmallVector<int64_t> perm(transpose.getPermutation());
+  if (perm.size() < 2)
+    return std::nullopt;
+  std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+  return KeySource{transpose.getInput(), perm};
+}
+
+/// Materializes a KeySource.
+Value buildKey(PatternRewriter &rewriter, Location loc, const KeySource &key) {
+  if (llvm::equal(key.perm, llvm::seq<int64_t>(0, key.perm.size())))
+    return key.source;
+  auto type = cast<RankedTensorType>(key.source.getType());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : key.perm)
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, key.source, d));
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, key.source, init, key.perm)
+      .getResult()[0];
+}
+
+/// The shape of `source` permuted by `perm`.
+SmallVector<int64_t> permutedShape(const KeySource &key) {
+  auto shape = cast<RankedTensorType>(key.source.getType()).getShape();
+  return llvm::to_vector(
+      llvm::map_range(key.perm, [&](int64_t d) { return shape[d]; }));
 }
 
 /// Views a rank-3 `[N, S, D]` tensor as `[1, N, S, D]`.
@@ -176,20 +200,28 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
         product.getTransposeLhs())
       return rewriter.notifyMatchFailure(output, "no q·kᵀ product");
     Value query = peelConstantScale(product.getLhs(), scale);
-    Value key = product.getTransposeRhs() ? product.getRhs()
-                                          : peelKeyTranspose(product.getRhs());
-    if (!key)
-      return rewriter.notifyMatchFailure(output, "the key is not transposed");
-    key = peelConstantScale(key, scale);
+    std::optional<KeySource> keySource;
+    if (product.getTransposeRhs()) {
+      Value key = peelConstantScale(product.getRhs(), scale);
+      auto rank = cast<RankedTensorType>(key.getType()).getRank();
+      keySource = KeySource{key, llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+    } else {
+      keySource = peelKeyTranspose(product.getRhs());
+      if (!keySource)
+        return rewriter.notifyMatchFailure(output, "the key is not transposed");
+    }
     Value value = output.getRhs();
 
     // Shapes: q [.., Sq, D], k [.., Sk, D], v [.., Sk, Dv], one element type,
     // equal leading dims (no broadcasting inside attention).
     auto qType = cast<RankedTensorType>(query.getType());
-    auto kType = cast<RankedTensorType>(key.getType());
+    auto kType = RankedTensorType::get(
+        permutedShape(*keySource),
+        cast<RankedTensorType>(keySource->source.getType()).getElementType());
     auto vType = cast<RankedTensorType>(value.getType());
     if (qType.getRank() != rank || kType.getRank() != rank ||
-        vType.getRank() != rank || qType.getEncoding() || kType.getEncoding() ||
+        vType.getRank() != rank || qType.getEncoding() ||
+        cast<RankedTensorType>(keySource->source.getType()).getEncoding() ||
         vType.getEncoding())
       return rewriter.notifyMatchFailure(output, "operand ranks differ");
     Type elementType = qType.getElementType();
@@ -206,6 +238,7 @@ struct FuseAttentionPattern : OpRewritePattern<MatmulOp> {
       return rewriter.notifyMatchFailure(output, "mask rank too large");
 
     Location loc = output.getLoc();
+    Value key = buildKey(rewriter, loc, *keySource);
     Value q4 = expandToHeads(rewriter, loc, query);
     Value k4 = expandToHeads(rewriter, loc, key);
     Value v4 = expandToHeads(rewriter, loc, value);

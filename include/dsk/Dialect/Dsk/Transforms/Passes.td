@@ -12,7 +12,8 @@ def DskFuseAttention : Pass<"dsk-fuse-attention", "mlir::func::FuncOp"> {
     importer represents it:
 
     ```
-    s = dsk.matmul(q', kᵀ)        kᵀ: transpose_rhs, or linalg.transpose
+    s = dsk.matmul(q', kᵀ)        kᵀ: transpose_rhs, or a linalg.transpose
+                                  (head and key transposes merged are fine)
     s = s * c  or  s / c          optional, c a constant scalar (also on q)
     s = s + mask                  optional, mask broadcast to s
     p = linalg.softmax(s) over the last dimension
