@@ -21,6 +21,8 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
 
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
+  // Loops (imported Scan/Loop bodies) yield freshly computed states.
+  bufferizeOptions.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

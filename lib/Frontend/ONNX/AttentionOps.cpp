@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -1118,11 +1119,305 @@ LogicalResult convertRotaryEmbedding(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// LinearAttention
+//===----------------------------------------------------------------------===//
+
+/// `x` ([B, H, T, D]) at step `t`: [B, H, D].
+Value stepSlice(OpBuilder &b, Location loc, Value x, Value t) {
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0), t,
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {dimOf(b, loc, x, 0), dimOf(b, loc, x, 1),
+                                     b.getIndexAttr(1), dimOf(b, loc, x, 3)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  ArrayRef<int64_t> s = shapeOf(x);
+  auto type =
+      RankedTensorType::get({s[0], s[1], s[3]}, getElementTypeOrSelf(x));
+  return tensor::ExtractSliceOp::create(b, loc, type, x, offsets, sizes,
+                                        strides);
+}
+
+/// The float type the recurrences compute in: at least f32.
+Type computeType(OpBuilder &b, Type type) {
+  return type.getIntOrFloatBitWidth() < 32 ? Type(b.getF32Type()) : type;
+}
+
+/// A map from loops to the given loop dims or constant 0 (for -1).
+AffineMap loopMap(MLIRContext *ctx, unsigned numLoops, ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : dims)
+    exprs.push_back(d < 0 ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(d, ctx));
+  return AffineMap::get(numLoops, 0, exprs, ctx);
+}
+
+/// A sum of products over the last loop: `result[loops but last] =
+/// sum(lhs * rhs)`, in `lhs`'s element type.
+Value contractLast(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
+                   Value rhs, AffineMap rhsMap,
+                   ArrayRef<OpFoldResult> resultSizes) {
+  MLIRContext *ctx = b.getContext();
+  Type type = getElementTypeOrSelf(lhs);
+  unsigned numLoops = lhsMap.getNumDims();
+  Value init = filled(b, loc, resultSizes, scalarConstant(b, loc, type, 0.0));
+  SmallVector<IteratorType> iterators(numLoops - 1, IteratorType::parallel);
+  iterators.push_back(IteratorType::reduction);
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned d = 0; d + 1 < numLoops; ++d)
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
+  return buildGeneric(
+      b, loc, {lhs, rhs}, {lhsMap, rhsMap, outMap}, init, iterators,
+      [](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value p = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        return arith::AddFOp::create(nb, nl, p, args[2]);
+      });
+}
+
+LogicalResult convertLinearAttention(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *mctx = ctx.getContext();
+  if (ctx.opset < 27)
+    return ctx.emitError() << "LinearAttention exists from opset 27 on";
+  for (size_t i = 0; i < 3; ++i)
+    if (!ctx.hasInput(i))
+      return ctx.emitError() << "input #" << i << " is required";
+  std::string rule = ctx.stringAttr("update_rule", "gated_delta");
+  if (rule != "linear" && rule != "gated" && rule != "delta" &&
+      rule != "gated_delta")
+    return ctx.emitError() << "unsupported update_rule '" << rule
+                           << "' (expected linear, gated, delta or "
+                              "gated_delta)";
+  bool gating = rule == "gated" || rule == "gated_delta";
+  bool delta = rule == "delta" || rule == "gated_delta";
+  int64_t qHeads = ctx.intAttr("q_num_heads", 0);
+  int64_t kvHeads = ctx.intAttr("kv_num_heads", 0);
+  if (qHeads <= 0 || kvHeads <= 0 || qHeads % kvHeads != 0)
+    return ctx.emitError() << "q_num_heads (" << qHeads
+                           << ") must be a positive multiple of kv_num_heads ("
+                           << kvHeads << ")";
+  bool hasDecay = ctx.hasInput(4), hasBeta = ctx.hasInput(5);
+  if (gating != hasDecay)
+    return ctx.emitError() << "update_rule '" << rule
+                           << (gating ? "' requires" : "' forbids")
+                           << " the decay input";
+  if (delta != hasBeta)
+    return ctx.emitError() << "update_rule '" << rule
+                           << (delta ? "' requires" : "' forbids")
+                           << " the beta input";
+
+  Value q = ctx.input(0), k = ctx.input(1), v = ctx.input(2);
+  Type type = getElementTypeOrSelf(q);
+  if (!isa<FloatType>(type))
+    return ctx.emitError() << "query must be a float tensor, got "
+                           << q.getType();
+  for (Value x : {q, k, v}) {
+    if (getElementTypeOrSelf(x) != type || rankOf(x) != 3)
+      return ctx.emitError()
+             << "query, key and value must be 3-D tensors of one element "
+                "type, got "
+             << q.getType() << ", " << k.getType() << ", " << v.getType();
+    if (!compatible(shapeOf(x)[0], shapeOf(q)[0]) ||
+        !compatible(shapeOf(x)[1], shapeOf(q)[1]))
+      return ctx.emitError() << "query " << q.getType() << ", key "
+                             << k.getType() << " and value " << v.getType()
+                             << " differ in batch size or sequence length";
+  }
+  FailureOr<Value> q4 = splitHeads(ctx, q, qHeads, "query");
+  FailureOr<Value> k4 = splitHeads(ctx, k, kvHeads, "key");
+  FailureOr<Value> v4 = splitHeads(ctx, v, kvHeads, "value");
+  if (failed(q4) || failed(k4) || failed(v4))
+    return failure();
+  int64_t dk = shapeOf(*q4)[3];
+  if (!compatible(dk, shapeOf(*k4)[3]))
+    return ctx.emitError() << "key head size " << shapeOf(*k4)[3]
+                           << " differs from the query head size " << dk;
+  Type ct = computeType(b, type);
+  auto toCompute = [&](Value x) {
+    return convertElements(b, loc, x, ct, false);
+  };
+
+  // decay: [B, T, Hkv] (per head) or [B, T, Hkv * dk] -> [B, Hkv, T, 1|dk].
+  Value decay4;
+  if (hasDecay) {
+    Value decay = ctx.input(4);
+    if (getElementTypeOrSelf(decay) != type || rankOf(decay) != 3)
+      return ctx.emitError() << "decay must be a 3-D tensor of query's type, "
+                                "got "
+                             << decay.getType();
+    int64_t last = shapeOf(decay)[2];
+    bool perHead = last == kvHeads;
+    bool perKey = !isDyn(dk) && last == kvHeads * dk;
+    if (isDyn(last) || (!perHead && !perKey))
+      return ctx.emitError()
+             << "decay's last dim must be kv_num_heads (" << kvHeads
+             << ") or kv_num_heads * d_k, got " << decay.getType();
+    if (!compatible(shapeOf(decay)[0], shapeOf(q)[0]) ||
+        !compatible(shapeOf(decay)[1], shapeOf(q)[1]))
+      return ctx.emitError() << "decay " << decay.getType()
+                             << " does not match query's batch size and "
+                                "sequence length";
+    FailureOr<Value> d4 = splitHeads(ctx, decay, kvHeads, "decay");
+    if (failed(d4))
+      return failure();
+    decay4 = toCompute(*d4);
+  }
+  // beta: [B, T, Hkv | 1] -> [B, Hkv | 1, T, 1].
+  Value beta4;
+  if (hasBeta) {
+    Value beta = ctx.input(5);
+    if (getElementTypeOrSelf(beta) != type || rankOf(beta) != 3)
+      return ctx.emitError() << "beta must be a 3-D tensor of query's type, "
+                                "got "
+                             << beta.getType();
+    int64_t last = shapeOf(beta)[2];
+    if (last != kvHeads && last != 1)
+      return ctx.emitError() << "beta's last dim must be kv_num_heads ("
+                             << kvHeads << ") or 1, got " << beta.getType();
+    if (!compatible(shapeOf(beta)[0], shapeOf(q)[0]) ||
+        !compatible(shapeOf(beta)[1], shapeOf(q)[1]))
+      return ctx.emitError() << "beta " << beta.getType()
+                             << " does not match query's batch size and "
+                                "sequence length";
+    FailureOr<Value> b4 = splitHeads(ctx, beta, last, "beta");
+    if (failed(b4))
+      return failure();
+    beta4 = toCompute(*b4);
+  }
+
+  SmallVector<OpFoldResult> stateSizes = {
+      dimOf(b, loc, *q4, 0), b.getIndexAttr(kvHeads), dimOf(b, loc, *q4, 3),
+      dimOf(b, loc, *v4, 3)};
+  Type stateType = type;
+  Value state0;
+  if (ctx.hasInput(3)) {
+    Value past = ctx.input(3);
+    stateType = getElementTypeOrSelf(past);
+    SmallVector<int64_t> expected = staticSizes(stateSizes);
+    bool ok = isa<FloatType>(stateType) && rankOf(past) == 4;
+    for (int64_t d = 0; ok && d < 4; ++d)
+      ok = compatible(shapeOf(past)[d], expected[d]);
+    if (!ok)
+      return ctx.emitError()
+             << "past_state must be a float tensor of shape "
+             << shapeStr(expected) << ", got " << past.getType();
+    state0 = toCompute(past);
+  } else {
+    state0 = filled(b, loc, stateSizes, scalarConstant(b, loc, ct, 0.0));
+  }
+
+  // The scale, folded into the query.
+  float scaleAttr = ctx.floatAttr("scale", 0.0f);
+  Value scale;
+  if (scaleAttr != 0.0f) {
+    scale = scalarConstant(b, loc, ct, scaleAttr);
+  } else if (!isDyn(dk)) {
+    scale = scalarConstant(b, loc, ct, 1.0 / std::sqrt(double(dk)));
+  } else {
+    Value d = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                         indexValue(b, loc, stateSizes[2]));
+    Value df = arith::SIToFPOp::create(b, loc, ct, d);
+    scale = arith::DivFOp::create(b, loc, scalarConstant(b, loc, ct, 1.0),
+                                  math::SqrtOp::create(b, loc, df));
+  }
+  Value qs = scaleTensor(b, loc, toCompute(*q4), scale);
+  Value ks = toCompute(*k4), vs = toCompute(*v4);
+
+  SmallVector<OpFoldResult> outSizes = {
+      dimOf(b, loc, *q4, 0), b.getIndexAttr(qHeads), dimOf(b, loc, *q4, 2),
+      dimOf(b, loc, *v4, 3)};
+  Value out0 = filled(b, loc, outSizes, scalarConstant(b, loc, ct, 0.0));
+  int64_t group = qHeads / kvHeads;
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value steps = indexValue(b, loc, outSizes[2]);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, steps, one, ValueRange{state0, out0},
+      [&](OpBuilder &lb, Location ll, Value t, ValueRange iter) {
+        Value s = iter[0];
+        Value qt = stepSlice(lb, ll, qs, t);
+        Value kt = stepSlice(lb, ll, ks, t);
+        Value vt = stepSlice(lb, ll, vs, t);
+        SmallVector<OpFoldResult> sSizes = sizesOf(lb, ll, s);
+        AffineMap id4 = lb.getMultiDimIdentityMap(4);
+        SmallVector<IteratorType> par4(4, IteratorType::parallel);
+        if (gating) {
+          // s *= exp(g_t), g_t per (b, h[, d]).
+          Value gt = stepSlice(lb, ll, decay4, t);
+          bool perHead = shapeOf(gt)[2] == 1 && !(dk == 1);
+          AffineMap gMap = loopMap(mctx, 4, {0, 1, perHead ? -1 : 2});
+          // In place on the iteration's state, so that it bufferizes to it.
+          s = buildGeneric(
+              lb, ll, {gt}, {gMap, id4}, s, par4,
+              [](OpBuilder &nb, Location nl, ValueRange a) {
+                Value e = math::ExpOp::create(nb, nl, a[0]);
+                return arith::MulFOp::create(nb, nl, a[1], e).getResult();
+              });
+        }
+        if (delta) {
+          // v_t = beta_t * (v_t - Sᵀ k_t); loops (b, h, m, d).
+          SmallVector<OpFoldResult> vSizes = sizesOf(lb, ll, vt);
+          Value retrieved =
+              contractLast(lb, ll, s, loopMap(mctx, 4, {0, 1, 3, 2}), kt,
+                           loopMap(mctx, 4, {0, 1, 3}), vSizes);
+          Value bt = stepSlice(lb, ll, beta4, t);
+          bool sharedBeta = shapeOf(bt)[1] == 1 && kvHeads != 1;
+          AffineMap id3 = lb.getMultiDimIdentityMap(3);
+          Value init = tensor::EmptyOp::create(lb, ll, vSizes, ct);
+          SmallVector<IteratorType> par3(3, IteratorType::parallel);
+          vt = buildGeneric(
+              lb, ll, {vt, retrieved, bt},
+              {id3, id3, loopMap(mctx, 3, {0, sharedBeta ? -1 : 1, -1}), id3},
+              init, par3, [](OpBuilder &nb, Location nl, ValueRange a) {
+                Value d = arith::SubFOp::create(nb, nl, a[0], a[1]);
+                return arith::MulFOp::create(nb, nl, a[2], d).getResult();
+              });
+        }
+        // s += k_t ⊗ v_t; loops (b, h, d, m).
+        s = buildGeneric(
+            lb, ll, {kt, vt},
+            {loopMap(mctx, 4, {0, 1, 2}), loopMap(mctx, 4, {0, 1, 3}), id4}, s,
+            par4, [](OpBuilder &nb, Location nl, ValueRange a) {
+              Value p = arith::MulFOp::create(nb, nl, a[0], a[1]);
+              return arith::AddFOp::create(nb, nl, a[2], p).getResult();
+            });
+        // o_t = q_t S (the key/value heads repeated for the query heads);
+        // loops (b, h, m, d).
+        Value read =
+            group > 1 ? repeatHeads(lb, ll, s, lb.getIndexAttr(group)) : s;
+        SmallVector<OpFoldResult> oSizes = {dimOf(lb, ll, qt, 0),
+                                            lb.getIndexAttr(qHeads),
+                                            dimOf(lb, ll, vt, 2)};
+        Value ot = contractLast(lb, ll, qt, loopMap(mctx, 4, {0, 1, 3}), read,
+                                loopMap(mctx, 4, {0, 1, 3, 2}), oSizes);
+        SmallVector<OpFoldResult> offsets = {
+            lb.getIndexAttr(0), lb.getIndexAttr(0), t, lb.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {oSizes[0], oSizes[1],
+                                           lb.getIndexAttr(1), oSizes[2]};
+        SmallVector<OpFoldResult> strides(4, lb.getIndexAttr(1));
+        Value out = tensor::InsertSliceOp::create(lb, ll, ot, iter[1], offsets,
+                                                  sizes, strides);
+        scf::YieldOp::create(lb, ll, ValueRange{s, out});
+      });
+
+  Value out = convertElements(b, loc, loop.getResult(1), type, false);
+  Value merged = tensor::CollapseShapeOp::create(
+      b, loc, transpose(b, loc, out, {0, 2, 1, 3}),
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  ctx.setOutput(0, merged);
+  if (ctx.hasOutput(1))
+    ctx.setOutput(1,
+                  convertElements(b, loc, loop.getResult(0), stateType, false));
+  return success();
+}
+
 } // namespace
 
 void registerAttentionOps(OpRegistry &registry) {
   registry.add("", "Attention", convertAttention);
   registry.add("", "RotaryEmbedding", convertRotaryEmbedding);
+  registry.add("", "LinearAttention", convertLinearAttention);
 }
 
 } // namespace dsk::onnx_import

@@ -611,7 +611,9 @@ FailureOr<SmallVector<AxisPlan>> planAxes(NodeContext &ctx, Value x,
       }
       p.staticOut = ShapedType::kDynamic;
       p.outWidth = s.mul(p.scale, p.inF);
-      p.outIdx = s.toIndex(s.floor(p.outWidth));
+      // max(0, ...): a bad run-time scale must not make a negative size.
+      p.outIdx = arith::MaxSIOp::create(b, loc, s.toIndex(s.floor(p.outWidth)),
+                                        s.idx(0));
       p.outF = s.toF(p.outIdx);
     }
   } else {
@@ -637,10 +639,13 @@ FailureOr<SmallVector<AxisPlan>> planAxes(NodeContext &ctx, Value x,
       if (constant)
         outIdx[i] = s.idx((*constant)[i]);
       else
-        outIdx[i] = arith::IndexCastOp::create(
-            b, loc, b.getIndexType(),
-            tensor::ExtractOp::create(b, loc, sizesValue,
-                                      ValueRange{s.idx(i)}));
+        outIdx[i] = arith::MaxSIOp::create(
+            b, loc,
+            arith::IndexCastOp::create(
+                b, loc, b.getIndexType(),
+                tensor::ExtractOp::create(b, loc, sizesValue,
+                                          ValueRange{s.idx(i)})),
+            s.idx(0));
       ratio[i] = s.div(s.toF(outIdx[i]), p.inF);
     }
     // Static output sizes, computed like the reference.
