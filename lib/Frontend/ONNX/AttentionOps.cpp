@@ -13,6 +13,19 @@
 // RotaryEmbedding (opset 23) is one linalg.generic that reads each element's
 // rotation partner and its cos/sin entries with tensor.extract.
 //
+// LinearAttention (opset 27) is an scf.for over the tokens carrying the f32
+// (or f64) recurrent state and the output, the state updated in place by
+// linalg.generic ops (decay, delta correction, outer-product write) and each
+// token's output a contraction with the state (heads repeated for GQA).
+// CausalConvWithState (opset 27) pads the input with the carried state (or
+// zeros), convolves depthwise in one reduction generic, then adds the bias
+// and the SiLU. SwiGLU (opset 28) is one elementwise generic. TensorScatter
+// (opset 24) is one generic over the cache that reads the update where the
+// (linear or circular) write window covers the position.
+// FlexAttention (ai.onnx.preview 1) is dsk.matmul for Q·Kᵀ and P·V with the
+// softmax as linalg.generic ops in softmax_precision; its score_mod and
+// prob_mod subgraphs are imported inline on the score / probability tensor.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Builders.h"
@@ -1412,12 +1425,502 @@ LogicalResult convertLinearAttention(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// CausalConvWithState
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertCausalConvWithState(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *mctx = ctx.getContext();
+  if (ctx.opset < 27)
+    return ctx.emitError() << "CausalConvWithState exists from opset 27 on";
+  for (size_t i = 0; i < 2; ++i)
+    if (!ctx.hasInput(i))
+      return ctx.emitError() << "input #" << i << " is required";
+  std::string activation = ctx.stringAttr("activation", "none");
+  if (activation != "none" && activation != "silu" && activation != "swish")
+    return ctx.emitError() << "unsupported activation '" << activation
+                           << "' (expected none, silu or swish)";
+  bool silu = activation != "none";
+  Value x = ctx.input(0), weight = ctx.input(1);
+  Type type = getElementTypeOrSelf(x);
+  if (!isa<FloatType>(type) || getElementTypeOrSelf(weight) != type)
+    return ctx.emitError() << "input and weight must be float tensors of one "
+                              "element type, got "
+                           << x.getType() << " and " << weight.getType();
+  if (rankOf(x) != 3 || rankOf(weight) != 3)
+    return ctx.emitError() << "input (batch, channels, length) and weight "
+                              "(channels, 1, k) must be 3-D, got "
+                           << x.getType() << " and " << weight.getType();
+  ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(weight);
+  if (!compatible(ws[0], xs[1]) || !compatible(ws[1], 1))
+    return ctx.emitError() << "weight " << weight.getType()
+                           << " must have shape (channels, 1, k) for input "
+                           << x.getType();
+  int64_t kernel = ws[2];
+  if (isDyn(kernel) || kernel < 1)
+    return ctx.emitError() << "the kernel size (weight's last dim) must be "
+                              "static and positive, got "
+                           << weight.getType();
+  Value bias;
+  if (ctx.hasInput(2)) {
+    bias = ctx.input(2);
+    if (getElementTypeOrSelf(bias) != type || rankOf(bias) != 1 ||
+        !compatible(shapeOf(bias)[0], xs[1]))
+      return ctx.emitError()
+             << "bias must be a 1-D tensor of " << xs[1]
+             << " channels of input's type, got " << bias.getType();
+  }
+
+  // The input, left-padded with the carried state (or zeros) to L + k - 1.
+  Value padded;
+  if (ctx.hasInput(3)) {
+    Value past = ctx.input(3);
+    ArrayRef<int64_t> ps = shapeOf(past);
+    if (getElementTypeOrSelf(past) != type || rankOf(past) != 3 ||
+        !compatible(ps[0], xs[0]) || !compatible(ps[1], xs[1]) ||
+        !compatible(ps[2], kernel - 1))
+      return ctx.emitError() << "past_state must have shape "
+                             << shapeStr({xs[0], xs[1], kernel - 1})
+                             << " and input's type, got " << past.getType();
+    if (isDyn(ps[2])) {
+      auto type3 = RankedTensorType::get({ps[0], ps[1], kernel - 1}, type);
+      past = tensor::CastOp::create(b, loc, type3, past);
+    }
+    padded = tensor::ConcatOp::create(b, loc, 2, ValueRange{past, x});
+  } else {
+    SmallVector<int64_t> shape(xs);
+    if (!isDyn(shape[2]))
+      shape[2] += kernel - 1;
+    SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                     b.getIndexAttr(kernel - 1)};
+    SmallVector<OpFoldResult> high(3, b.getIndexAttr(0));
+    padded =
+        tensor::PadOp::create(b, loc, RankedTensorType::get(shape, type), x,
+                              low, high, scalarConstant(b, loc, type, 0.0));
+  }
+
+  // Depthwise valid convolution: loops (b, c, l, j).
+  Type ct = computeType(b, type);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  Value acc = filled(b, loc, sizes, scalarConstant(b, loc, ct, 0.0));
+  AffineExpr d0 = getAffineDimExpr(0, mctx), d1 = getAffineDimExpr(1, mctx),
+             d2 = getAffineDimExpr(2, mctx), d3 = getAffineDimExpr(3, mctx);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0, {d0, d1, d2 + d3}, mctx),
+      AffineMap::get(4, 0, {d1, getAffineConstantExpr(0, mctx), d3}, mctx),
+      AffineMap::get(4, 0, {d0, d1, d2}, mctx)};
+  acc = buildGeneric(b, loc, {padded, weight}, maps, acc,
+                     {IteratorType::parallel, IteratorType::parallel,
+                      IteratorType::parallel, IteratorType::reduction},
+                     [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                       Value l = castScalar(nb, nl, a[0], ct, false, false);
+                       Value r = castScalar(nb, nl, a[1], ct, false, false);
+                       Value p = arith::MulFOp::create(nb, nl, l, r);
+                       return arith::AddFOp::create(nb, nl, p, a[2]);
+                     });
+
+  // Bias, activation, and back to the input's type.
+  SmallVector<Value> inputs = {acc};
+  AffineMap id3 = b.getMultiDimIdentityMap(3);
+  SmallVector<AffineMap> epilogueMaps = {id3};
+  if (bias) {
+    inputs.push_back(bias);
+    epilogueMaps.push_back(loopMap(mctx, 3, {1}));
+  }
+  epilogueMaps.push_back(id3);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type);
+  Value y = buildGeneric(
+      b, loc, inputs, epilogueMaps, init,
+      SmallVector<IteratorType>(3, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value v = a[0];
+        if (bias)
+          v = arith::AddFOp::create(nb, nl, v,
+                                    castScalar(nb, nl, a[1], ct, false, false));
+        if (silu) {
+          // The sum is rounded to the input's type before the activation.
+          v = castScalar(nb, nl, castScalar(nb, nl, v, type, false, false), ct,
+                         false, false);
+          Value one = scalarConstant(nb, nl, ct, 1.0);
+          Value e =
+              math::ExpOp::create(nb, nl, arith::NegFOp::create(nb, nl, v));
+          Value sig = arith::DivFOp::create(
+              nb, nl, one, arith::AddFOp::create(nb, nl, one, e));
+          v = arith::MulFOp::create(nb, nl, v, sig);
+        }
+        return castScalar(nb, nl, v, type, false, false);
+      });
+  ctx.setOutput(0, y);
+
+  // present_state: the last k - 1 positions of the padded input.
+  if (ctx.hasOutput(1)) {
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                         dimOf(b, loc, x, 2)};
+    SmallVector<OpFoldResult> stateSizes = {sizes[0], sizes[1],
+                                            b.getIndexAttr(kernel - 1)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto stateType = RankedTensorType::get({xs[0], xs[1], kernel - 1}, type);
+    // With k = 1 the state is empty (and the offset would be out of range).
+    Value state =
+        kernel == 1
+            ? tensor::EmptyOp::create(b, loc, stateSizes, type).getResult()
+            : tensor::ExtractSliceOp::create(b, loc, stateType, padded, offsets,
+                                             stateSizes, strides)
+                  .getResult();
+    ctx.setOutput(1, state);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SwiGLU
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertSwiGLU(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  if (ctx.opset < 28)
+    return ctx.emitError() << "SwiGLU exists from opset 28 on";
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs A and B are required";
+  Value a = ctx.input(0), v = ctx.input(1);
+  Type type = getElementTypeOrSelf(a);
+  if (!isa<FloatType>(type) || getElementTypeOrSelf(v) != type)
+    return ctx.emitError() << "A and B must be float tensors of one element "
+                              "type, got "
+                           << a.getType() << " and " << v.getType();
+  bool same = rankOf(a) == rankOf(v);
+  for (int64_t d = 0; same && d < rankOf(a); ++d)
+    same = compatible(shapeOf(a)[d], shapeOf(v)[d]);
+  if (!same)
+    return ctx.emitError() << "A " << a.getType() << " and B " << v.getType()
+                           << " must have the same shape (SwiGLU does not "
+                              "broadcast)";
+  // Both shapes, static dims from either.
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rankOf(a); ++d)
+    shape.push_back(isDyn(shapeOf(a)[d]) ? shapeOf(v)[d] : shapeOf(a)[d]);
+  auto refine = [&](Value x) -> Value {
+    auto t = RankedTensorType::get(shape, type);
+    return x.getType() == t ? x : tensor::CastOp::create(b, loc, t, x);
+  };
+  a = refine(a);
+  v = refine(v);
+  double alpha = ctx.floatAttr("alpha", 1.0f);
+  Type ct = computeType(b, type);
+  AffineMap id = b.getMultiDimIdentityMap(shape.size());
+  Value init = tensor::EmptyOp::create(b, loc, sizesOf(b, loc, a), type);
+  Value y = buildGeneric(
+      b, loc, {a, v}, {id, id, id}, init,
+      SmallVector<IteratorType>(shape.size(), IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value x = castScalar(nb, nl, args[0], ct, false, false);
+        Value w = castScalar(nb, nl, args[1], ct, false, false);
+        Value one = scalarConstant(nb, nl, ct, 1.0);
+        Value ax =
+            arith::MulFOp::create(nb, nl, scalarConstant(nb, nl, ct, alpha), x);
+        Value e =
+            math::ExpOp::create(nb, nl, arith::NegFOp::create(nb, nl, ax));
+        Value sig = arith::DivFOp::create(
+            nb, nl, one, arith::AddFOp::create(nb, nl, one, e));
+        Value swish = arith::MulFOp::create(nb, nl, x, sig);
+        return castScalar(nb, nl, arith::MulFOp::create(nb, nl, swish, w), type,
+                          false, false);
+      });
+  ctx.setOutput(0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TensorScatter
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertTensorScatter(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *mctx = ctx.getContext();
+  if (ctx.opset < 24)
+    return ctx.emitError() << "TensorScatter exists from opset 24 on";
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs past_cache and update are required";
+  std::string mode = ctx.stringAttr("mode", "linear");
+  if (mode != "linear" && mode != "circular")
+    return ctx.emitError() << "unsupported mode '" << mode
+                           << "' (expected linear or circular)";
+  bool circular = mode == "circular";
+  Value past = ctx.input(0), update = ctx.input(1);
+  Type type = getElementTypeOrSelf(past);
+  int64_t rank = rankOf(past);
+  if (getElementTypeOrSelf(update) != type || rankOf(update) != rank)
+    return ctx.emitError() << "past_cache " << past.getType() << " and update "
+                           << update.getType()
+                           << " must have one element type and rank";
+  if (rank < 2)
+    return ctx.emitError() << "past_cache must have a batch and a sequence "
+                              "dim, got "
+                           << past.getType();
+  FailureOr<int64_t> axis = normalizeAxis(ctx, ctx.intAttr("axis", -2), rank);
+  if (failed(axis))
+    return failure();
+  if (*axis == 0)
+    return ctx.emitError() << "axis cannot be the batch dim 0";
+  ArrayRef<int64_t> ps = shapeOf(past), us = shapeOf(update);
+  for (int64_t d = 0; d < rank; ++d) {
+    bool ok = d == *axis ? (isDyn(ps[d]) || isDyn(us[d]) || us[d] <= ps[d])
+                         : compatible(ps[d], us[d]);
+    if (!ok)
+      return ctx.emitError()
+             << "update " << update.getType() << " must match past_cache "
+             << past.getType() << " except along axis " << *axis
+             << ", where it is not longer";
+  }
+  Value writeIndices;
+  if (ctx.hasInput(2)) {
+    writeIndices = ctx.input(2);
+    if (!getElementTypeOrSelf(writeIndices).isInteger(64) ||
+        rankOf(writeIndices) != 1 ||
+        !compatible(shapeOf(writeIndices)[0], ps[0]))
+      return ctx.emitError() << "write_indices must be a 1-D int64 tensor of "
+                                "the batch size, got "
+                             << writeIndices.getType();
+  }
+  // An empty update changes nothing.
+  if (us[*axis] == 0) {
+    ctx.setOutput(0, past, ctx.isUnsigned(0));
+    return success();
+  }
+
+  // present[i] = update[i with the sequence index j] where j, the position
+  // relative to the batch's write index, lies within the update; else past.
+  // Dims past_cache leaves dynamic may be static in update.
+  SmallVector<int64_t> shape(ps);
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis && isDyn(ps[d]))
+      shape[d] = us[d];
+  if (ArrayRef<int64_t>(shape) != ps)
+    past = tensor::CastOp::create(b, loc, RankedTensorType::get(shape, type),
+                                  past);
+  SmallVector<Value> inputs = {past};
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps = {id};
+  if (writeIndices) {
+    inputs.push_back(writeIndices);
+    maps.push_back(loopMap(mctx, rank, {0}));
+  }
+  maps.push_back(id);
+  Value maxLen = indexValue(b, loc, dimOf(b, loc, past, *axis));
+  Value updateLen = indexValue(b, loc, dimOf(b, loc, update, *axis));
+  Value init = tensor::EmptyOp::create(b, loc, sizesOf(b, loc, past), type);
+  Value y = buildGeneric(
+      b, loc, inputs, maps, init,
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value p = i64Of(nb, nl, linalg::IndexOp::create(nb, nl, *axis));
+        Value w = writeIndices ? args[1] : i64Const(nb, nl, 0);
+        Value j = arith::SubIOp::create(nb, nl, p, w);
+        Value zero = i64Const(nb, nl, 0);
+        if (circular) {
+          Value m = i64Of(nb, nl, maxLen);
+          Value r = arith::RemSIOp::create(nb, nl, j, m);
+          Value neg =
+              arith::CmpIOp::create(nb, nl, CmpIPredicate::slt, r, zero);
+          j = arith::SelectOp::create(nb, nl, neg,
+                                      arith::AddIOp::create(nb, nl, r, m), r);
+        }
+        Value valid = arith::AndIOp::create(
+            nb, nl, arith::CmpIOp::create(nb, nl, CmpIPredicate::sge, j, zero),
+            arith::CmpIOp::create(nb, nl, CmpIPredicate::slt, j,
+                                  i64Of(nb, nl, updateLen)));
+        j = arith::SelectOp::create(nb, nl, valid, j, zero);
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < rank; ++d)
+          at.push_back(
+              d == *axis
+                  ? arith::IndexCastOp::create(nb, nl, nb.getIndexType(), j)
+                        .getResult()
+                  : linalg::IndexOp::create(nb, nl, d).getResult());
+        Value u = tensor::ExtractOp::create(nb, nl, update, at);
+        return arith::SelectOp::create(nb, nl, valid, u, args[0]);
+      });
+  ctx.setOutput(0, y, ctx.isUnsigned(0));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FlexAttention (ai.onnx.preview)
+//===----------------------------------------------------------------------===//
+
+/// Applies the modifier subgraph attribute `name` (if any) to `x`: its single
+/// output must have x's element type and a compatible shape.
+FailureOr<Value> applyModifier(NodeContext &ctx, StringRef name, Value x) {
+  const onnx::AttributeProto *attr = ctx.attr(name);
+  if (!attr)
+    return x;
+  if (!attr->has_g())
+    return ctx.emitError() << "attribute '" << name << "' must be a graph";
+  const onnx::GraphProto &graph = attr->g();
+  if (graph.input_size() != 1 || graph.output_size() != 1)
+    return ctx.emitError() << name << " must have exactly one input and one "
+                           << "output, got " << graph.input_size() << " and "
+                           << graph.output_size();
+  FailureOr<SmallVector<ImportedValue>> results =
+      ctx.importSubgraph(graph, {ImportedValue{x, false, {}}});
+  if (failed(results))
+    return failure();
+  Value y = (*results)[0].value;
+  auto type = dyn_cast<RankedTensorType>(y.getType());
+  bool ok = type && type.getElementType() == getElementTypeOrSelf(x) &&
+            type.getRank() == 4;
+  for (int64_t d = 0; ok && d < 4; ++d)
+    ok = compatible(type.getShape()[d], shapeOf(x)[d]);
+  if (!ok)
+    return ctx.emitError() << name << " must return its input's type "
+                           << x.getType() << ", got " << y.getType();
+  if (y.getType() != x.getType())
+    y = tensor::CastOp::create(ctx.b, ctx.loc, x.getType(), y);
+  return y;
+}
+
+LogicalResult convertFlexAttention(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *mctx = ctx.getContext();
+  for (size_t i = 0; i < 3; ++i)
+    if (!ctx.hasInput(i))
+      return ctx.emitError() << "input #" << i << " is required";
+  Value q = ctx.input(0), k = ctx.input(1), v = ctx.input(2);
+  Type type = getElementTypeOrSelf(q);
+  if (!isa<FloatType>(type) || getElementTypeOrSelf(k) != type ||
+      getElementTypeOrSelf(v) != type || rankOf(q) != 4 || rankOf(k) != 4 ||
+      rankOf(v) != 4)
+    return ctx.emitError() << "Q, K and V must be 4-D float tensors of one "
+                              "element type, got "
+                           << q.getType() << ", " << k.getType() << ", "
+                           << v.getType();
+  ArrayRef<int64_t> qs = shapeOf(q), ks = shapeOf(k), vs = shapeOf(v);
+  if (!compatible(qs[0], ks[0]) || !compatible(qs[0], vs[0]) ||
+      !compatible(ks[1], vs[1]) || !compatible(ks[2], vs[2]) ||
+      !compatible(qs[3], ks[3]))
+    return ctx.emitError() << "Q " << q.getType() << ", K " << k.getType()
+                           << " and V " << v.getType()
+                           << " do not form an attention";
+  int64_t hq = qs[1], hkv = ks[1];
+  if (hkv == 0 || (!isDyn(hq) && !isDyn(hkv) && hq % hkv != 0))
+    return ctx.emitError() << "the query head count " << hq
+                           << " must be a multiple of the key/value head "
+                              "count "
+                           << hkv;
+  // The group size: each key/value head serves `reps` query heads (at run
+  // time when a head count is dynamic).
+  OpFoldResult reps;
+  if (!isDyn(hq) && !isDyn(hkv))
+    reps = b.getIndexAttr(hq / hkv);
+  else
+    reps =
+        arith::DivUIOp::create(b, loc, indexValue(b, loc, dimOf(b, loc, q, 1)),
+                               indexValue(b, loc, dimOf(b, loc, k, 1)))
+            .getResult();
+  Type st = computeType(b, type);
+  if (const onnx::AttributeProto *p = ctx.attr("softmax_precision")) {
+    auto error = [&]() { return ctx.emitError(); };
+    FailureOr<ElementType> et = convertDataType(mctx, p->i(), error);
+    if (failed(et))
+      return failure();
+    if (!isa<FloatType>(et->type))
+      return ctx.emitError()
+             << "softmax_precision must be a float type, got " << et->type;
+    st = et->type;
+  }
+
+  // Scale: 1/sqrt(E) by default, split as sqrt(scale) over Q and K.
+  double scale;
+  if (ctx.hasAttr("scale")) {
+    scale = ctx.floatAttr("scale", 1.0f);
+  } else {
+    if (isDyn(qs[3]))
+      return ctx.emitError() << "the default scale needs a static head size, "
+                                "got "
+                             << q.getType();
+    scale = 1.0 / std::sqrt(double(qs[3]));
+  }
+  Value sqrtScale =
+      scalarConstant(b, loc, type, std::sqrt(static_cast<float>(scale)));
+  Value keys = k, values = v;
+  if (staticSize(reps) != 1) {
+    keys = repeatHeads(b, loc, k, reps);
+    values = repeatHeads(b, loc, v, reps);
+  }
+  Value qScaled = scaleTensor(b, loc, q, sqrtScale);
+  Value kScaled = scaleTensor(b, loc, keys, sqrtScale);
+  SmallVector<int64_t> scoreShape = {qs[0], hq, qs[2], shapeOf(keys)[2]};
+  auto qk = dsk::MatmulOp::create(
+      b, loc, RankedTensorType::get(scoreShape, type), qScaled, kScaled,
+      Value(), false, true, accumulatorFor(type));
+  if (failed(verify(qk)))
+    return ctx.emitError() << "the inputs do not form a valid Q·Kᵀ product "
+                              "(see above)";
+  Value scores = convertElements(b, loc, qk.getResult(), st, false);
+  FailureOr<Value> modified = applyModifier(ctx, "score_mod", scores);
+  if (failed(modified))
+    return failure();
+  scores = *modified;
+
+  // Softmax over the keys.
+  SmallVector<OpFoldResult> scoreSizes = sizesOf(b, loc, scores);
+  AffineMap id = b.getMultiDimIdentityMap(4);
+  AffineMap row = loopMap(mctx, 4, {0, 1, 2});
+  SmallVector<IteratorType> par4(4, IteratorType::parallel);
+  Value rowMax =
+      reduceRows(b, loc, scores, scalarConstant(b, loc, st, kNegInf),
+                 [](OpBuilder &nb, Location nl, Value x, Value acc) -> Value {
+                   return arith::MaximumFOp::create(nb, nl, x, acc);
+                 });
+  Value exps =
+      buildGeneric(b, loc, {scores, rowMax}, {id, row, id},
+                   tensor::EmptyOp::create(b, loc, scoreSizes, st), par4,
+                   [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                     return math::ExpOp::create(
+                         nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
+                   });
+  Value rowSum =
+      reduceRows(b, loc, exps, scalarConstant(b, loc, st, 0.0),
+                 [](OpBuilder &nb, Location nl, Value x, Value acc) -> Value {
+                   return arith::AddFOp::create(nb, nl, x, acc);
+                 });
+  Value probs =
+      buildGeneric(b, loc, {exps, rowSum}, {id, row, id},
+                   tensor::EmptyOp::create(b, loc, scoreSizes, st), par4,
+                   [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                     return arith::DivFOp::create(nb, nl, a[0], a[1]);
+                   });
+  modified = applyModifier(ctx, "prob_mod", probs);
+  if (failed(modified))
+    return failure();
+  probs = *modified;
+
+  Value valuesSt = convertElements(b, loc, values, st, false);
+  auto pv = dsk::MatmulOp::create(
+      b, loc, RankedTensorType::get({qs[0], hq, qs[2], shapeOf(values)[3]}, st),
+      probs, valuesSt, Value(), false, false, accumulatorFor(st));
+  if (failed(verify(pv)))
+    return ctx.emitError() << "the inputs do not form a valid P·V product "
+                              "(see above)";
+  ctx.setOutput(0, convertElements(b, loc, pv.getResult(), type, false));
+  return success();
+}
+
 } // namespace
 
 void registerAttentionOps(OpRegistry &registry) {
   registry.add("", "Attention", convertAttention);
   registry.add("", "RotaryEmbedding", convertRotaryEmbedding);
   registry.add("", "LinearAttention", convertLinearAttention);
+  registry.add("", "CausalConvWithState", convertCausalConvWithState);
+  registry.add("", "SwiGLU", convertSwiGLU);
+  registry.add("", "TensorScatter", convertTensorScatter);
+  registry.add("ai.onnx.preview", "FlexAttention", convertFlexAttention);
 }
 
 } // namespace dsk::onnx_import

@@ -51,6 +51,7 @@ const OpRegistry &OpRegistry::get() {
     registerLossOps(r);
     registerImageOps(r);
     registerControlFlowOps(r);
+    registerRecurrentOps(r);
     return r;
   }();
   return registry;

@@ -175,6 +175,7 @@ void registerAttentionOps(OpRegistry &registry);
 void registerLossOps(OpRegistry &registry);
 void registerImageOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
+void registerRecurrentOps(OpRegistry &registry);
 
 } // namespace dsk::onnx_import
 
