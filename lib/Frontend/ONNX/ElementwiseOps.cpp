@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
@@ -281,9 +282,133 @@ LogicalResult convertWhere(NodeContext &ctx) {
   return success();
 }
 
+/// Hann, Hamming and Blackman windows: w[n] = sum_k c_k cos(2 pi k n / M)
+/// with M = N (periodic) or N - 1 (symmetric).
+LogicalResult convertWindow(NodeContext &ctx, ArrayRef<double> coefficients) {
+  if (!ctx.hasInput(0) || ctx.inputType(0).getNumElements() != 1 ||
+      !isa<IntegerType>(ctx.inputType(0).getElementType()))
+    return ctx.emitError() << "size must be an integer scalar";
+  auto error = [&]() { return ctx.emitError(); };
+  FailureOr<ElementType> out = convertDataType(
+      ctx.getContext(), static_cast<int32_t>(ctx.intAttr("output_datatype", 1)),
+      error);
+  if (failed(out))
+    return failure();
+  bool periodic = ctx.intAttr("periodic", 1) != 0;
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value sizeTensor = ctx.input(0);
+  SmallVector<Value> zeros(ctx.inputType(0).getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0));
+  Value size = tensor::ExtractOp::create(b, loc, sizeTensor, zeros);
+  int64_t staticSize = ShapedType::kDynamic;
+  if (DenseElementsAttr constant = ctx.constantInput(0))
+    staticSize = (*constant.getValues<APInt>().begin()).getSExtValue();
+  if (!ShapedType::isDynamic(staticSize) && staticSize < 0)
+    return ctx.emitError() << "size must be non-negative, got " << staticSize;
+  Value sizeIndex = arith::IndexCastOp::create(b, loc, b.getIndexType(), size);
+  SmallVector<OpFoldResult> dims = {
+      ShapedType::isDynamic(staticSize)
+          ? OpFoldResult(sizeIndex)
+          : OpFoldResult(b.getIndexAttr(staticSize))};
+  Type f64 = b.getF64Type();
+  Value period = arith::SIToFPOp::create(b, loc, f64, size);
+  if (!periodic)
+    period =
+        arith::SubFOp::create(b, loc, period, scalarConstant(b, loc, f64, 1.0));
+  Value init = tensor::EmptyOp::create(b, loc, dims, out->type);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(1)},
+      SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        Value n = arith::SIToFPOp::create(
+            nb, nl, f64,
+            arith::IndexCastOp::create(nb, nl, nb.getI64Type(),
+                                       linalg::IndexOp::create(nb, nl, 0)));
+        Value phase = arith::DivFOp::create(
+            nb, nl,
+            arith::MulFOp::create(nb, nl, n,
+                                  scalarConstant(nb, nl, f64, 2.0 * M_PI)),
+            period);
+        Value w = scalarConstant(nb, nl, f64, coefficients[0]);
+        for (size_t k = 1; k < coefficients.size(); ++k) {
+          Value angle = arith::MulFOp::create(
+              nb, nl, phase, scalarConstant(nb, nl, f64, double(k)));
+          Value term = arith::MulFOp::create(
+              nb, nl, math::CosOp::create(nb, nl, angle),
+              scalarConstant(nb, nl, f64, coefficients[k]));
+          w = arith::AddFOp::create(nb, nl, w, term);
+        }
+        linalg::YieldOp::create(
+            nb, nl, castScalar(nb, nl, w, out->type, false, out->isUnsigned));
+      });
+  ctx.setOutput(0, generic.getResult(0), out->isUnsigned);
+  return success();
+}
+
+/// ReverseSequence: out[.., t, .., b, ..] = in[.., t', .., b, ..] with
+/// t' = len[b] - 1 - t for t < len[b], else t.
+LogicalResult convertReverseSequence(NodeContext &ctx) {
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs input and sequence_lens are required";
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  int64_t timeAxis = ctx.intAttr("time_axis", 0);
+  int64_t batchAxis = ctx.intAttr("batch_axis", 1);
+  if (rank < 2 ||
+      !((timeAxis == 0 && batchAxis == 1) || (timeAxis == 1 && batchAxis == 0)))
+    return ctx.emitError() << "time_axis and batch_axis must be 0 and 1 "
+                              "(in either order) of an input of rank >= 2";
+  if (ctx.inputType(1).getRank() != 1 ||
+      !isa<IntegerType>(ctx.inputType(1).getElementType()))
+    return ctx.emitError() << "sequence_lens must be a 1-D integer tensor";
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value input = ctx.input(0), lengths = ctx.input(1);
+  Value init =
+      emptyLike(b, loc, type.getShape(), type.getElementType(), {input});
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        SmallVector<Value> idx;
+        for (int64_t d = 0; d < rank; ++d)
+          idx.push_back(linalg::IndexOp::create(nb, nl, d));
+        Value length = tensor::ExtractOp::create(nb, nl, lengths,
+                                                 ValueRange{idx[batchAxis]});
+        Value len =
+            arith::IndexCastOp::create(nb, nl, nb.getIndexType(), length);
+        Value t = idx[timeAxis];
+        Value inside =
+            arith::CmpIOp::create(nb, nl, CmpIPredicate::slt, t, len);
+        Value one = arith::ConstantIndexOp::create(nb, nl, 1);
+        Value mirrored = arith::SubIOp::create(
+            nb, nl, arith::SubIOp::create(nb, nl, len, one), t);
+        idx[timeAxis] = arith::SelectOp::create(nb, nl, inside, mirrored, t);
+        Value v = tensor::ExtractOp::create(nb, nl, input, idx);
+        linalg::YieldOp::create(nb, nl, v);
+      });
+  ctx.setOutput(0, generic.getResult(0), ctx.isUnsigned(0));
+  return success();
+}
+
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
+  registry.add("", "ReverseSequence", convertReverseSequence);
+  registry.add(
+      "", "HannWindow",
+      +[](NodeContext &ctx) { return convertWindow(ctx, {0.5, -0.5}); });
+  registry.add(
+      "", "HammingWindow", +[](NodeContext &ctx) {
+        return convertWindow(ctx, {25.0 / 46.0, -21.0 / 46.0});
+      });
+  registry.add(
+      "", "BlackmanWindow",
+      +[](NodeContext &ctx) { return convertWindow(ctx, {0.42, -0.5, 0.08}); });
   registry.add(
       "", "BitCast", +[](NodeContext &ctx) {
         auto error = [&]() { return ctx.emitError(); };

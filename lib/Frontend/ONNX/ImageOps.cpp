@@ -921,11 +921,433 @@ LogicalResult convertResize(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// GridSample: one linalg.generic over the output (N, C, D1_out, ...); its
+// body reads the grid, denormalizes each coordinate like the ONNX reference
+// (f64 math, stored as f32), applies the padding mode to the coordinate and
+// again to each tap index, and gathers the taps with clamped tensor.extract.
+//===----------------------------------------------------------------------===//
+
+enum class GridMode { Nearest, Linear, Cubic };
+enum class GridPadding { Zeros, Border, Reflection };
+
+/// Rounds an f64 value through f32 (the reference stores coordinates in an
+/// f32 array).
+Value throughF32(Sc &s, Value v) {
+  Value f = arith::TruncFOp::create(s.b, s.loc, s.b.getF32Type(), v);
+  return arith::ExtFOp::create(s.b, s.loc, s.b.getF64Type(), f);
+}
+
+/// The reference's _gs_reflect: reflects `x` by the near border until it
+/// lies in [lo, hi]. A zero-width range (where the reference divides by
+/// zero) maps to lo.
+Value gridReflect(Sc &s, Value x, Value lo, Value hi) {
+  Value range = s.sub(hi, lo);
+  Value below = s.cmpF(CmpFPredicate::OLT, x, lo);
+  Value above = s.cmpF(CmpFPredicate::OGT, x, hi);
+  Value dx = s.select(below, s.sub(lo, x), s.sub(x, hi));
+  Value n = s.floor(s.div(dx, range));
+  Value rem = s.sub(dx, s.mul(n, range));
+  Value even =
+      s.cmpF(CmpFPredicate::OEQ,
+             s.sub(n, s.mul(s.f(2.0), s.floor(s.mul(n, s.f(0.5))))), s.f(0.0));
+  Value fromLo = s.add(lo, rem), fromHi = s.sub(hi, rem);
+  Value belowRes = s.select(even, fromLo, fromHi);
+  Value aboveRes = s.select(even, fromHi, fromLo);
+  Value res = s.select(below, belowRes, s.select(above, aboveRes, x));
+  Value empty = s.cmpF(CmpFPredicate::OLE, range, s.f(0.0));
+  Value out = s.orI(below, above);
+  return s.select(s.andI(empty, out), lo, res);
+}
+
+/// The reference's cubic coefficients (Keys, alpha -0.75) for taps
+/// x0 - 1 .. x0 + 2 at fraction `t`.
+SmallVector<Value> gridCubicCoeffs(Sc &s, Value t) {
+  const double a = -0.75;
+  Value A = s.f(a);
+  auto outer = [&](Value u) {
+    return s.sub(
+        s.mul(s.add(s.mul(s.sub(s.mul(A, u), s.f(5 * a)), u), s.f(8 * a)), u),
+        s.f(4 * a));
+  };
+  auto inner = [&](Value u) {
+    return s.add(s.mul(s.mul(s.sub(s.mul(s.f(a + 2), u), s.f(a + 3)), u), u),
+                 s.f(1.0));
+  };
+  Value one = s.f(1.0), two = s.f(2.0);
+  return {outer(s.add(t, one)), inner(t), inner(s.sub(one, t)),
+          outer(s.sub(two, t))};
+}
+
+LogicalResult convertGridSample(NodeContext &ctx) {
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs X and grid are required";
+  Value x = ctx.input(0), grid = ctx.input(1);
+  RankedTensorType xType = typeOf(x), gType = typeOf(grid);
+  int64_t rank = xType.getRank();
+  if (rank < 3)
+    return ctx.emitError() << "X must have rank >= 3 (N, C, spatial dims), got "
+                           << xType;
+  if (ctx.opset < 20 && rank != 4)
+    return ctx.emitError() << "GridSample-" << ctx.opset
+                           << " supports only 4-D X, got " << xType;
+  int64_t r = rank - 2;
+  if (gType.getRank() != rank)
+    return ctx.emitError() << "grid must have rank " << rank << ", got "
+                           << gType;
+  if (!gType.isDynamicDim(rank - 1) && gType.getDimSize(rank - 1) != r)
+    return ctx.emitError() << "the last dim of grid must be " << r << ", got "
+                           << gType;
+  if (!isa<FloatType>(gType.getElementType()))
+    return ctx.emitError() << "grid must be a float tensor, got " << gType;
+  if (!xType.isDynamicDim(0) && !gType.isDynamicDim(0) &&
+      xType.getDimSize(0) != gType.getDimSize(0))
+    return ctx.emitError() << "X and grid disagree on the batch size: " << xType
+                           << " vs " << gType;
+
+  bool legacy = ctx.opset < 20;
+  std::string modeName = ctx.stringAttr("mode", legacy ? "bilinear" : "linear");
+  GridMode mode;
+  if (modeName == "nearest")
+    mode = GridMode::Nearest;
+  else if (modeName == (legacy ? "bilinear" : "linear"))
+    mode = GridMode::Linear;
+  else if (modeName == (legacy ? "bicubic" : "cubic"))
+    mode = GridMode::Cubic;
+  else
+    return ctx.emitError() << "mode '" << modeName
+                           << "' is not supported in opset " << ctx.opset;
+  std::string padName = ctx.stringAttr("padding_mode", "zeros");
+  GridPadding padding;
+  if (padName == "zeros")
+    padding = GridPadding::Zeros;
+  else if (padName == "border")
+    padding = GridPadding::Border;
+  else if (padName == "reflection")
+    padding = GridPadding::Reflection;
+  else
+    return ctx.emitError() << "padding_mode '" << padName
+                           << "' is not supported";
+  bool alignCorners = ctx.intAttr("align_corners", 0) != 0;
+
+  Type elementType = xType.getElementType();
+  if (mode != GridMode::Nearest && !isa<FloatType>(elementType))
+    return ctx.emitError() << "mode '" << modeName << "' needs a float X, got "
+                           << xType;
+
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Sc s{b, loc};
+
+  // Output shape (N, C, grid dims 1..r).
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
+  auto addDim = [&](Value src, int64_t d) {
+    RankedTensorType t = typeOf(src);
+    shape.push_back(t.getDimSize(d));
+    if (t.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, src, d).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(t.getDimSize(d)));
+  };
+  addDim(xType.isDynamicDim(0) ? grid : x, 0);
+  addDim(x, 1);
+  for (int64_t d = 1; d <= r; ++d)
+    addDim(grid, d);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+
+  // Spatial sizes and borders of X, outside the body.
+  SmallVector<Value> lastIdx, inF, lo, hi;
+  Value zeroIdx = s.idx(0);
+  for (int64_t k = 0; k < r; ++k) {
+    Value size;
+    if (xType.isDynamicDim(k + 2))
+      size = tensor::DimOp::create(b, loc, x, k + 2);
+    else
+      size = s.idx(xType.getDimSize(k + 2));
+    lastIdx.push_back(s.sub(size, s.idx(1)));
+    Value f = s.toF(size);
+    inF.push_back(f);
+    if (alignCorners) {
+      lo.push_back(s.f(0.0));
+      hi.push_back(s.sub(f, s.f(1.0)));
+    } else {
+      lo.push_back(s.f(-0.5));
+      hi.push_back(s.sub(f, s.f(0.5)));
+    }
+  }
+  Type acc = elementType; // the reference computes in X's type
+
+  auto body = [&](OpBuilder &nb, Location nl, ValueRange) {
+    Sc t{nb, nl};
+    SmallVector<Value> out;
+    for (int64_t d = 0; d < rank; ++d)
+      out.push_back(linalg::IndexOp::create(nb, nl, d));
+    // Per spatial axis k (X's order; the grid lists them reversed): the taps'
+    // clamped indices, whether they lie inside X (zeros padding), weights.
+    SmallVector<SmallVector<Value>> tapIdx(r), tapValid(r), tapWeight(r);
+    for (int64_t k = 0; k < r; ++k) {
+      SmallVector<Value> gIdx{out[0]};
+      for (int64_t d = 2; d < rank; ++d)
+        gIdx.push_back(out[d]);
+      gIdx.push_back(t.idx(r - 1 - k));
+      Value g =
+          castScalar(nb, nl, tensor::ExtractOp::create(nb, nl, grid, gIdx),
+                     nb.getF64Type(), false, false);
+      Value one = t.f(1.0);
+      Value c;
+      if (alignCorners)
+        c = t.mul(t.div(t.add(g, one), t.f(2.0)), t.sub(inF[k], one));
+      else
+        c = t.div(t.sub(t.mul(t.add(g, one), inF[k]), one), t.f(2.0));
+      c = throughF32(t, c);
+      if (mode == GridMode::Nearest)
+        c = math::RoundEvenOp::create(nb, nl, c);
+      if (padding == GridPadding::Border) {
+        Value outside = t.orI(t.cmpF(CmpFPredicate::OLT, c, lo[k]),
+                              t.cmpF(CmpFPredicate::OGT, c, hi[k]));
+        Value last = t.sub(inF[k], one);
+        Value clamped =
+            t.select(t.cmpF(CmpFPredicate::OLT, c, t.f(0.0)), t.f(0.0),
+                     t.select(t.cmpF(CmpFPredicate::OGT, c, last), last, c));
+        c = t.select(outside, clamped, c);
+      } else if (padding == GridPadding::Reflection) {
+        c = throughF32(t, gridReflect(t, c, lo[k], hi[k]));
+      }
+      // The tap positions and weights.
+      SmallVector<Value> positions;
+      if (mode == GridMode::Nearest) {
+        Value i = arith::FPToSIOp::create(nb, nl, nb.getI64Type(), c);
+        positions.push_back(
+            arith::IndexCastOp::create(nb, nl, nb.getIndexType(), i));
+      } else {
+        Value floorF = t.floor(c);
+        Value base = t.toIndex(floorF);
+        Value frac = t.sub(c, floorF);
+        SmallVector<Value> w;
+        int64_t first;
+        if (mode == GridMode::Linear) {
+          first = 0;
+          w = {t.sub(one, frac), frac};
+        } else {
+          first = -1;
+          w = gridCubicCoeffs(t, frac);
+        }
+        for (auto [j, wj] : llvm::enumerate(w)) {
+          positions.push_back(
+              t.add(base, t.idx(first + static_cast<int64_t>(j))));
+          tapWeight[k].push_back(castScalar(nb, nl, wj, acc, false, false));
+        }
+      }
+      // The padding mode applied to each tap index.
+      for (Value p : positions) {
+        switch (padding) {
+        case GridPadding::Zeros:
+          tapValid[k].push_back(
+              t.andI(t.cmpI(CmpIPredicate::sge, p, zeroIdx),
+                     t.cmpI(CmpIPredicate::sle, p, lastIdx[k])));
+          break;
+        case GridPadding::Border:
+          break;
+        case GridPadding::Reflection: {
+          Value f = gridReflect(t, t.toF(p), lo[k], hi[k]);
+          Value i = arith::FPToSIOp::create(nb, nl, nb.getI64Type(), f);
+          p = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), i);
+          break;
+        }
+        }
+        tapIdx[k].push_back(t.clampIndex(p, zeroIdx, lastIdx[k]));
+      }
+    }
+
+    Value zero = arith::ConstantOp::create(nb, nl, nb.getZeroAttr(elementType));
+    Value result;
+    SmallVector<Value> xIdx{out[0], out[1]};
+    if (mode == GridMode::Nearest) {
+      Value valid;
+      for (int64_t k = 0; k < r; ++k) {
+        xIdx.push_back(tapIdx[k][0]);
+        if (padding == GridPadding::Zeros)
+          valid = valid ? t.andI(valid, tapValid[k][0]) : tapValid[k][0];
+      }
+      result = tensor::ExtractOp::create(nb, nl, x, xIdx);
+      if (valid)
+        result = t.select(valid, result, zero);
+    } else {
+      Value accZero = scalarConstant(nb, nl, acc, 0.0);
+      std::function<Value(int64_t, SmallVector<Value> &)> interp =
+          [&](int64_t k, SmallVector<Value> &idx) -> Value {
+        if (k == r)
+          return castScalar(nb, nl, tensor::ExtractOp::create(nb, nl, x, idx),
+                            acc, false, false);
+        Value sum;
+        for (size_t j = 0; j < tapIdx[k].size(); ++j) {
+          idx.push_back(tapIdx[k][j]);
+          Value v = interp(k + 1, idx);
+          idx.pop_back();
+          if (padding == GridPadding::Zeros)
+            v = t.select(tapValid[k][j], v, accZero);
+          Value term = t.mul(tapWeight[k][j], v);
+          sum = sum ? t.add(sum, term) : term;
+        }
+        return sum;
+      };
+      result = castScalar(nb, nl, interp(0, xIdx), elementType, false, false);
+    }
+    linalg::YieldOp::create(nb, nl, result);
+  };
+
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      body);
+  Value result = generic.getResult(0);
+  auto resultType = RankedTensorType::get(shape, elementType);
+  if (resultType != result.getType())
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  ctx.setOutput(0, result, ctx.isUnsigned(0));
+  return success();
+}
+
+/// AffineGrid-20: grid[n, (d,) h, w, j] = sum_k theta[n, j, k] * base[k],
+/// base = (x_w, y_h, (z_d,) 1), the normalized pixel centers (or corners)
+/// that the reference builds with np.arange, in f64 like the reference.
+LogicalResult convertAffineGrid(NodeContext &ctx) {
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs theta and size are required";
+  Value theta = ctx.input(0);
+  RankedTensorType tType = typeOf(theta), sType = ctx.inputType(1);
+  Type elementType = tType.getElementType();
+  if (!isa<FloatType>(elementType))
+    return ctx.emitError() << "theta must be a float tensor, got " << tType;
+  if (tType.getRank() != 3)
+    return ctx.emitError() << "theta must have rank 3 (N, 2, 3) or (N, 3, 4), "
+                           << "got " << tType;
+  if (!sType.getElementType().isInteger(64) || sType.getRank() != 1)
+    return ctx.emitError() << "size must be a 1-D int64 tensor, got " << sType;
+  // The number of spatial dims: from size's length or theta's shape.
+  int64_t r = ShapedType::kDynamic;
+  if (!sType.isDynamicDim(0)) {
+    if (sType.getDimSize(0) != 4 && sType.getDimSize(0) != 5)
+      return ctx.emitError() << "size must have 4 (N, C, H, W) or 5 "
+                             << "(N, C, D, H, W) elements, got " << sType;
+    r = sType.getDimSize(0) - 2;
+  }
+  for (int64_t d = 1; d <= 2; ++d) {
+    if (tType.isDynamicDim(d))
+      continue;
+    int64_t fromTheta = tType.getDimSize(d) - (d - 1);
+    if (fromTheta != 2 && fromTheta != 3)
+      return ctx.emitError() << "theta must have shape (N, 2, 3) or (N, 3, 4), "
+                             << "got " << tType;
+    if (!ShapedType::isDynamic(r) && r != fromTheta)
+      return ctx.emitError()
+             << "theta " << tType << " does not match size " << sType;
+    r = fromTheta;
+  }
+  if (ShapedType::isDynamic(r))
+    return ctx.emitError() << "the number of spatial dims is unknown: neither "
+                              "the length of size nor the shape of theta is "
+                              "static";
+  bool alignCorners = ctx.intAttr("align_corners", 0) != 0;
+
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Sc s{b, loc};
+  std::optional<SmallVector<int64_t>> constSize =
+      constantInts(ctx.constantInput(1));
+  if (constSize)
+    for (int64_t v : llvm::drop_begin(*constSize, 2))
+      if (v <= 0)
+        return ctx.emitError()
+               << "size must have positive spatial dims, got " << v;
+
+  // Output (N, spatial..., r).
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<Value> dimF; // spatial sizes (f64), in size's order
+  shape.push_back(tType.getDimSize(0));
+  if (tType.isDynamicDim(0))
+    sizes.push_back(tensor::DimOp::create(b, loc, theta, 0).getResult());
+  else
+    sizes.push_back(b.getIndexAttr(tType.getDimSize(0)));
+  for (int64_t k = 0; k < r; ++k) {
+    if (constSize) {
+      int64_t v = (*constSize)[k + 2];
+      shape.push_back(v);
+      sizes.push_back(b.getIndexAttr(v));
+      dimF.push_back(s.f(static_cast<double>(v)));
+      continue;
+    }
+    Value e = tensor::ExtractOp::create(b, loc, ctx.input(1),
+                                        ValueRange{s.idx(k + 2)});
+    Value idx = arith::MaxSIOp::create(
+        b, loc,
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), e).getResult(),
+        s.idx(0));
+    shape.push_back(ShapedType::kDynamic);
+    sizes.push_back(idx);
+    dimF.push_back(s.toF(idx));
+  }
+  shape.push_back(r);
+  sizes.push_back(b.getIndexAttr(r));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  int64_t rank = r + 2;
+
+  auto body = [&](OpBuilder &nb, Location nl, ValueRange) {
+    Sc t{nb, nl};
+    SmallVector<Value> out;
+    for (int64_t d = 0; d < rank; ++d)
+      out.push_back(linalg::IndexOp::create(nb, nl, d));
+    // base[0] is along the last spatial dim (x = w), base[r] = 1.
+    SmallVector<Value> base;
+    for (int64_t k = r - 1; k >= 0; --k) {
+      Value i = t.toF(out[k + 1]);
+      Value size = dimF[k];
+      Value v;
+      if (alignCorners) {
+        Value step = t.div(t.f(2.0), t.sub(size, t.f(1.0)));
+        v = t.select(t.cmpF(CmpFPredicate::OEQ, i, t.f(0.0)), t.f(-1.0),
+                     t.add(t.f(-1.0), t.mul(i, step)));
+      } else {
+        Value step = t.div(t.f(2.0), size);
+        v = t.add(t.add(t.f(-1.0), t.div(step, t.f(2.0))), t.mul(i, step));
+      }
+      base.push_back(v);
+    }
+    base.push_back(t.f(1.0));
+    Value sum;
+    for (int64_t k = 0; k <= r; ++k) {
+      Value th = tensor::ExtractOp::create(
+          nb, nl, theta, ValueRange{out[0], out[rank - 1], t.idx(k)});
+      Value term =
+          t.mul(castScalar(nb, nl, th, nb.getF64Type(), false, false), base[k]);
+      sum = sum ? t.add(sum, term) : term;
+    }
+    linalg::YieldOp::create(nb, nl,
+                            castScalar(nb, nl, sum, elementType, false, false));
+  };
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      body);
+  Value result = generic.getResult(0);
+  auto resultType = RankedTensorType::get(shape, elementType);
+  if (resultType != result.getType())
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  ctx.setOutput(0, result);
+  return success();
+}
+
 } // namespace
 
 void registerImageOps(OpRegistry &registry) {
   registry.add("", "Resize", convertResize);
   registry.add("", "Upsample", convertLegacyResize);
+  registry.add("", "GridSample", convertGridSample);
+  registry.add("", "AffineGrid", convertAffineGrid);
 }
 
 } // namespace dsk::onnx_import

@@ -52,6 +52,7 @@ const OpRegistry &OpRegistry::get() {
     registerImageOps(r);
     registerControlFlowOps(r);
     registerRecurrentOps(r);
+    registerRandomOps(r);
     return r;
   }();
   return registry;

@@ -176,6 +176,13 @@ void registerLossOps(OpRegistry &registry);
 void registerImageOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
 void registerRecurrentOps(OpRegistry &registry);
+void registerRandomOps(OpRegistry &registry);
+
+/// Training-mode Dropout of `x` (RandomOps.cpp): `ratio` and `training` are
+/// scalar tensors or null (0.5, true); sets `mask` to the kept positions.
+mlir::Value buildTrainingDropout(NodeContext &ctx, mlir::Value x,
+                                 mlir::Value ratio, mlir::Value training,
+                                 int64_t seed, mlir::Value &mask);
 
 } // namespace dsk::onnx_import
 

@@ -2493,16 +2493,19 @@ LogicalResult convertDropout(NodeContext &ctx) {
   if (failed(requireInputs(ctx, 1)))
     return failure();
   if (ctx.opset >= 12 && ctx.hasInput(2)) {
+    // Training mode, unless it is known to be off: a random mask.
     DenseElementsAttr training = ctx.constantInput(2);
-    if (!training)
-      return ctx.emitError() << "training_mode must be known at import time";
-    bool ratioZero = false;
-    if (DenseElementsAttr ratio = ctx.constantInput(1);
-        ratio && isa<FloatType>(ratio.getElementType()))
-      ratioZero = ratio.getValues<APFloat>()[0].isZero();
-    if (intValues(training).front() != 0 && ctx.hasInput(1) && !ratioZero)
-      return ctx.emitError() << "training-mode dropout (random) is not "
-                                "supported";
+    if (!training || intValues(training).front() != 0) {
+      if (!isa<FloatType>(getElementTypeOrSelf(ctx.input(0))))
+        return ctx.emitError() << "training-mode dropout needs a float input";
+      Value mask;
+      Value out = buildTrainingDropout(
+          ctx, ctx.input(0), ctx.hasInput(1) ? ctx.input(1) : Value(),
+          ctx.input(2), ctx.intAttr("seed", 0), mask);
+      ctx.setOutput(0, out);
+      ctx.setOutput(1, mask);
+      return success();
+    }
   }
   Value x = ctx.input(0);
   ctx.setOutput(0, x, ctx.isUnsigned(0), ctx.constantInput(0));
