@@ -1341,6 +1341,114 @@ LogicalResult convertAffineGrid(NodeContext &ctx) {
   return success();
 }
 
+/// CenterCropPad-18: each listed axis is center-cropped or zero-padded to
+/// its target size (the extra element of an odd difference goes to the
+/// end). One linalg.generic over the output: out[i] = in[i + offset], offset
+/// = (in - target) / 2 rounded toward zero, zero where that is outside.
+LogicalResult convertCenterCropPad(NodeContext &ctx) {
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs input_data and shape are required";
+  Value x = ctx.input(0);
+  RankedTensorType xType = typeOf(x), sType = ctx.inputType(1);
+  int64_t rank = xType.getRank();
+  if (!isa<IntegerType>(sType.getElementType()) || sType.getRank() != 1)
+    return ctx.emitError() << "shape must be a 1-D integer tensor, got "
+                           << sType;
+  SmallVector<int64_t> axes;
+  if (ctx.hasAttr("axes")) {
+    for (int64_t axis : ctx.intsAttr("axes")) {
+      FailureOr<int64_t> d = normalizeAxis(ctx, axis, rank);
+      if (failed(d))
+        return failure();
+      if (llvm::is_contained(axes, *d))
+        return ctx.emitError() << "axes repeats axis " << axis;
+      axes.push_back(*d);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  int64_t n = static_cast<int64_t>(axes.size());
+  if (!sType.isDynamicDim(0) && sType.getDimSize(0) != n)
+    return ctx.emitError() << "shape has " << sType.getDimSize(0)
+                           << " elements, expected " << n;
+  std::optional<SmallVector<int64_t>> constShape =
+      constantInts(ctx.constantInput(1));
+  if (constShape)
+    for (int64_t v : *constShape)
+      if (v < 0)
+        return ctx.emitError() << "shape must not be negative, got " << v;
+
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Sc s{b, loc};
+  SmallVector<int64_t> shape(xType.getShape());
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<Value> inSize(rank), offset(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    inSize[d] = xType.isDynamicDim(d)
+                    ? tensor::DimOp::create(b, loc, x, d).getResult()
+                    : s.idx(xType.getDimSize(d));
+    sizes.push_back(xType.isDynamicDim(d) ? OpFoldResult(inSize[d])
+                                          : b.getIndexAttr(shape[d]));
+  }
+  for (auto [i, d] : llvm::enumerate(axes)) {
+    Value target;
+    if (constShape) {
+      shape[d] = (*constShape)[i];
+      target = s.idx(shape[d]);
+      sizes[d] = b.getIndexAttr(shape[d]);
+    } else {
+      Value e = tensor::ExtractOp::create(
+          b, loc, ctx.input(1), ValueRange{s.idx(static_cast<int64_t>(i))});
+      target = arith::MaxSIOp::create(
+          b, loc,
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), e).getResult(),
+          s.idx(0));
+      shape[d] = ShapedType::kDynamic;
+      sizes[d] = target;
+    }
+    offset[d] =
+        arith::DivSIOp::create(b, loc, s.sub(inSize[d], target), s.idx(2));
+  }
+  Type elementType = xType.getElementType();
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+
+  auto body = [&](OpBuilder &nb, Location nl, ValueRange) {
+    Sc t{nb, nl};
+    SmallVector<Value> idx;
+    Value valid;
+    for (int64_t d = 0; d < rank; ++d) {
+      Value i = linalg::IndexOp::create(nb, nl, d);
+      if (offset[d]) {
+        i = t.add(i, offset[d]);
+        Value in = t.andI(t.cmpI(CmpIPredicate::sge, i, t.idx(0)),
+                          t.cmpI(CmpIPredicate::slt, i, inSize[d]));
+        valid = valid ? t.andI(valid, in) : in;
+        i = t.clampIndex(i, t.idx(0), t.sub(inSize[d], t.idx(1)));
+      }
+      idx.push_back(i);
+    }
+    Value v = tensor::ExtractOp::create(nb, nl, x, idx);
+    if (valid)
+      v = t.select(
+          valid, v,
+          arith::ConstantOp::create(nb, nl, nb.getZeroAttr(elementType)));
+    linalg::YieldOp::create(nb, nl, v);
+  };
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      body);
+  Value result = generic.getResult(0);
+  auto resultType = RankedTensorType::get(shape, elementType);
+  if (resultType != result.getType())
+    result = tensor::CastOp::create(b, loc, resultType, result);
+  ctx.setOutput(0, result, ctx.isUnsigned(0));
+  return success();
+}
+
 } // namespace
 
 void registerImageOps(OpRegistry &registry) {
@@ -1348,6 +1456,7 @@ void registerImageOps(OpRegistry &registry) {
   registry.add("", "Upsample", convertLegacyResize);
   registry.add("", "GridSample", convertGridSample);
   registry.add("", "AffineGrid", convertAffineGrid);
+  registry.add("", "CenterCropPad", convertCenterCropPad);
 }
 
 } // namespace dsk::onnx_import

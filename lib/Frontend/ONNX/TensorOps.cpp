@@ -2837,9 +2837,117 @@ LogicalResult convertCastLike(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Compress
+//===----------------------------------------------------------------------===//
+
+/// Compress: the slices along `axis` (or the elements of the flattened input)
+/// whose condition is true. The output length is only known at run time: a
+/// first loop counts, a second copies.
+LogicalResult convertCompress(NodeContext &ctx) {
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "inputs input and condition are required";
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value input = ctx.input(0);
+  Value condition = ctx.input(1);
+  auto condType = ctx.inputType(1);
+  if (condType.getRank() != 1 || !condType.getElementType().isInteger(1))
+    return ctx.emitError() << "condition must be a 1-D bool tensor";
+  auto inputType = ctx.inputType(0);
+  int64_t axis;
+  if (ctx.hasAttr("axis")) {
+    FailureOr<int64_t> normalized =
+        normalizeAxis(ctx, ctx.intAttr("axis", 0), inputType.getRank());
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  } else {
+    // No axis: work on the flattened input.
+    SmallVector<ReassociationIndices> all(1);
+    for (int64_t d = 0; d < inputType.getRank(); ++d)
+      all.front().push_back(d);
+    int64_t count = inputType.hasStaticShape() ? inputType.getNumElements()
+                                               : ShapedType::kDynamic;
+    auto flatType = RankedTensorType::get({count}, inputType.getElementType());
+    input = inputType.getRank() == 1
+                ? input
+                : tensor::CollapseShapeOp::create(b, loc, flatType, input, all)
+                      .getResult();
+    inputType = cast<RankedTensorType>(input.getType());
+    axis = 0;
+  }
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  // Conditions past the axis length are ignored, as the reference does.
+  Value axisLength = tensor::DimOp::create(b, loc, input, axis);
+  Value condLength = tensor::DimOp::create(b, loc, condition, 0);
+  Value limit = arith::MinSIOp::create(b, loc, axisLength, condLength);
+  auto counting = scf::ForOp::create(
+      b, loc, zero, limit, one, ValueRange{zero},
+      [&](OpBuilder &nb, Location nl, Value i, ValueRange args) {
+        Value c = tensor::ExtractOp::create(nb, nl, condition, ValueRange{i});
+        Value inc = arith::SelectOp::create(
+            nb, nl, c, arith::ConstantIndexOp::create(nb, nl, 1),
+            arith::ConstantIndexOp::create(nb, nl, 0));
+        scf::YieldOp::create(
+            nb, nl, ValueRange{arith::AddIOp::create(nb, nl, args[0], inc)});
+      });
+  Value selected = counting.getResult(0);
+  int64_t rank = inputType.getRank();
+  SmallVector<OpFoldResult> outSizes, sliceSizes;
+  SmallVector<int64_t> outShape(inputType.getShape());
+  outShape[axis] = ShapedType::kDynamic;
+  for (int64_t d = 0; d < rank; ++d) {
+    OpFoldResult size = tensor::getMixedSize(b, loc, input, d);
+    outSizes.push_back(d == axis ? OpFoldResult(selected) : size);
+    sliceSizes.push_back(d == axis ? OpFoldResult(b.getIndexAttr(1)) : size);
+  }
+  Value init =
+      tensor::EmptyOp::create(b, loc, outSizes, inputType.getElementType());
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  auto copying = scf::ForOp::create(
+      b, loc, zero, limit, one, ValueRange{init, zero},
+      [&](OpBuilder &nb, Location nl, Value i, ValueRange args) {
+        Value c = tensor::ExtractOp::create(nb, nl, condition, ValueRange{i});
+        auto ifOp = scf::IfOp::create(
+            nb, nl, c,
+            [&](OpBuilder &tb, Location tl) {
+              SmallVector<OpFoldResult> from(rank, tb.getIndexAttr(0)),
+                  to(rank, tb.getIndexAttr(0));
+              from[axis] = i;
+              to[axis] = args[1];
+              SmallVector<int64_t> sliceShape(inputType.getShape());
+              sliceShape[axis] = 1;
+              auto sliceType =
+                  RankedTensorType::get(sliceShape, inputType.getElementType());
+              Value slice = tensor::ExtractSliceOp::create(
+                  tb, tl, sliceType, input, from, sliceSizes, strides);
+              Value updated = tensor::InsertSliceOp::create(
+                  tb, tl, slice, args[0], to, sliceSizes, strides);
+              Value next = arith::AddIOp::create(
+                  tb, tl, args[1], arith::ConstantIndexOp::create(tb, tl, 1));
+              scf::YieldOp::create(tb, tl, ValueRange{updated, next});
+            },
+            [&](OpBuilder &eb, Location el) {
+              scf::YieldOp::create(eb, el, ValueRange{args[0], args[1]});
+            });
+        scf::YieldOp::create(nb, nl, ifOp.getResults());
+      });
+  Value result = copying.getResult(0);
+  if (result.getType() !=
+      RankedTensorType::get(outShape, inputType.getElementType()))
+    result = tensor::CastOp::create(
+        b, loc, RankedTensorType::get(outShape, inputType.getElementType()),
+        result);
+  ctx.setOutput(0, result, ctx.isUnsigned(0));
+  return success();
+}
+
 } // namespace
 
 void registerTensorOps(OpRegistry &registry) {
+  registry.add("", "Compress", convertCompress);
   registry.add("", "Constant", convertConstant);
   registry.add("", "Identity", convertIdentity);
   registry.add("", "Shape", convertShape);
