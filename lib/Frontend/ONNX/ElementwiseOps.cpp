@@ -395,9 +395,154 @@ LogicalResult convertReverseSequence(NodeContext &ctx) {
   return success();
 }
 
+/// DFT (opsets 17, 20): a direct O(N^2) transform along the signal axis of
+/// an input [batch, ..., N, 1 | 2] (real or complex as a trailing pair).
+LogicalResult convertDFT(NodeContext &ctx) {
+  if (!ctx.hasInput(0))
+    return ctx.emitError() << "input #0 is required";
+  RankedTensorType type = ctx.inputType(0);
+  int64_t rank = type.getRank();
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType) || rank < 3 ||
+      (type.getShape().back() != 1 && type.getShape().back() != 2))
+    return ctx.emitError() << "input must be a float tensor [batch, ..., N, "
+                              "1 or 2], got "
+                           << type;
+  bool complexInput = type.getShape().back() == 2;
+  int64_t axis = ctx.intAttr("axis", 1);
+  if (ctx.opset >= 20) {
+    axis = -2;
+    if (ctx.hasInput(2)) {
+      FailureOr<SmallVector<int64_t>> values =
+          ctx.requireConstantInts(2, "axis");
+      if (failed(values))
+        return failure();
+      axis = values->front();
+    }
+  }
+  // The axis counts the trailing pair in; it must be a signal axis.
+  if (axis < 0)
+    axis += rank;
+  if (axis < 1 || axis >= rank - 1)
+    return ctx.emitError() << "axis must name a signal dimension";
+  int64_t inputLength = type.getDimSize(axis);
+  int64_t length = inputLength;
+  if (ctx.hasInput(1)) {
+    FailureOr<SmallVector<int64_t>> values =
+        ctx.requireConstantInts(1, "dft_length");
+    if (failed(values))
+      return failure();
+    length = values->front();
+  }
+  if (ShapedType::isDynamic(length) || length < 1)
+    return ctx.emitError() << "the transform length must be a positive "
+                              "constant";
+  bool inverse = ctx.intAttr("inverse", 0) != 0;
+  bool onesided = ctx.intAttr("onesided", 0) != 0;
+  int64_t outLength = onesided ? length / 2 + 1 : length;
+
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *context = b.getContext();
+  SmallVector<int64_t> outShape(type.getShape());
+  outShape[axis] = outLength;
+  outShape.back() = 2;
+  // Loops: the output dims, then n (the reduction over the signal).
+  int64_t numLoops = rank + 1;
+  Type f64 = b.getF64Type();
+  Value input = ctx.input(0);
+  Value init = emptyLike(b, loc, outShape, f64, {input});
+  Value zeroF = scalarConstant(b, loc, f64, 0.0);
+  init = linalg::FillOp::create(b, loc, ValueRange{zeroF}, ValueRange{init})
+             .getResult(0);
+  SmallVector<utils::IteratorType> iterators(numLoops,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(getAffineDimExpr(d, context));
+  AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, context);
+  // The reduction dim must appear in some operand map for the loop bounds:
+  // iterate n over an index-only tensor of the transform length.
+  Value counter =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{length}, b.getI1Type());
+  AffineMap counterMap =
+      AffineMap::get(numLoops, 0, {getAffineDimExpr(rank, context)}, context);
+  double sign = inverse ? 1.0 : -1.0;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{counter}, ValueRange{init},
+      SmallVector<AffineMap>{counterMap, outMap}, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> idx;
+        for (int64_t d = 0; d < numLoops; ++d)
+          idx.push_back(linalg::IndexOp::create(nb, nl, d));
+        Value n = idx[rank], k = idx[axis], c = idx[rank - 1];
+        // Samples past the input's length are zero (dft_length pads).
+        Value inRange = arith::CmpIOp::create(
+            nb, nl, arith::CmpIPredicate::slt, n,
+            arith::ConstantIndexOp::create(nb, nl, inputLength));
+        Value safeN = arith::SelectOp::create(
+            nb, nl, inRange, n, arith::ConstantIndexOp::create(nb, nl, 0));
+        SmallVector<Value> at(idx.begin(), idx.begin() + rank);
+        at[axis] = safeN;
+        at[rank - 1] = arith::ConstantIndexOp::create(nb, nl, 0);
+        Value re =
+            castScalar(nb, nl, tensor::ExtractOp::create(nb, nl, input, at),
+                       f64, false, false);
+        Value im = zeroF;
+        if (complexInput) {
+          at[rank - 1] = arith::ConstantIndexOp::create(nb, nl, 1);
+          im = castScalar(nb, nl, tensor::ExtractOp::create(nb, nl, input, at),
+                          f64, false, false);
+        }
+        re = arith::SelectOp::create(nb, nl, inRange, re, zeroF);
+        im = arith::SelectOp::create(nb, nl, inRange, im, zeroF);
+        // angle = sign * 2 pi (k n mod N) / N, reduced for accuracy.
+        Value kn = arith::RemUIOp::create(
+            nb, nl, arith::MulIOp::create(nb, nl, k, n),
+            arith::ConstantIndexOp::create(nb, nl, length));
+        Value knF = arith::UIToFPOp::create(
+            nb, nl, f64,
+            arith::IndexCastOp::create(nb, nl, nb.getI64Type(), kn));
+        Value angle = arith::MulFOp::create(
+            nb, nl, knF,
+            scalarConstant(nb, nl, f64, sign * 2.0 * M_PI / double(length)));
+        Value cosA = math::CosOp::create(nb, nl, angle);
+        Value sinA = math::SinOp::create(nb, nl, angle);
+        // (re + i im)(cos + i sin)
+        Value realPart = arith::SubFOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, re, cosA),
+            arith::MulFOp::create(nb, nl, im, sinA));
+        Value imagPart = arith::AddFOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, re, sinA),
+            arith::MulFOp::create(nb, nl, im, cosA));
+        Value isReal =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, c,
+                                  arith::ConstantIndexOp::create(nb, nl, 0));
+        Value term =
+            arith::SelectOp::create(nb, nl, isReal, realPart, imagPart);
+        linalg::YieldOp::create(
+            nb, nl, ValueRange{arith::AddFOp::create(nb, nl, args[1], term)});
+      });
+  Value result = generic.getResult(0);
+  double scale = inverse ? 1.0 / double(length) : 1.0;
+  FailureOr<Value> out = buildBroadcastElementwise(
+      ctx, {result}, elementType,
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value v = arith::MulFOp::create(nb, nl, args[0],
+                                        scalarConstant(nb, nl, f64, scale));
+        return castScalar(nb, nl, v, elementType, false, false);
+      });
+  if (failed(out))
+    return failure();
+  ctx.setOutput(0, *out);
+  return success();
+}
+
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
+  registry.add("", "DFT", convertDFT);
   registry.add("", "ReverseSequence", convertReverseSequence);
   registry.add(
       "", "HannWindow",

@@ -255,16 +255,25 @@ using PointwiseFn =
     std::function<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 
 /// Pointwise linalg.generic over [N, H] (the shape of ins[0]); 1-D inputs
-/// broadcast along the rows. `numResults` results of ins[0]'s type.
-SmallVector<Value> pointwise(OpBuilder &b, Location loc, ArrayRef<Value> ins,
-                             unsigned numResults, const PointwiseFn &body) {
+/// broadcast along the rows; `col` (optional, 1-D over N) is appended to
+/// the body's arguments, broadcast along the columns. `numResults` results of
+/// ins[0]'s type.
+SmallVector<Value> pointwise(OpBuilder &b, Location loc, ArrayRef<Value> ins0,
+                             unsigned numResults, const PointwiseFn &body,
+                             Value col = {}) {
+  SmallVector<Value> ins(ins0);
   RankedTensorType t = typeOf(ins[0]);
   MLIRContext *mctx = b.getContext();
   AffineMap id = b.getMultiDimIdentityMap(2);
   AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(1, mctx)}, mctx);
+  AffineMap column = AffineMap::get(2, 0, {getAffineDimExpr(0, mctx)}, mctx);
   SmallVector<AffineMap> maps;
   for (Value v : ins)
     maps.push_back(typeOf(v).getRank() == 1 ? row : id);
+  if (col) {
+    ins.push_back(col);
+    maps.push_back(column);
+  }
   SmallVector<Value> inits;
   SmallVector<OpFoldResult> sizes = {dimOf(b, loc, ins[0], 0),
                                      dimOf(b, loc, ins[0], 1)};
@@ -371,20 +380,26 @@ LogicalResult convertRecurrent(NodeContext &ctx, RnnKind kind) {
       bias = tensor::CastOp::create(
           b, loc, RankedTensorType::get({dirs, 2 * gates * hidden}, et), bias);
   }
+  // Per-batch sequence lengths, unless known to all equal the sequence
+  // length: steps past a batch entry's length keep its state and give zeros
+  // in Y; the reverse direction starts at the entry's last step.
+  Value lensV;
   if (ctx.hasInput(4)) {
-    DenseElementsAttr lens = ctx.constantInput(4);
-    if (!lens)
-      return ctx.emitError()
-             << "sequence_lens must be known at import time (only equal "
-                "lengths are supported)";
-    if (ShapedType::isDynamic(seq))
-      return ctx.emitError() << "sequence_lens with a dynamic sequence length "
-                                "is not supported";
-    for (APInt v : lens.getValues<APInt>())
-      if (v.getSExtValue() != seq)
-        return ctx.emitError() << "sequence_lens entries other than the "
-                                  "sequence length ("
-                               << seq << ") are not supported";
+    RankedTensorType lt = ctx.inputType(4);
+    if (lt.getRank() != 1 || !isa<IntegerType>(lt.getElementType()))
+      return ctx.emitError() << "sequence_lens must be a 1-D integer tensor, "
+                             << "got " << lt;
+    if (failed(checkDims(lt, {batch}, "sequence_lens")))
+      return failure();
+    bool allFull = false;
+    if (DenseElementsAttr lens = ctx.constantInput(4);
+        lens && !ShapedType::isDynamic(seq)) {
+      allFull = true;
+      for (APInt v : lens.getValues<APInt>())
+        allFull &= v.getSExtValue() == seq;
+    }
+    if (!allFull)
+      lensV = ctx.input(4);
   }
   auto stateInput = [&](size_t i, StringRef name) -> FailureOr<Value> {
     if (!ctx.hasInput(i))
@@ -510,7 +525,45 @@ LogicalResult convertRecurrent(NodeContext &ctx, RnnKind kind) {
           Value t =
               reverse ? arith::SubIOp::create(lb, ll, last, i).getResult() : i;
           Value hPrev = it[0];
-          Value xt = sliceLeading(lb, ll, xs, t);
+          Value xt;
+          Value step64;
+          if (lensV)
+            step64 = arith::IndexCastOp::create(lb, ll, lb.getI64Type(), i);
+          if (lensV && reverse) {
+            // x[len[n] - 1 - i, n, :], clamped to row 0 when past the end.
+            SmallVector<OpFoldResult> xsz = {dimOf(lb, ll, xs, 1),
+                                             dimOf(lb, ll, xs, 2)};
+            Value init = tensor::EmptyOp::create(lb, ll, xsz, et);
+            MLIRContext *mctx = lb.getContext();
+            AffineMap column =
+                AffineMap::get(2, 0, {getAffineDimExpr(0, mctx)}, mctx);
+            xt = linalg::GenericOp::create(
+                     lb, ll, TypeRange{init.getType()}, ValueRange{lensV},
+                     ValueRange{init},
+                     ArrayRef<AffineMap>{column, lb.getMultiDimIdentityMap(2)},
+                     SmallVector<IteratorType>(2, IteratorType::parallel),
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+                       Value len = castScalar(nb, nl, a[0], nb.getI64Type(),
+                                              false, false);
+                       Value one = arith::ConstantIntOp::create(nb, nl, 1, 64);
+                       Value zero = arith::ConstantIntOp::create(nb, nl, 0, 64);
+                       Value tt = arith::SubIOp::create(
+                           nb, nl, arith::SubIOp::create(nb, nl, len, one),
+                           step64);
+                       tt = arith::MaxSIOp::create(nb, nl, tt, zero);
+                       Value ti = arith::IndexCastOp::create(
+                           nb, nl, nb.getIndexType(), tt);
+                       Value n = linalg::IndexOp::create(nb, nl, 0);
+                       Value k = linalg::IndexOp::create(nb, nl, 1);
+                       Value v = tensor::ExtractOp::create(
+                           nb, nl, xs, ValueRange{ti, n, k});
+                       linalg::YieldOp::create(nb, nl, v);
+                     })
+                     .getResult(0);
+            t = i;
+          } else {
+            xt = sliceLeading(lb, ll, xs, t);
+          }
           Value xw = matmulT(lb, ll, xt, wd, wb, acc);
           auto clipped = [&](OpBuilder &nb, Location nl, Value v) {
             if (!clip)
@@ -623,6 +676,33 @@ LogicalResult convertRecurrent(NodeContext &ctx, RnnKind kind) {
             yields.push_back(hc[0]);
             yields.push_back(hc[1]);
           }
+          if (lensV) {
+            // Past a batch entry's length: keep the state, Y gets zeros.
+            SmallVector<Value> ins = {yields[0], hPrev};
+            if (kind == RnnKind::Lstm) {
+              ins.push_back(yields[1]);
+              ins.push_back(it[1]);
+            }
+            SmallVector<Value> masked = pointwise(
+                lb, ll, ins, ins.size() / 2 + 1,
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  Value len = castScalar(nb, nl, a.back(), nb.getI64Type(),
+                                         false, false);
+                  Value valid = arith::CmpIOp::create(
+                      nb, nl, arith::CmpIPredicate::slt, step64, len);
+                  SmallVector<Value> r;
+                  for (size_t j = 0; j + 1 < a.size(); j += 2)
+                    r.push_back(
+                        arith::SelectOp::create(nb, nl, valid, a[j], a[j + 1]));
+                  r.push_back(arith::SelectOp::create(nb, nl, valid, a[0],
+                                                      fconst(nb, nl, et, 0)));
+                  return r;
+                },
+                lensV);
+            hNew = masked.back();
+            masked.pop_back();
+            yields = masked;
+          }
           // Y[t, d] = H.
           Value yPrev = it.back();
           SmallVector<OpFoldResult> offsets = {
@@ -639,6 +719,58 @@ LogicalResult convertRecurrent(NodeContext &ctx, RnnKind kind) {
     if (kind == RnnKind::Lstm)
       finalC.push_back(loop.getResult(1));
     y = loop.getResults().back();
+  }
+
+  // Reversed directions with sequence lengths stored Y in step order:
+  // Y[t, d, n] = Ystep[len[n] - 1 - t, d, n], zero past the length.
+  if (lensV && direction != "forward") {
+    Value init = tensor::EmptyOp::create(
+        b, loc,
+        SmallVector<OpFoldResult>{seqOfr, b.getIndexAttr(dirs), batchOfr,
+                                  b.getIndexAttr(hidden)},
+        et);
+    MLIRContext *mctx = b.getContext();
+    AffineMap batchMap =
+        AffineMap::get(4, 0, {getAffineDimExpr(2, mctx)}, mctx);
+    Value ystep = y;
+    bool reverseOnly = direction == "reverse";
+    y = linalg::GenericOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{lensV},
+            ValueRange{init},
+            ArrayRef<AffineMap>{batchMap, b.getMultiDimIdentityMap(4)},
+            SmallVector<IteratorType>(4, IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value len =
+                  castScalar(nb, nl, a[0], nb.getI64Type(), false, false);
+              Value t = linalg::IndexOp::create(nb, nl, 0);
+              Value d = linalg::IndexOp::create(nb, nl, 1);
+              Value n = linalg::IndexOp::create(nb, nl, 2);
+              Value h = linalg::IndexOp::create(nb, nl, 3);
+              Value t64 =
+                  arith::IndexCastOp::create(nb, nl, nb.getI64Type(), t);
+              Value one = arith::ConstantIntOp::create(nb, nl, 1, 64);
+              Value zero = arith::ConstantIntOp::create(nb, nl, 0, 64);
+              Value rt = arith::SubIOp::create(
+                  nb, nl, arith::SubIOp::create(nb, nl, len, one), t64);
+              rt = arith::MaxSIOp::create(nb, nl, rt, zero);
+              Value rti =
+                  arith::IndexCastOp::create(nb, nl, nb.getIndexType(), rt);
+              Value src = rti;
+              if (!reverseOnly) {
+                Value isRev = arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::eq, d,
+                    arith::ConstantIndexOp::create(nb, nl, 1));
+                src = arith::SelectOp::create(nb, nl, isRev, rti, t);
+              }
+              Value v = tensor::ExtractOp::create(nb, nl, ystep,
+                                                  ValueRange{src, d, n, h});
+              Value valid = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::slt, t64, len);
+              Value r = arith::SelectOp::create(nb, nl, valid, v,
+                                                fconst(nb, nl, et, 0));
+              linalg::YieldOp::create(nb, nl, r);
+            })
+            .getResult(0);
   }
 
   // Stacks the final states into [D, N, H].
