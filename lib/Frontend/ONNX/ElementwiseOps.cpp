@@ -439,6 +439,9 @@ LogicalResult convertDFT(NodeContext &ctx) {
                               "constant";
   bool inverse = ctx.intAttr("inverse", 0) != 0;
   bool onesided = ctx.intAttr("onesided", 0) != 0;
+  if (inverse && onesided)
+    return ctx.emitError() << "an inverse onesided transform (irfft) is not "
+                              "supported";
   int64_t outLength = onesided ? length / 2 + 1 : length;
 
   OpBuilder &b = ctx.b;
