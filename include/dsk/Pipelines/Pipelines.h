@@ -18,8 +18,9 @@ void buildReferenceCpuPipeline(mlir::OpPassManager &pm);
 /// it as they land.
 void buildGraphPipeline(mlir::OpPassManager &pm);
 
-/// Registers the named pipelines (`dsk-graph-pipeline`, `dsk-reference-cpu-pipeline`) and the
-/// upstream passes they are built from, so that dsk-opt can run either.
+/// Registers the named pipelines (`dsk-graph-pipeline`,
+/// `dsk-reference-cpu-pipeline`) and the upstream passes they are built from,
+/// so that dsk-opt can run either.
 void registerPipelines();
 
 } // namespace dsk

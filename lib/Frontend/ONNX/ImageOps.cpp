@@ -10,6 +10,10 @@
 // time (static output shapes) or only at run time (the output dims are then
 // computed in the IR).
 //
+// GridSample (16, 20, 22), AffineGrid (20) and CenterCropPad (18) are one
+// linalg.generic over their output each, gathering with clamped
+// tensor.extract the same way.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Builders.h"

@@ -1877,8 +1877,8 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
     // recognise and dsk-lower-to-linalg decomposes.
     auto shape = cast<RankedTensorType>(x.getType()).getShape();
     Value init = emptyLike(b, loc, shape, type, {x});
-    auto softmax = linalg::SoftmaxOp::create(b, loc, x.getType(), x, init,
-                                             dims.front());
+    auto softmax =
+        linalg::SoftmaxOp::create(b, loc, x.getType(), x, init, dims.front());
     ctx.setOutput(0, softmax.getResult()[0]);
     return success();
   }
