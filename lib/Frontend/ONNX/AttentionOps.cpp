@@ -130,13 +130,6 @@ Value buildGeneric(OpBuilder &b, Location loc, ValueRange inputs,
   return op.getResult(0);
 }
 
-Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-             Value scalar) {
-  Value init = tensor::EmptyOp::create(b, loc, sizes, scalar.getType());
-  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{init})
-      .getResult(0);
-}
-
 SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v) {
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < rankOf(v); ++d)
@@ -380,8 +373,9 @@ Value anyVisible(OpBuilder &b, Location loc, const MaskPlan &plan,
   if (plan.causalAttr)
     loopSizes[2] = scoreSizes[2];
   SmallVector<int64_t> extents = staticSizes(loopSizes);
-  Value init = filled(b, loc, ArrayRef<OpFoldResult>(loopSizes).take_front(3),
-                      boolConst(b, loc, false));
+  Value init =
+      filledTensor(b, loc, ArrayRef<OpFoldResult>(loopSizes).take_front(3),
+                   boolConst(b, loc, false));
   bool boolMask = getElementTypeOrSelf(mask).isInteger(1);
   SmallVector<AffineMap> maps = {
       broadcastMap(ctx, 4, shapeOf(mask), alignedLoops(rank), extents),
@@ -453,7 +447,7 @@ Value reduceRows(OpBuilder &b, Location loc, Value x, Value initScalar,
   MLIRContext *ctx = b.getContext();
   SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
   sizes.pop_back();
-  Value init = filled(b, loc, sizes, initScalar);
+  Value init = filledTensor(b, loc, sizes, initScalar);
   SmallVector<AffineMap> maps = {
       b.getMultiDimIdentityMap(4),
       AffineMap::get(4, 0,
@@ -1172,7 +1166,8 @@ Value contractLast(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
   MLIRContext *ctx = b.getContext();
   Type type = getElementTypeOrSelf(lhs);
   unsigned numLoops = lhsMap.getNumDims();
-  Value init = filled(b, loc, resultSizes, scalarConstant(b, loc, type, 0.0));
+  Value init =
+      filledTensor(b, loc, resultSizes, scalarConstant(b, loc, type, 0.0));
   SmallVector<IteratorType> iterators(numLoops - 1, IteratorType::parallel);
   iterators.push_back(IteratorType::reduction);
   SmallVector<AffineExpr> outExprs;
@@ -1317,7 +1312,7 @@ LogicalResult convertLinearAttention(NodeContext &ctx) {
              << shapeStr(expected) << ", got " << past.getType();
     state0 = toCompute(past);
   } else {
-    state0 = filled(b, loc, stateSizes, scalarConstant(b, loc, ct, 0.0));
+    state0 = filledTensor(b, loc, stateSizes, scalarConstant(b, loc, ct, 0.0));
   }
 
   // The scale, folded into the query.
@@ -1340,7 +1335,7 @@ LogicalResult convertLinearAttention(NodeContext &ctx) {
   SmallVector<OpFoldResult> outSizes = {
       dimOf(b, loc, *q4, 0), b.getIndexAttr(qHeads), dimOf(b, loc, *q4, 2),
       dimOf(b, loc, *v4, 3)};
-  Value out0 = filled(b, loc, outSizes, scalarConstant(b, loc, ct, 0.0));
+  Value out0 = filledTensor(b, loc, outSizes, scalarConstant(b, loc, ct, 0.0));
   int64_t group = qHeads / kvHeads;
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -1504,7 +1499,7 @@ LogicalResult convertCausalConvWithState(NodeContext &ctx) {
   // Depthwise valid convolution: loops (b, c, l, j).
   Type ct = computeType(b, type);
   SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
-  Value acc = filled(b, loc, sizes, scalarConstant(b, loc, ct, 0.0));
+  Value acc = filledTensor(b, loc, sizes, scalarConstant(b, loc, ct, 0.0));
   AffineExpr d0 = getAffineDimExpr(0, mctx), d1 = getAffineDimExpr(1, mctx),
              d2 = getAffineDimExpr(2, mctx), d3 = getAffineDimExpr(3, mctx);
   SmallVector<AffineMap> maps = {

@@ -177,6 +177,20 @@ FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Value scalar) {
+  Value init = tensor::EmptyOp::create(b, loc, sizes, scalar.getType());
+  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{init})
+      .getResult(0);
+}
+
+LogicalResult requireInputs(NodeContext &ctx, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (!ctx.hasInput(i))
+      return ctx.emitError() << "input #" << i << " is required";
+  return success();
+}
+
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
   if (auto floatType = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));

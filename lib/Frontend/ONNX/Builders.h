@@ -66,6 +66,14 @@ mlir::DenseElementsAttr int64Attr(mlir::MLIRContext *context,
 mlir::FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis,
                                        int64_t rank);
 
+/// A tensor of `sizes` filled with `scalar`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                         mlir::Value scalar);
+
+/// Reports an error unless inputs 0 .. count-1 are all present.
+mlir::LogicalResult requireInputs(NodeContext &ctx, size_t count);
+
 /// Scalar constant of a float or integer type.
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double value);

@@ -38,13 +38,6 @@ RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 int64_t rankOf(Value v) { return typeOf(v).getRank(); }
 ArrayRef<int64_t> shapeOf(Value v) { return typeOf(v).getShape(); }
 
-LogicalResult requireInputs(NodeContext &ctx, size_t count) {
-  for (size_t i = 0; i < count; ++i)
-    if (!ctx.hasInput(i))
-      return ctx.emitError() << "input #" << i << " is required";
-  return success();
-}
-
 LogicalResult requireFloat(NodeContext &ctx, Value v, StringRef what) {
   Type type = getElementTypeOrSelf(v);
   if (!isa<FloatType>(type))
@@ -188,13 +181,6 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   return tensor::EmptyOp::create(b, loc, sizes, elementType);
 }
 
-Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-             Value scalar) {
-  Value empty = emptyTensor(b, loc, sizes, scalar.getType());
-  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{empty})
-      .getResult(0);
-}
-
 /// The product of `sizes` as a float scalar of `type`.
 Value countOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
               Type type) {
@@ -247,7 +233,7 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
       iterators.push_back(utils::IteratorType::parallel);
     }
   }
-  Value acc = filled(b, loc, sizes, init);
+  Value acc = filledTensor(b, loc, sizes, init);
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
                                  AffineMap::get(rank, 0, outExprs, context)};
   auto generic = linalg::GenericOp::create(
@@ -800,7 +786,7 @@ LogicalResult convertPool(NodeContext &ctx, PoolKind kind) {
                                      : scalarConstant(b, loc, type, 0.0);
   Value xp = padSpatial(b, loc, x, w->padLow, w->padHigh, init);
   SmallVector<OpFoldResult> outSizes = poolOutputSizes(b, loc, x, *w);
-  Value acc = filled(b, loc, outSizes, init);
+  Value acc = filledTensor(b, loc, outSizes, init);
   Value pooled =
       buildPool(b, loc, xp, *w, acc,
                 [&](OpBuilder &nb, Location nl, Value in, Value a) -> Value {
@@ -975,7 +961,7 @@ LogicalResult convertGlobalPool(NodeContext &ctx, PoolKind kind) {
 Value convInit(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                Type type, Value bias) {
   if (!bias)
-    return filled(b, loc, sizes, scalarConstant(b, loc, type, 0.0));
+    return filledTensor(b, loc, sizes, scalarConstant(b, loc, type, 0.0));
   MLIRContext *context = b.getContext();
   int64_t rank = sizes.size();
   Value empty = emptyTensor(b, loc, sizes, type);
@@ -1305,7 +1291,7 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
     sliceStrides.push_back(b.getIndexAttr((*strides)[i]));
   }
   Value zero = scalarConstant(b, loc, type, 0.0);
-  Value z = filled(b, loc, zSizes, zero);
+  Value z = filledTensor(b, loc, zSizes, zero);
   z = tensor::InsertSliceOp::create(b, loc, x, z, offsets, sizesOf(b, loc, x),
                                     sliceStrides);
   SmallVector<OpFoldResult> outSizes = {dimOf(b, loc, x, 0), b.getIndexAttr(m)};
@@ -1801,8 +1787,8 @@ LogicalResult convertLRN(NodeContext &ctx) {
     outExprs.push_back(d);
   }
   Value window = emptyTensor(b, loc, {b.getIndexAttr(size)}, type);
-  Value init =
-      filled(b, loc, sizesOf(b, loc, x), scalarConstant(b, loc, type, 0.0));
+  Value init = filledTensor(b, loc, sizesOf(b, loc, x),
+                            scalarConstant(b, loc, type, 0.0));
   SmallVector<AffineMap> maps = {
       AffineMap::get(loops, 0, inExprs, context),
       AffineMap::get(loops, 0, {getAffineDimExpr(rank, context)}, context),
@@ -2767,7 +2753,8 @@ LogicalResult convertEinsum(NodeContext &ctx) {
   for (int64_t i = 0; i < loops; ++i)
     iterators.push_back(parallel.contains(i) ? utils::IteratorType::parallel
                                              : utils::IteratorType::reduction);
-  Value init = filled(b, loc, outSizes, scalarConstant(b, loc, type, 0.0));
+  Value init =
+      filledTensor(b, loc, outSizes, scalarConstant(b, loc, type, 0.0));
   SmallVector<Value> inputs;
   for (size_t i = 0; i < ctx.numInputs(); ++i)
     inputs.push_back(ctx.input(i));

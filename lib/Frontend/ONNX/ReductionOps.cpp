@@ -12,6 +12,8 @@
 
 #include "Builders.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -31,28 +33,6 @@ using arith::CmpIPredicate;
 //===----------------------------------------------------------------------===//
 // Shared helpers
 //===----------------------------------------------------------------------===//
-
-OpFoldResult dimSize(OpBuilder &b, Location loc, Value v, int64_t d) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (!type.isDynamicDim(d))
-    return b.getIndexAttr(type.getDimSize(d));
-  return tensor::DimOp::create(b, loc, v, d).getResult();
-}
-
-Value indexValue(OpBuilder &b, Location loc, OpFoldResult size) {
-  if (auto value = dyn_cast<Value>(size))
-    return value;
-  return arith::ConstantIndexOp::create(
-      b, loc, cast<IntegerAttr>(cast<Attribute>(size)).getInt());
-}
-
-/// A tensor of `sizes` filled with `scalar`.
-Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-             Value scalar) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, scalar.getType());
-  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{empty})
-      .getResult(0);
-}
 
 /// The smallest (or largest) value of a type: -inf/+inf for floats, the
 /// integer bounds otherwise (bool reads as unsigned).
@@ -132,7 +112,8 @@ Value expandReduced(OpBuilder &b, Location loc, Value reduced, Value x,
   ReassociationIndices pending;
   for (int64_t d = 0; d < rank; ++d) {
     shape.push_back(isReduced[d] ? 1 : xType.getDimSize(d));
-    sizes.push_back(isReduced[d] ? b.getIndexAttr(1) : dimSize(b, loc, x, d));
+    sizes.push_back(isReduced[d] ? b.getIndexAttr(1)
+                                 : tensor::getMixedSize(b, loc, x, d));
     pending.push_back(d);
     if (!isReduced[d]) {
       groups.push_back(pending);
@@ -396,7 +377,7 @@ Value reduceKnownAxes(NodeContext &ctx, Value x, const Reducer &reducer,
       continue;
     }
     iterators.push_back(utils::IteratorType::parallel);
-    sizes.push_back(dimSize(b, loc, x, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, x, d));
     outExprs.push_back(getAffineDimExpr(d, context));
   }
   AffineMap inMap = b.getMultiDimIdentityMap(rank);
@@ -429,7 +410,7 @@ Value reduceKnownAxes(NodeContext &ctx, Value x, const Reducer &reducer,
   if (reducer.kind == Reduce::LogSumExp) {
     Reducer maxReducer = reducer;
     maxReducer.kind = Reduce::Max;
-    Value init = filled(b, loc, sizes, maxReducer.identity(b, loc));
+    Value init = filledTensor(b, loc, sizes, maxReducer.identity(b, loc));
     shift = reduce(
         init, {},
         [&](OpBuilder &nb, Location nl, Value v, ValueRange, Value acc) {
@@ -437,7 +418,7 @@ Value reduceKnownAxes(NodeContext &ctx, Value x, const Reducer &reducer,
         });
     extra.push_back(shift);
   }
-  Value init = filled(b, loc, sizes, reducer.identity(b, loc));
+  Value init = filledTensor(b, loc, sizes, reducer.identity(b, loc));
   Value result = reduce(
       init, extra,
       [&](OpBuilder &nb, Location nl, Value v, ValueRange ex, Value acc) {
@@ -520,7 +501,8 @@ FailureOr<Value> reduceRuntimeAxes(NodeContext &ctx, Value x,
   SmallVector<OpFoldResult> keptSizes;
   SmallVector<int64_t> keptShape;
   for (int64_t d = 0; d < rank; ++d) {
-    dims.push_back(indexValue(b, loc, dimSize(b, loc, x, d)));
+    dims.push_back(getValueOrCreateConstantIndexOp(
+        b, loc, tensor::getMixedSize(b, loc, x, d)));
     keptSizes.push_back(
         arith::SelectOp::create(b, loc, isReduced[d], one, dims[d])
             .getResult());
@@ -531,7 +513,7 @@ FailureOr<Value> reduceRuntimeAxes(NodeContext &ctx, Value x,
   // One pass over x accumulating into `init` (keepdims shape); `shiftT` is
   // LogSumExp's max, read at the output position.
   auto pass = [&](const Reducer &r, Value shiftT) {
-    Value init = filled(b, loc, keptSizes, r.identity(b, loc));
+    Value init = filledTensor(b, loc, keptSizes, r.identity(b, loc));
     scf::LoopNest nest = scf::buildLoopNest(
         b, loc, lbs, dims, steps, ValueRange{init},
         [&](OpBuilder &nb, Location nl, ValueRange ivs,
@@ -755,14 +737,14 @@ LogicalResult convertArgExtreme(NodeContext &ctx, bool isMax) {
       continue;
     }
     iterators.push_back(utils::IteratorType::parallel);
-    sizes.push_back(dimSize(b, loc, x, d));
+    sizes.push_back(tensor::getMixedSize(b, loc, x, d));
     outExprs.push_back(getAffineDimExpr(d, context));
   }
   AffineMap outMap = AffineMap::get(rank, 0, outExprs, context);
   Value valueInit =
-      filled(b, loc, sizes, scalarConstant(b, loc, elementType, 0.0));
+      filledTensor(b, loc, sizes, scalarConstant(b, loc, elementType, 0.0));
   // Index -1: nothing seen yet.
-  Value indexInit = filled(b, loc, sizes, i64Constant(b, loc, -1));
+  Value indexInit = filledTensor(b, loc, sizes, i64Constant(b, loc, -1));
   int64_t axisDim = *axis;
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{valueInit.getType(), indexInit.getType()},
@@ -862,8 +844,8 @@ LogicalResult convertCumulative(NodeContext &ctx, bool product) {
   SmallVector<Value> dims;
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < rank; ++d) {
-    sizes.push_back(dimSize(b, loc, x, d));
-    dims.push_back(indexValue(b, loc, sizes.back()));
+    sizes.push_back(tensor::getMixedSize(b, loc, x, d));
+    dims.push_back(getValueOrCreateConstantIndexOp(b, loc, sizes.back()));
   }
   // The identity of the combination: what an exclusive scan starts from.
   Value zeroElement = scalarConstant(b, loc, elementType, product ? 1.0 : 0.0);
@@ -874,7 +856,7 @@ LogicalResult convertCumulative(NodeContext &ctx, bool product) {
       return arith::MulFOp::create(nb, nl, acc, v);
     return arith::MulIOp::create(nb, nl, acc, v);
   };
-  Value init = filled(b, loc, sizes, zeroElement);
+  Value init = filledTensor(b, loc, sizes, zeroElement);
   SmallVector<Value> lbs(rank, zero), steps(rank, one);
   // Every dim runs in the same direction, so the previous element along the
   // axis is always computed first.
@@ -1002,7 +984,7 @@ LogicalResult convertTopK(NodeContext &ctx) {
       iterators.push_back(utils::IteratorType::reduction);
       continue;
     }
-    outSizes.push_back(dimSize(b, loc, x, d));
+    outSizes.push_back(tensor::getMixedSize(b, loc, x, d));
     rowSizes.push_back(outSizes.back());
     sliceSizes.push_back(outSizes.back());
     rowExprs.push_back(getAffineDimExpr(d, context));
@@ -1043,9 +1025,10 @@ LogicalResult convertTopK(NodeContext &ctx) {
             strides);
         Value prevIndices = tensor::ExtractSliceOp::create(
             lb, ll, rowType(i64), iterArgs[1], offsets, sliceSizes, strides);
-        Value bestValue0 =
-            filled(lb, ll, rowSizes, scalarConstant(lb, ll, elementType, 0.0));
-        Value bestIndex0 = filled(lb, ll, rowSizes, i64Constant(lb, ll, -1));
+        Value bestValue0 = filledTensor(
+            lb, ll, rowSizes, scalarConstant(lb, ll, elementType, 0.0));
+        Value bestIndex0 =
+            filledTensor(lb, ll, rowSizes, i64Constant(lb, ll, -1));
         auto generic = linalg::GenericOp::create(
             lb, ll, TypeRange{bestValue0.getType(), bestIndex0.getType()},
             ValueRange{x, prevValues, prevIndices},

@@ -463,13 +463,6 @@ Value buildIndexedGeneric(OpBuilder &b, Location loc,
   return generic.getResult(0);
 }
 
-Value fill(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-           Value scalar) {
-  Value init = tensor::EmptyOp::create(b, loc, sizes, scalar.getType());
-  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{init})
-      .getResult(0);
-}
-
 Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
   SmallVector<OpFoldResult> sizes;
   for (int64_t p : perm)
@@ -545,13 +538,6 @@ FailureOr<SmallVector<Value>> indexElements(NodeContext &ctx, size_t i,
     result.push_back(m.toIndex(
         tensor::ExtractOp::create(ctx.b, ctx.loc, ctx.input(i), m.c(k))));
   return result;
-}
-
-LogicalResult requireInputs(NodeContext &ctx, size_t count) {
-  for (size_t i = 0; i < count; ++i)
-    if (!ctx.hasInput(i))
-      return ctx.emitError() << "input #" << i << " is required";
-  return success();
 }
 
 /// Axes from the attribute (before `inputSince`) or input #`index`; empty
@@ -1837,7 +1823,7 @@ LogicalResult convertConstantOfShape(NodeContext &ctx) {
     return success();
   }
   Value scalar = arith::ConstantOp::create(ctx.b, ctx.loc, value);
-  ctx.setOutput(0, fill(ctx.b, ctx.loc, sizes, scalar), isUnsigned);
+  ctx.setOutput(0, filledTensor(ctx.b, ctx.loc, sizes, scalar), isUnsigned);
   return success();
 }
 
@@ -2515,7 +2501,8 @@ LogicalResult convertDropout(NodeContext &ctx) {
     Value one = scalarConstant(ctx.b, ctx.loc, maskType, 1);
     if (maskType.isInteger(1))
       one = arith::ConstantOp::create(ctx.b, ctx.loc, ctx.b.getBoolAttr(true));
-    ctx.setOutput(1, fill(ctx.b, ctx.loc, dimsOf(ctx.b, ctx.loc, x), one));
+    ctx.setOutput(1,
+                  filledTensor(ctx.b, ctx.loc, dimsOf(ctx.b, ctx.loc, x), one));
   }
   return success();
 }
