@@ -119,6 +119,10 @@ def main():
         [helper.make_node("Frobnicate", ["x"], ["y"], name="custom", domain="com.other")],
         [vi("x", [4])], [vi("y", [4])]))
 
+    write(folder, "integer-activation", model(
+        [helper.make_node("LeakyRelu", ["x"], ["y"], name="lrelu")],
+        [vi("x", [4], TensorProto.INT32)], [vi("y", [4], TensorProto.INT32)]))
+
     short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0\0\0")
     write(folder, "raw-data-short", with_initializer(short))
     typed = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], float_data=[1.0, 2.0])

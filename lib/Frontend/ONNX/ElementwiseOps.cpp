@@ -542,6 +542,28 @@ LogicalResult convertDFT(NodeContext &ctx) {
   return success();
 }
 
+/// A float activation with attributes: `body` maps each element. Integer
+/// inputs are rejected here rather than failing verification later.
+LogicalResult
+convertFloatActivation(NodeContext &ctx,
+                       llvm::function_ref<Value(Scalars &, Value)> body) {
+  if (!ctx.hasInput(0))
+    return ctx.emitError() << "input #0 is required";
+  Type type = getElementTypeOrSelf(ctx.input(0));
+  if (!isa<FloatType>(type))
+    return ctx.emitError() << "element type " << type << " is not supported";
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {ctx.input(0)}, type,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Scalars s{b, loc, args, false};
+        return body(s, args[0]);
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
@@ -1072,55 +1094,30 @@ void registerElementwiseOps(OpRegistry &registry) {
   registry.add(
       "", "LeakyRelu", +[](NodeContext &ctx) {
         float a = ctx.floatAttr("alpha", 0.01f);
-        Type type = getElementTypeOrSelf(ctx.input(0));
-        FailureOr<Value> result = buildBroadcastElementwise(
-            ctx, {ctx.input(0)}, type,
-            [&](OpBuilder &b, Location loc, ValueRange args) {
-              Scalars s{b, loc, args, false};
-              Value scaled =
-                  arith::MulFOp::create(b, loc, args[0], s.constant(a));
-              return select(s, lessThanZero(s, args[0]), scaled, args[0]);
-            });
-        if (failed(result))
-          return failure();
-        ctx.setOutput(0, *result);
-        return success();
+        return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
+          Value scaled = arith::MulFOp::create(s.b, s.loc, x, s.constant(a));
+          return select(s, lessThanZero(s, x), scaled, x);
+        });
       });
   registry.add(
       "", "Elu", +[](NodeContext &ctx) {
         float a = ctx.floatAttr("alpha", 1.0f);
-        Type type = getElementTypeOrSelf(ctx.input(0));
-        FailureOr<Value> result = buildBroadcastElementwise(
-            ctx, {ctx.input(0)}, type,
-            [&](OpBuilder &b, Location loc, ValueRange args) {
-              Scalars s{b, loc, args, false};
-              Value em1 = math::ExpM1Op::create(b, loc, args[0]);
-              Value scaled = arith::MulFOp::create(b, loc, em1, s.constant(a));
-              return select(s, lessThanZero(s, args[0]), scaled, args[0]);
-            });
-        if (failed(result))
-          return failure();
-        ctx.setOutput(0, *result);
-        return success();
+        return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
+          Value em1 = math::ExpM1Op::create(s.b, s.loc, x);
+          Value scaled = arith::MulFOp::create(s.b, s.loc, em1, s.constant(a));
+          return select(s, lessThanZero(s, x), scaled, x);
+        });
       });
   registry.add(
       "", "HardSigmoid", +[](NodeContext &ctx) {
         float a = ctx.floatAttr("alpha", 0.2f),
               beta = ctx.floatAttr("beta", 0.5f);
-        Type type = getElementTypeOrSelf(ctx.input(0));
-        FailureOr<Value> result = buildBroadcastElementwise(
-            ctx, {ctx.input(0)}, type,
-            [&](OpBuilder &b, Location loc, ValueRange args) {
-              Scalars s{b, loc, args, false};
-              Value v = arith::AddFOp::create(
-                  b, loc, arith::MulFOp::create(b, loc, args[0], s.constant(a)),
-                  s.constant(beta));
-              return minOf(s, maxOf(s, v, s.constant(0.0)), s.constant(1.0));
-            });
-        if (failed(result))
-          return failure();
-        ctx.setOutput(0, *result);
-        return success();
+        return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
+          Value v = arith::AddFOp::create(
+              s.b, s.loc, arith::MulFOp::create(s.b, s.loc, x, s.constant(a)),
+              s.constant(beta));
+          return minOf(s, maxOf(s, v, s.constant(0.0)), s.constant(1.0));
+        });
       });
   registry.add("", "Clip", convertClip);
   registry.add("", "Where", convertWhere);
