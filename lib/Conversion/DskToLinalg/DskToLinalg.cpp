@@ -210,7 +210,7 @@ Value dequantizeElement(OpBuilder &b, Location loc, Attribute encoding,
   auto i32Const = [&](int64_t v) { return scalarConstant(b, loc, i32, v); };
 
   if (isa<UniformAttr>(encoding)) {
-    Value real = convertScalar(b, loc, code, f32);
+    Value real = castScalar(b, loc, code, f32);
     return arith::MulFOp::create(
         b, loc, arith::SubFOp::create(b, loc, real, params[1]), params[0]);
   }
@@ -263,12 +263,11 @@ Value buildDequantize(OpBuilder &b, Location loc, Value storage,
   return buildQuantElementwise(
       b, loc, storage, elementType, getQuantParams(encoding),
       [&](OpBuilder &nb, Location nl, Value element, ArrayRef<Value> params) {
-        Value code =
-            convertScalar(nb, nl, element, nb.getI32Type(), readUnsigned);
+        Value code = castScalar(nb, nl, element, nb.getI32Type(), readUnsigned);
         Value real =
             dequantizeElement(nb, nl, encoding, storageType, code, params);
         (void)f32;
-        return convertScalar(nb, nl, real, elementType);
+        return castScalar(nb, nl, real, elementType);
       });
 }
 
@@ -287,9 +286,9 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
         rewriter, loc, adaptor.getInput(), signlessStorage,
         getQuantParams(encoding),
         [&](OpBuilder &nb, Location nl, Value element, ArrayRef<Value> params) {
-          Value x = convertScalar(nb, nl, element, nb.getF32Type());
+          Value x = castScalar(nb, nl, element, nb.getF32Type());
           Value code = quantizeElement(nb, nl, encoding, storage, x, params);
-          return convertScalar(nb, nl, code, signlessStorage);
+          return castScalar(nb, nl, code, signlessStorage);
         });
     rewriter.replaceOp(op, codes);
     return success();
@@ -328,7 +327,7 @@ Value biasOrZeros(OpBuilder &b, Location loc, Value bias, bool biasUnsigned,
       b.getMultiDimIdentityMap(rank),
       SmallVector<IteratorType>(rank, IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        return convertScalar(nb, nl, args[0], accType, biasUnsigned);
+        return castScalar(nb, nl, args[0], accType, biasUnsigned);
       });
 }
 
@@ -385,8 +384,8 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         rewriter, loc, {lhs, rhs}, maps, init,
         projectionMap(ctx, numLoops, outDims), iterators,
         [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-          Value a = convertScalar(nb, nl, args[0], accType, lhsUnsigned);
-          Value c = convertScalar(nb, nl, args[1], accType, rhsUnsigned);
+          Value a = castScalar(nb, nl, args[0], accType, lhsUnsigned);
+          Value c = castScalar(nb, nl, args[1], accType, rhsUnsigned);
           if (isFloat)
             return arith::AddFOp::create(nb, nl, args[2],
                                          arith::MulFOp::create(nb, nl, a, c));
@@ -567,7 +566,7 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
             score = im.keepIf(inputs[0], score);
           else
             score = arith::AddFOp::create(
-                b, l, score, convertScalar(b, l, inputs[0], score.getType()));
+                b, l, score, castScalar(b, l, inputs[0], score.getType()));
         }
         if (causal)
           score = im.keepIf(im.cmp(arith::CmpIPredicate::ule, idx[3], idx[2]),
@@ -648,7 +647,7 @@ struct MultiScaleAttentionLowering
         emptyTensor(rewriter, loc, logitShape, compute),
         rewriter.getMultiDimIdentityMap(4), {par, par, par, par},
         [&](OpBuilder &b, Location l, ValueRange args) {
-          return convertScalar(b, l, args[0], compute);
+          return castScalar(b, l, args[0], compute);
         });
     Value logits = buildGeneric(
         rewriter, loc, {adaptor.getQuery(), adaptor.getGateWeight()},
@@ -657,8 +656,8 @@ struct MultiScaleAttentionLowering
         {par, par, par, par, red},
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value product =
-              arith::MulFOp::create(b, l, convertScalar(b, l, args[0], compute),
-                                    convertScalar(b, l, args[1], compute));
+              arith::MulFOp::create(b, l, castScalar(b, l, args[0], compute),
+                                    castScalar(b, l, args[1], compute));
           return arith::AddFOp::create(b, l, args[2], product).getResult();
         });
 
@@ -745,8 +744,8 @@ struct SparseAttentionLowering : OpConversionPattern<SparseAttentionOp> {
             [&](OpBuilder &b, Location l, ValueRange args) {
               Type c = args[2].getType();
               Value product =
-                  arith::MulFOp::create(b, l, convertScalar(b, l, args[0], c),
-                                        convertScalar(b, l, args[1], c));
+                  arith::MulFOp::create(b, l, castScalar(b, l, args[0], c),
+                                        castScalar(b, l, args[1], c));
               return arith::AddFOp::create(b, l, args[2], product).getResult();
             });
         summary = convertTensor(rewriter, loc, summary, elementType);
@@ -878,7 +877,7 @@ struct DynamicPrecisionLowering : OpConversionPattern<DynamicPrecisionOp> {
         init, AffineMap::get(rank, 0, {}, rewriter.getContext()),
         SmallVector<IteratorType>(rank, IteratorType::reduction),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value x = convertScalar(b, l, args[0], f32);
+          Value x = castScalar(b, l, args[0], f32);
           switch (statistic) {
           case SelectorStatistic::MaxAbs:
             return arith::MaximumFOp::create(b, l, args[1],

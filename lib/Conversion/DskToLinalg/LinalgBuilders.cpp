@@ -20,13 +20,6 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return tensor::EmptyOp::create(b, loc, shape, elementType);
 }
 
-Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
-  if (auto floatType = dyn_cast<FloatType>(type))
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
-}
-
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value) {
   Value fill = scalarConstant(b, loc, elementType, value);
@@ -86,34 +79,6 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
   return buildGeneric(b, loc, inputs, maps, init, identity, iterators, body);
 }
 
-Value convertScalar(OpBuilder &b, Location loc, Value value, Type dstType,
-                    bool srcUnsigned) {
-  Type srcType = value.getType();
-  if (srcType == dstType)
-    return value;
-  auto srcFloat = dyn_cast<FloatType>(srcType);
-  auto dstFloat = dyn_cast<FloatType>(dstType);
-  if (srcFloat && dstFloat) {
-    if (srcFloat.getWidth() < dstFloat.getWidth())
-      return arith::ExtFOp::create(b, loc, dstType, value);
-    return arith::TruncFOp::create(b, loc, dstType, value);
-  }
-  if (!srcFloat && dstFloat) {
-    if (srcUnsigned)
-      return arith::UIToFPOp::create(b, loc, dstType, value);
-    return arith::SIToFPOp::create(b, loc, dstType, value);
-  }
-  if (srcFloat && !dstFloat)
-    return arith::FPToSIOp::create(b, loc, dstType, value);
-  unsigned srcWidth = srcType.getIntOrFloatBitWidth();
-  unsigned dstWidth = dstType.getIntOrFloatBitWidth();
-  if (srcWidth > dstWidth)
-    return arith::TruncIOp::create(b, loc, dstType, value);
-  if (srcUnsigned)
-    return arith::ExtUIOp::create(b, loc, dstType, value);
-  return arith::ExtSIOp::create(b, loc, dstType, value);
-}
-
 Value convertTensor(OpBuilder &b, Location loc, Value tensor, Type elementType,
                     bool srcUnsigned) {
   if (getElementTypeOrSelf(tensor) == elementType)
@@ -121,8 +86,7 @@ Value convertTensor(OpBuilder &b, Location loc, Value tensor, Type elementType,
   return buildElementwise(
       b, loc, tensor, elementType,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        return convertScalar(nested, nestedLoc, args[0], elementType,
-                             srcUnsigned);
+        return castScalar(nested, nestedLoc, args[0], elementType, srcUnsigned);
       });
 }
 
@@ -149,8 +113,8 @@ Value buildRowTimesMatrix(OpBuilder &b, Location loc, Value input, Value weight,
        projectionMap(ctx, numLoops, {k, n})},
       init, projectionMap(ctx, numLoops, outputDims), iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value x = convertScalar(nb, nl, args[0], accType);
-        Value w = convertScalar(nb, nl, args[1], accType);
+        Value x = castScalar(nb, nl, args[0], accType);
+        Value w = castScalar(nb, nl, args[1], accType);
         Value product = arith::MulFOp::create(nb, nl, x, w);
         return arith::AddFOp::create(nb, nl, args[2], product).getResult();
       });
@@ -188,9 +152,9 @@ Value buildAttention(OpBuilder &b, Location loc, Value query, Value key,
       filledTensor(b, loc, scoresShape, compute, 0.0),
       projectionMap(ctx, 5, {B, H, I, J}), {par, par, par, par, red},
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(
-            nb, nl, convertScalar(nb, nl, args[0], compute),
-            convertScalar(nb, nl, args[1], compute));
+        Value product =
+            arith::MulFOp::create(nb, nl, castScalar(nb, nl, args[0], compute),
+                                  castScalar(nb, nl, args[1], compute));
         return arith::AddFOp::create(nb, nl, args[2], product).getResult();
       });
 
@@ -247,7 +211,7 @@ Value buildAttention(OpBuilder &b, Location loc, Value query, Value key,
       projectionMap(ctx, 5, {B, H, I, E}), {par, par, par, par, red},
       [&](OpBuilder &nb, Location nl, ValueRange args) {
         Value product = arith::MulFOp::create(
-            nb, nl, args[0], convertScalar(nb, nl, args[1], compute));
+            nb, nl, args[0], castScalar(nb, nl, args[1], compute));
         return arith::AddFOp::create(nb, nl, args[2], product).getResult();
       });
   AffineMap outMap = b.getMultiDimIdentityMap(4);

@@ -9,12 +9,16 @@
 #ifndef DSK_LIB_CONVERSION_DSKTOLINALG_LINALGBUILDERS_H
 #define DSK_LIB_CONVERSION_DSKTOLINALG_LINALGBUILDERS_H
 
+#include "dsk/Dialect/Dsk/Utils/ScalarCasts.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
 #include <functional>
 
 namespace dsk::lowering {
+
+using dsk::scalarConstant;
 
 using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                               mlir::ValueRange)>;
@@ -27,10 +31,6 @@ mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
                          double value);
-
-/// A scalar float or integer constant of `type`.
-mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
-                           mlir::Type type, double value);
 
 /// The indexing map that reads an operand of `operandShape`, broadcast with
 /// NumPy rules (aligned from the right) against `targetShape`, whose
@@ -58,12 +58,6 @@ mlir::Value buildGeneric(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::ValueRange inputs,
                              mlir::Type resultElementType, BodyFn body);
-
-/// Converts a scalar between float and integer types. `srcUnsigned` says how
-/// an integer source is read (zero- instead of sign-extended).
-mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc,
-                          mlir::Value value, mlir::Type dstType,
-                          bool srcUnsigned = false);
 
 /// Converts every element of `tensor` to `elementType` (a no-op if equal).
 mlir::Value convertTensor(mlir::OpBuilder &b, mlir::Location loc,

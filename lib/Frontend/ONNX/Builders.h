@@ -11,6 +11,7 @@
 #define DSK_LIB_FRONTEND_ONNX_BUILDERS_H
 
 #include "ImporterImpl.h"
+#include "dsk/Dialect/Dsk/Utils/ScalarCasts.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
@@ -74,15 +75,8 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
 /// Reports an error unless inputs 0 .. count-1 are all present.
 mlir::LogicalResult requireInputs(NodeContext &ctx, size_t count);
 
-/// Scalar constant of a float or integer type.
-mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
-                           mlir::Type type, double value);
-
-/// Converts a scalar between element types (float/int, widths); `srcUnsigned`
-/// says how integers are read.
-mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::Value value, mlir::Type dstType, bool srcUnsigned,
-                       bool dstUnsigned);
+using dsk::castScalar;
+using dsk::scalarConstant;
 
 } // namespace dsk::onnx_import
 
