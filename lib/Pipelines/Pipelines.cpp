@@ -4,28 +4,54 @@
 #include "dsk/Conversion/Passes.h"
 #include "dsk/Dialect/Dsk/Transforms/Passes.h"
 
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
+
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/ControlFlow/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/AllInterfaces.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
-  pm.addPass(createDskLowerToLinalg());
-  // Importers and hand-written programs use arith/math directly on tensors.
-  pm.addPass(createConvertElementwiseToLinalgPass());
+namespace {
 
+/// One-shot bufferization as both CPU pipelines use it.
+void addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
   // Loops (imported Scan/Loop bodies) yield freshly computed states.
   bufferizeOptions.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+}
 
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+/// Loops on memrefs -> the LLVM dialect.
+void addLoopsToLLVM(OpPassManager &pm) {
   // expand-strided-metadata emits affine.apply for dynamic subviews, so
   // affine lowering comes after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -33,6 +59,9 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertVectorToLLVMPass());
+  // Integer powers (ONNX Pow on integers) have no LLVM intrinsic: they
+  // become small generated functions.
+  pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLLVMPass());
   // What has no LLVM intrinsic (erf, tan, asin, ...) becomes a libm call.
   pm.addPass(createConvertMathToLibmPass());
@@ -42,10 +71,64 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+} // namespace
+
+void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
+  pm.addPass(createDskLowerToLinalg());
+  // Importers and hand-written programs use arith/math directly on tensors.
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  addBufferization(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  addLoopsToLLVM(pm);
+}
+
+void dsk::buildCpuPipeline(OpPassManager &pm,
+                           const CpuPipelineOptions &options) {
+  pm.addPass(createDskLowerToLinalg());
+  pm.addPass(createConvertElementwiseToLinalgPass());
+
+  DskExportModelOptions exportOptions;
+  exportOptions.entry = options.entry;
+  exportOptions.targetArch = options.targetArch;
+  exportOptions.targetCpu = options.targetCpu;
+  exportOptions.targetFeatures = options.targetFeatures;
+  pm.addPass(createDskExportModel(exportOptions));
+  pm.addPass(createCanonicalizerPass());
+  // Results are computed straight into the caller's output buffers.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  addBufferization(pm);
+  // Every temporary buffer is freed: a model runs many times.
+  bufferization::buildBufferDeallocationPipeline(
+      pm, bufferization::BufferDeallocationPipelineOptions());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  addLoopsToLLVM(pm);
+}
+
 void dsk::buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createDskFuseAttention());
   pm.addPass(createCSEPass());
+}
+
+void dsk::registerPipelineDialects(DialectRegistry &registry) {
+  registry.insert<DskDialect, affine::AffineDialect, arith::ArithDialect,
+                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
+                  tensor::TensorDialect, vector::VectorDialect>();
+  // Bufferization and buffer deallocation of the upstream ops the lowering
+  // produces.
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  arith::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+  cf::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  linalg::registerAllDialectInterfaceImplementations(registry);
+  memref::registerAllocationOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
 }
 
 void dsk::registerPipelines() {
@@ -60,12 +143,15 @@ void dsk::registerPipelines() {
   memref::registerExpandStridedMetadataPass();
   registerFinalizeMemRefToLLVMConversionPass();
   registerConvertVectorToLLVMPass();
+  registerConvertMathToFuncs();
   registerConvertMathToLLVMPass();
   registerConvertMathToLibmPass();
   registerArithToLLVMConversionPass();
   registerConvertControlFlowToLLVMPass();
   registerConvertFuncToLLVMPass();
   registerReconcileUnrealizedCastsPass();
+  bufferization::registerEmptyTensorEliminationPass();
+  bufferization::registerBufferizationPipelines();
 
   PassPipelineRegistration<>(
       "dsk-graph-pipeline",
@@ -76,4 +162,12 @@ void dsk::registerPipelines() {
       "Lower dsk through linalg on tensors, bufferization and loops to the "
       "LLVM dialect (the slow reference path, runnable with mlir-runner)",
       buildReferenceCpuPipeline);
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "dsk-cpu-pipeline",
+      "Compile a dsk model for the CPU: lower to linalg, export the model "
+      "ABI (dsk-export-model), bufferize in place into the caller's buffers, "
+      "free temporaries, and lower to the LLVM dialect",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        buildCpuPipeline(pm, options);
+      });
 }

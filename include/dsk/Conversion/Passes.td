@@ -37,4 +37,55 @@ def DskLowerToLinalg : Pass<"dsk-lower-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
+  let summary = "Wrap the model's entry function in the dsk model ABI";
+  let description = [{
+    Turns the model's entry function (`@main_graph` from the ONNX importer)
+    into what a compiled model library exports (see
+    `include/dsk/Runtime/ModelABI.h`):
+
+    - `func.func @dsk_model_run_v1(%buffers: !llvm.ptr)`: the entry body,
+      inlined, reading its inputs from the caller's buffers (one data pointer
+      per input, then one per output) and writing every result into the
+      caller's output buffer with `bufferization.materialize_in_destination`,
+      so that one-shot bufferization (after empty-tensor elimination)
+      computes results in place instead of copying them.
+    - `llvm.mlir.global @dsk_model_metadata_v1`: the text that tells the
+      runtime the inputs' and outputs' names (`dsk.onnx.name`), element types
+      (`dsk.onnx.unsigned` marks ONNX-unsigned integers) and shapes, and the
+      target the code is compiled for (the pass options).
+
+    It runs on tensors, after `dsk-lower-to-linalg`. Shapes must be static
+    and element types must be ones the ABI lists; anything else is an error
+    that names the input or output.
+
+    Example:
+
+    ```mlir
+    func.func @main_graph(%x: tensor<2xf32> {dsk.onnx.name = "x"})
+        -> (tensor<2xf32> {dsk.onnx.name = "y"}) { ... }
+    ```
+
+    becomes `@dsk_model_run_v1` plus the metadata
+    `dsk-model 1 / target ... / input x f32 1 2 / output y f32 1 2 / end`.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main_graph\"",
+           "The function to export">,
+    Option<"targetArch", "target-arch", "std::string", /*default=*/"\"\"",
+           "Architecture recorded in the metadata (e.g. x86_64)">,
+    Option<"targetCpu", "target-cpu", "std::string", /*default=*/"\"\"",
+           "CPU name recorded in the metadata (e.g. haswell)">,
+    Option<"targetFeatures", "target-features", "std::string",
+           /*default=*/"\"\"",
+           "Comma-separated CPU features the code is compiled to use, "
+           "recorded in the metadata so the runtime can check them">,
+  ];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // DSK_CONVERSION_PASSES_TD

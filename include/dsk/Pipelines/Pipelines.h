@@ -3,7 +3,9 @@
 #ifndef DSK_PIPELINES_PIPELINES_H
 #define DSK_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace dsk {
 
@@ -13,10 +15,39 @@ namespace dsk {
 /// program can run through with mlir-runner.
 void buildReferenceCpuPipeline(mlir::OpPassManager &pm);
 
+/// Options of the CPU backend pipeline; the target fields are recorded in
+/// the model's metadata (the runtime checks them when loading).
+struct CpuPipelineOptions
+    : public mlir::PassPipelineOptions<CpuPipelineOptions> {
+  Option<std::string> entry{*this, "entry",
+                            llvm::cl::desc("The function to export"),
+                            llvm::cl::init("main_graph")};
+  Option<std::string> targetArch{
+      *this, "target-arch",
+      llvm::cl::desc("Architecture recorded in the model (e.g. x86_64)")};
+  Option<std::string> targetCpu{
+      *this, "target-cpu",
+      llvm::cl::desc("CPU name recorded in the model (e.g. haswell)")};
+  Option<std::string> targetFeatures{
+      *this, "target-features",
+      llvm::cl::desc("Comma-separated CPU features the code may use")};
+};
+
+/// The CPU backend: dsk -> linalg on tensors -> dsk-export-model (the model
+/// ABI: run function + metadata) -> in-place one-shot bufferization ->
+/// buffer deallocation -> loops -> LLVM dialect, ready for translation to
+/// LLVM IR.
+void buildCpuPipeline(mlir::OpPassManager &pm,
+                      const CpuPipelineOptions &options);
+
 /// The graph-level pipeline run after import: canonicalize (which also
 /// quantizes constant weights), dsk-fuse-attention, CSE. Graph passes join
 /// it as they land.
 void buildGraphPipeline(mlir::OpPassManager &pm);
+
+/// Registers the dialects and external interface models (bufferization,
+/// buffer deallocation) that the pipelines' passes need.
+void registerPipelineDialects(mlir::DialectRegistry &registry);
 
 /// Registers the named pipelines (`dsk-graph-pipeline`,
 /// `dsk-reference-cpu-pipeline`) and the upstream passes they are built from,

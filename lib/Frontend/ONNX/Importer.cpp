@@ -234,6 +234,12 @@ GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info,
                failure();
       shape.push_back(dim.dim_value());
       dimParams.push_back("");
+    } else if (auto size = dim.has_dim_param()
+                               ? options.dimSizes.find(dim.dim_param())
+                               : options.dimSizes.end();
+               size != options.dimSizes.end()) {
+      shape.push_back(size->second);
+      dimParams.push_back("");
     } else {
       shape.push_back(ShapedType::kDynamic);
       dimParams.push_back(dim.has_dim_param() ? dim.dim_param() : "?");

@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -25,6 +26,10 @@ struct ImportOptions {
   unsigned maxGraphDepth = 32;
   /// Name of the function that holds the main graph.
   std::string functionName = "main_graph";
+  /// Sizes for symbolic dimensions (ONNX dim_param names): every dimension
+  /// of a graph input, output or value_info named here becomes static, so a
+  /// model with a symbolic batch size can be compiled for one size.
+  llvm::StringMap<int64_t> dimSizes;
 };
 
 /// Registers the dialects the importer produces.

@@ -1,0 +1,130 @@
+/*===- Runtime.h - load and run dsk-compiled models (C API) ---------------===*
+ *
+ * The dsk runtime: a small C library (no MLIR/LLVM dependency) that opens a
+ * model library produced by `dsk-compile --emit=lib`, describes its inputs and
+ * outputs, checks caller tensors and runs the model.
+ *
+ *   dsk_error err;
+ *   dsk_model *model;
+ *   if (dsk_model_load("model.so", &model, &err) != DSK_OK) {
+ *     fprintf(stderr, "%s\n", err.message);
+ *     return 1;
+ *   }
+ *   ... fill dsk_tensor inputs[n_in], outputs[n_out] ...
+ *   dsk_model_run(model, inputs, n_in, outputs, n_out, &err);
+ *   dsk_model_close(model);
+ *
+ * Errors: every function returns a dsk_status; when it is not DSK_OK and
+ * `err` is not NULL, err->message holds a NUL-terminated sentence that names
+ * what is wrong (the file, the input or output, the expected and actual
+ * values). There is no global error state, so the API is thread-safe:
+ * dsk_model_run may be called concurrently on one loaded model.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef DSK_RUNTIME_RUNTIME_H
+#define DSK_RUNTIME_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dsk_status {
+  DSK_OK = 0,
+  DSK_ERROR_INVALID_ARGUMENT = 1, /* null pointer, bad index, bad tensor */
+  DSK_ERROR_LOAD = 2,             /* the file cannot be opened as a model */
+  DSK_ERROR_BAD_MODEL = 3,        /* missing symbols, malformed metadata */
+  DSK_ERROR_UNSUPPORTED_CPU = 4,  /* this CPU lacks a feature the model uses */
+} dsk_status;
+
+typedef enum dsk_dtype {
+  DSK_DTYPE_INVALID = 0,
+  DSK_DTYPE_F16,
+  DSK_DTYPE_BF16,
+  DSK_DTYPE_F32,
+  DSK_DTYPE_F64,
+  DSK_DTYPE_I8,
+  DSK_DTYPE_I16,
+  DSK_DTYPE_I32,
+  DSK_DTYPE_I64,
+  DSK_DTYPE_U8,
+  DSK_DTYPE_U16,
+  DSK_DTYPE_U32,
+  DSK_DTYPE_U64,
+  DSK_DTYPE_BOOL,
+} dsk_dtype;
+
+#define DSK_ERROR_MESSAGE_SIZE 512
+
+typedef struct dsk_error {
+  dsk_status status;
+  char message[DSK_ERROR_MESSAGE_SIZE];
+} dsk_error;
+
+/* A caller's tensor: dense, row-major. `size_bytes` is the size of the buffer
+ * at `data`; it must hold at least product(dims) * element size. */
+typedef struct dsk_tensor {
+  dsk_dtype dtype;
+  int64_t rank;
+  const int64_t *dims; /* `rank` entries; may be NULL when rank is 0 */
+  void *data;
+  size_t size_bytes;
+} dsk_tensor;
+
+/* One input or output as the model declares it. Pointers stay valid until
+ * dsk_model_close. A dimension of -1 is symbolic; dim_names[i] names it
+ * (dim_names[i] is NULL for static dimensions). */
+typedef struct dsk_tensor_info {
+  const char *name;
+  dsk_dtype dtype;
+  int64_t rank;
+  const int64_t *dims;
+  const char *const *dim_names;
+} dsk_tensor_info;
+
+typedef struct dsk_model dsk_model;
+
+/* Opens a compiled model. Fails with DSK_ERROR_UNSUPPORTED_CPU, naming the
+ * missing feature, when the model was compiled for a CPU feature this machine
+ * lacks. Features listed in the environment variable DSK_DISABLE_CPU_FEATURES
+ * (comma-separated LLVM names, e.g. "avx512f,avx2") are treated as absent. */
+dsk_status dsk_model_load(const char *path, dsk_model **model, dsk_error *err);
+
+/* Releases the model. NULL is allowed. No call may be running on it. */
+void dsk_model_close(dsk_model *model);
+
+size_t dsk_model_num_inputs(const dsk_model *model);
+size_t dsk_model_num_outputs(const dsk_model *model);
+
+/* Describes input/output `index`; DSK_ERROR_INVALID_ARGUMENT when out of
+ * range. */
+dsk_status dsk_model_input_info(const dsk_model *model, size_t index,
+                                dsk_tensor_info *info, dsk_error *err);
+dsk_status dsk_model_output_info(const dsk_model *model, size_t index,
+                                 dsk_tensor_info *info, dsk_error *err);
+
+/* The target the model was compiled for: CPU name and comma-separated
+ * feature list, as recorded in the model. */
+const char *dsk_model_target_cpu(const dsk_model *model);
+const char *dsk_model_target_features(const dsk_model *model);
+
+/* Checks every input and output against the model's declaration (count,
+ * dtype, rank, dims, non-NULL data, size_bytes large enough), then runs the
+ * model, writing the outputs in place. Thread-safe. */
+dsk_status dsk_model_run(const dsk_model *model, const dsk_tensor *inputs,
+                         size_t num_inputs, dsk_tensor *outputs,
+                         size_t num_outputs, dsk_error *err);
+
+/* Helpers. */
+const char *dsk_dtype_name(dsk_dtype dtype); /* "f32", ...; "invalid" */
+size_t dsk_dtype_size(dsk_dtype dtype);      /* bytes; 0 for invalid */
+const char *dsk_status_name(dsk_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DSK_RUNTIME_RUNTIME_H */

@@ -1,0 +1,408 @@
+/*===- Runtime.c - load and run dsk-compiled models ----------------------===*
+ *
+ * The C API of Runtime.h: opening a model library, describing its tensors and
+ * checking caller tensors before calling the model's run function. The
+ * metadata parser lives in Metadata.c, the CPU check in CpuFeatures.c.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "RuntimeInternal.h"
+
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+dsk_status dsk_set_error(dsk_error *err, dsk_status status, const char *fmt,
+                         ...) {
+  if (!err)
+    return status;
+  err->status = status;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof(err->message), fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+static dsk_status set_ok(dsk_error *err) {
+  if (err) {
+    err->status = DSK_OK;
+    err->message[0] = '\0';
+  }
+  return DSK_OK;
+}
+
+DSK_API const char *dsk_dtype_name(dsk_dtype dtype) {
+  switch (dtype) {
+  case DSK_DTYPE_F16:
+    return "f16";
+  case DSK_DTYPE_BF16:
+    return "bf16";
+  case DSK_DTYPE_F32:
+    return "f32";
+  case DSK_DTYPE_F64:
+    return "f64";
+  case DSK_DTYPE_I8:
+    return "i8";
+  case DSK_DTYPE_I16:
+    return "i16";
+  case DSK_DTYPE_I32:
+    return "i32";
+  case DSK_DTYPE_I64:
+    return "i64";
+  case DSK_DTYPE_U8:
+    return "u8";
+  case DSK_DTYPE_U16:
+    return "u16";
+  case DSK_DTYPE_U32:
+    return "u32";
+  case DSK_DTYPE_U64:
+    return "u64";
+  case DSK_DTYPE_BOOL:
+    return "bool";
+  case DSK_DTYPE_INVALID:
+    break;
+  }
+  return "invalid";
+}
+
+DSK_API size_t dsk_dtype_size(dsk_dtype dtype) {
+  switch (dtype) {
+  case DSK_DTYPE_I8:
+  case DSK_DTYPE_U8:
+  case DSK_DTYPE_BOOL:
+    return 1;
+  case DSK_DTYPE_F16:
+  case DSK_DTYPE_BF16:
+  case DSK_DTYPE_I16:
+  case DSK_DTYPE_U16:
+    return 2;
+  case DSK_DTYPE_F32:
+  case DSK_DTYPE_I32:
+  case DSK_DTYPE_U32:
+    return 4;
+  case DSK_DTYPE_F64:
+  case DSK_DTYPE_I64:
+  case DSK_DTYPE_U64:
+    return 8;
+  case DSK_DTYPE_INVALID:
+    break;
+  }
+  return 0;
+}
+
+DSK_API const char *dsk_status_name(dsk_status status) {
+  switch (status) {
+  case DSK_OK:
+    return "ok";
+  case DSK_ERROR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case DSK_ERROR_LOAD:
+    return "load error";
+  case DSK_ERROR_BAD_MODEL:
+    return "bad model";
+  case DSK_ERROR_UNSUPPORTED_CPU:
+    return "unsupported CPU";
+  }
+  return "unknown status";
+}
+
+DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
+                                  dsk_error *err) {
+  if (model)
+    *model = NULL;
+  if (!path || !model)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "dsk_model_load: %s is NULL", path ? "model" : "path");
+
+  /* dlopen searches the library path for a name without a slash; a model
+   * path always means a file, so make it relative to the current directory. */
+  void *handle;
+  if (strchr(path, '/')) {
+    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  } else {
+    size_t len = strlen(path);
+    char *local = malloc(len + 3);
+    if (!local)
+      return dsk_set_error(err, DSK_ERROR_LOAD, "%s: out of memory", path);
+    memcpy(local, "./", 2);
+    memcpy(local + 2, path, len + 1);
+    handle = dlopen(local, RTLD_NOW | RTLD_LOCAL);
+    free(local);
+  }
+  if (!handle) {
+    const char *why = dlerror();
+    return dsk_set_error(err, DSK_ERROR_LOAD, "cannot load model %s: %s", path,
+                         why ? why : "unknown dlopen error");
+  }
+
+  const char *symbols[] = {DSK_MODEL_METADATA_SYMBOL, DSK_MODEL_RUN_SYMBOL};
+  void *found[2];
+  for (int i = 0; i < 2; ++i) {
+    dlerror();
+    found[i] = dlsym(handle, symbols[i]);
+    if (!found[i]) {
+      dlclose(handle);
+      return dsk_set_error(
+          err, DSK_ERROR_BAD_MODEL,
+          "%s does not export the symbol '%s': it is not a dsk model, or it "
+          "was compiled for another model ABI version (this runtime reads "
+          "version %d)",
+          path, symbols[i], DSK_MODEL_ABI_VERSION);
+    }
+  }
+
+  dsk_model *m;
+  dsk_status st = dsk_parse_metadata((const char *)found[0], path, &m, err);
+  if (st == DSK_OK) {
+    st = dsk_check_cpu(m, err);
+    if (st != DSK_OK)
+      free(m);
+  }
+  if (st != DSK_OK) {
+    dlclose(handle);
+    return st;
+  }
+  m->handle = handle;
+  /* POSIX guarantees that a function pointer survives a round trip through
+   * void *, which is what dlsym relies on. */
+  memcpy(&m->run, &found[1], sizeof(m->run));
+  *model = m;
+  return set_ok(err);
+}
+
+DSK_API void dsk_model_close(dsk_model *model) {
+  if (!model)
+    return;
+  dlclose(model->handle);
+  free(model);
+}
+
+DSK_API size_t dsk_model_num_inputs(const dsk_model *model) {
+  return model ? model->num_inputs : 0;
+}
+
+DSK_API size_t dsk_model_num_outputs(const dsk_model *model) {
+  return model ? model->num_outputs : 0;
+}
+
+static dsk_status tensor_info(const dsk_model *model, const char *kind,
+                              size_t count, size_t first, size_t index,
+                              dsk_tensor_info *info, dsk_error *err) {
+  if (!model || !info)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "dsk_model_%s_info: %s is NULL", kind,
+                         model ? "info" : "model");
+  if (index >= count)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s index %zu is out of range: %s has %zu %ss", kind,
+                         index, model->path, count, kind);
+  *info = model->decls[first + index].info;
+  return set_ok(err);
+}
+
+DSK_API dsk_status dsk_model_input_info(const dsk_model *model, size_t index,
+                                        dsk_tensor_info *info, dsk_error *err) {
+  return tensor_info(model, "input", model ? model->num_inputs : 0, 0, index,
+                     info, err);
+}
+
+DSK_API dsk_status dsk_model_output_info(const dsk_model *model, size_t index,
+                                         dsk_tensor_info *info,
+                                         dsk_error *err) {
+  return tensor_info(model, "output", model ? model->num_outputs : 0,
+                     model ? model->num_inputs : 0, index, info, err);
+}
+
+DSK_API const char *dsk_model_target_cpu(const dsk_model *model) {
+  return model ? model->cpu : "";
+}
+
+DSK_API const char *dsk_model_target_features(const dsk_model *model) {
+  return model ? model->features : "";
+}
+
+/* Writes "f32[2,?N,3]" into buf. */
+static const char *format_decl(const dsk_tensor_info *info, char *buf,
+                               size_t size) {
+  size_t used = 0;
+#define APPEND(...)                                                            \
+  do {                                                                         \
+    int n_ = snprintf(buf + used, size - used, __VA_ARGS__);                   \
+    if (n_ < 0 || (size_t)n_ >= size - used)                                   \
+      return buf;                                                              \
+    used += (size_t)n_;                                                        \
+  } while (0)
+  buf[0] = '\0';
+  APPEND("%s[", dsk_dtype_name(info->dtype));
+  for (int64_t i = 0; i < info->rank; ++i) {
+    if (info->dims[i] < 0)
+      APPEND("%s?%s", i ? "," : "", info->dim_names[i]);
+    else
+      APPEND("%s%lld", i ? "," : "", (long long)info->dims[i]);
+  }
+  APPEND("]");
+#undef APPEND
+  return buf;
+}
+
+/* Where a symbolic dimension got its value during one dsk_model_run call. */
+typedef struct binding {
+  int64_t value;
+  const char *kind; /* NULL while unbound */
+  size_t index;
+  int64_t dim;
+} binding;
+
+/* Checks one caller tensor against its declaration, binding symbolic
+ * dimensions on first use. */
+static dsk_status check_tensor(const dsk_model *model, const char *kind,
+                               size_t index, const dsk_decl *decl,
+                               const dsk_tensor *t, binding *bindings,
+                               dsk_error *err) {
+  const dsk_tensor_info *info = &decl->info;
+  char want[160];
+  if (t->dtype != info->dtype)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: %s %zu '%s' has dtype %s, expected %s (%s)",
+                         model->path, kind, index, info->name,
+                         dsk_dtype_name(t->dtype), dsk_dtype_name(info->dtype),
+                         format_decl(info, want, sizeof(want)));
+  if (t->rank != info->rank)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: %s %zu '%s' has rank %lld, expected %lld (%s)",
+                         model->path, kind, index, info->name,
+                         (long long)t->rank, (long long)info->rank,
+                         format_decl(info, want, sizeof(want)));
+  if (info->rank > 0 && !t->dims)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: %s %zu '%s' has rank %lld but NULL dims",
+                         model->path, kind, index, info->name,
+                         (long long)t->rank);
+  for (int64_t i = 0; i < info->rank; ++i) {
+    int64_t got = t->dims[i];
+    if (info->dims[i] >= 0) {
+      if (got != info->dims[i])
+        return dsk_set_error(
+            err, DSK_ERROR_INVALID_ARGUMENT,
+            "%s: %s %zu '%s' dimension %lld is %lld, expected %lld (%s)",
+            model->path, kind, index, info->name, (long long)i, (long long)got,
+            (long long)info->dims[i], format_decl(info, want, sizeof(want)));
+      continue;
+    }
+    if (got < 0)
+      return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                           "%s: %s %zu '%s' dimension %lld (symbol '%s') is "
+                           "%lld, expected a non-negative size",
+                           model->path, kind, index, info->name, (long long)i,
+                           info->dim_names[i], (long long)got);
+    binding *b = &bindings[decl->dim_symbols[i]];
+    if (!b->kind) {
+      *b = (binding){got, kind, index, i};
+    } else if (b->value != got) {
+      const dsk_decl *first =
+          &model->decls[b->index +
+                        (strcmp(b->kind, "output") ? 0 : model->num_inputs)];
+      return dsk_set_error(
+          err, DSK_ERROR_INVALID_ARGUMENT,
+          "%s: %s %zu '%s' dimension %lld (symbol '%s') is %lld, but %s %zu "
+          "'%s' dimension %lld set '%s' to %lld",
+          model->path, kind, index, info->name, (long long)i,
+          info->dim_names[i], (long long)got, b->kind, b->index,
+          first->info.name, (long long)b->dim, info->dim_names[i],
+          (long long)b->value);
+    }
+  }
+  if (!t->data)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: %s %zu '%s' has NULL data", model->path, kind,
+                         index, info->name);
+  size_t need = decl->static_bytes;
+  if (decl->has_symbolic) {
+    uint64_t bytes = dsk_dtype_size(info->dtype);
+    int overflow = 0;
+    for (int64_t i = 0; i < info->rank; ++i)
+      overflow |= __builtin_mul_overflow(bytes, (uint64_t)t->dims[i], &bytes);
+    if (overflow || bytes > SIZE_MAX)
+      return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                           "%s: %s %zu '%s' is too large: its size in bytes "
+                           "overflows",
+                           model->path, kind, index, info->name);
+    need = (size_t)bytes;
+  }
+  if (t->size_bytes < need)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: %s %zu '%s' has size_bytes %zu, but %s needs "
+                         "%zu bytes",
+                         model->path, kind, index, info->name, t->size_bytes,
+                         format_decl(info, want, sizeof(want)), need);
+  return DSK_OK;
+}
+
+/* Calls that need no more than this many buffers and symbols keep them on
+ * the stack. */
+enum { STACK_BUFFERS = 32, STACK_SYMBOLS = 8 };
+
+DSK_API dsk_status dsk_model_run(const dsk_model *model,
+                                 const dsk_tensor *inputs, size_t num_inputs,
+                                 dsk_tensor *outputs, size_t num_outputs,
+                                 dsk_error *err) {
+  if (!model)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "dsk_model_run: model is NULL");
+  if (num_inputs != model->num_inputs)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s expects %zu inputs, got %zu", model->path,
+                         model->num_inputs, num_inputs);
+  if (num_outputs != model->num_outputs)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s expects %zu outputs, got %zu", model->path,
+                         model->num_outputs, num_outputs);
+  if (num_inputs > 0 && !inputs)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: inputs is NULL but %zu inputs are expected",
+                         model->path, num_inputs);
+  if (!outputs)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: outputs is NULL but %zu outputs are expected",
+                         model->path, num_outputs);
+
+  size_t num_buffers = num_inputs + num_outputs;
+  void *stack_buffers[STACK_BUFFERS];
+  binding stack_bindings[STACK_SYMBOLS];
+  void **buffers = stack_buffers;
+  binding *bindings = stack_bindings;
+  void *heap = NULL;
+  if (num_buffers > STACK_BUFFERS || model->num_symbols > STACK_SYMBOLS) {
+    heap = malloc(num_buffers * sizeof(void *) +
+                  model->num_symbols * sizeof(binding));
+    if (!heap)
+      return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                           "%s: out of memory for %zu buffer pointers",
+                           model->path, num_buffers);
+    bindings = heap;
+    buffers = (void **)(bindings + model->num_symbols);
+  }
+  for (size_t i = 0; i < model->num_symbols; ++i)
+    bindings[i].kind = NULL;
+
+  dsk_status st = DSK_OK;
+  for (size_t i = 0; i < num_inputs && st == DSK_OK; ++i) {
+    st = check_tensor(model, "input", i, &model->decls[i], &inputs[i], bindings,
+                      err);
+    buffers[i] = inputs[i].data;
+  }
+  for (size_t i = 0; i < num_outputs && st == DSK_OK; ++i) {
+    st = check_tensor(model, "output", i, &model->decls[num_inputs + i],
+                      &outputs[i], bindings, err);
+    buffers[num_inputs + i] = outputs[i].data;
+  }
+  if (st == DSK_OK) {
+    model->run(buffers);
+    set_ok(err);
+  }
+  free(heap);
+  return st;
+}

@@ -1,0 +1,63 @@
+/*===- RuntimeInternal.h - shared pieces of the dsk runtime -----*- C -*-===*
+ *
+ * Private to lib/Runtime: the layout of a loaded model, the metadata parser
+ * and the CPU feature check. Nothing here is exported from libdsk_runtime.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef DSK_LIB_RUNTIME_RUNTIMEINTERNAL_H
+#define DSK_LIB_RUNTIME_RUNTIMEINTERNAL_H
+
+#include "dsk/Runtime/ModelABI.h"
+#include "dsk/Runtime/Runtime.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Marks the functions of Runtime.h; the library builds with hidden
+ * visibility so that only the C API is exported. */
+#define DSK_API __attribute__((visibility("default")))
+
+/* One input or output as declared by the metadata. */
+typedef struct dsk_decl {
+  dsk_tensor_info info;
+  /* Per dimension: index into dsk_model.symbols, or -1 when static. */
+  const int32_t *dim_symbols;
+  /* Whether any dimension is symbolic; static tensors have a fixed size. */
+  int has_symbolic;
+  /* Bytes of a static tensor (product of dims times element size). */
+  size_t static_bytes;
+} dsk_decl;
+
+/* A loaded model. Everything, strings included, lives in one allocation
+ * made at load; the model is never written after dsk_model_load returns,
+ * which is what makes concurrent dsk_model_run calls safe. */
+struct dsk_model {
+  void *handle;         /* from dlopen */
+  dsk_model_run_fn run; /* dsk_model_run_v1 */
+  const char *path;     /* as the caller spelled it, for messages */
+  const char *arch;
+  const char *cpu;
+  const char *features; /* as recorded; "" when the metadata says "-" */
+  size_t num_inputs;
+  size_t num_outputs;
+  dsk_decl *decls; /* inputs, then outputs */
+  size_t num_symbols;
+  const char **symbols; /* distinct symbolic dimension names */
+};
+
+/* Fills `err` (when not NULL) and returns `status`. */
+dsk_status dsk_set_error(dsk_error *err, dsk_status status, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
+
+/* Parses version-1 metadata `text` of the model at `path` into a freshly
+ * allocated model (handle and run left NULL). Every malformed line is a
+ * DSK_ERROR_BAD_MODEL naming the line. */
+dsk_status dsk_parse_metadata(const char *text, const char *path,
+                              dsk_model **model, dsk_error *err);
+
+/* Checks that this machine can run code compiled for the model's target
+ * (architecture and CPU features); DSK_ERROR_UNSUPPORTED_CPU otherwise. */
+dsk_status dsk_check_cpu(const dsk_model *model, dsk_error *err);
+
+#endif /* DSK_LIB_RUNTIME_RUNTIMEINTERNAL_H */

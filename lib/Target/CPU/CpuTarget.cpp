@@ -1,0 +1,230 @@
+//===- CpuTarget.cpp - the CPU backend: LLVM dialect to a shared library --===//
+
+#include "dsk/Target/CPU/CpuTarget.h"
+#include "dsk/Runtime/ModelABI.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <cstdlib>
+#include <mutex>
+
+using namespace dsk::cpu;
+using llvm::Error;
+using llvm::Expected;
+using llvm::StringRef;
+
+namespace {
+
+Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+void initializeLLVMTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+Expected<const llvm::Target *> lookupTarget(const llvm::Triple &triple) {
+  initializeLLVMTargets();
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for triple '" + triple.str() +
+                     "': " + error);
+  return target;
+}
+
+} // namespace
+
+std::string CpuTarget::featureList() const {
+  return llvm::join(enabledFeatures, ",");
+}
+
+Expected<CpuTarget> dsk::cpu::resolveCpuTarget(StringRef name,
+                                               StringRef tripleName) {
+  CpuTarget result;
+  llvm::Triple triple(tripleName.empty() ? llvm::sys::getDefaultTargetTriple()
+                                         : tripleName.str());
+  result.triple = triple.str();
+  result.arch = triple.getArchName().str();
+  Expected<const llvm::Target *> target = lookupTarget(triple);
+  if (!target)
+    return target.takeError();
+
+  if (name == "host") {
+    result.cpu = llvm::sys::getHostCPUName().str();
+    llvm::SmallVector<std::string> flags;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      flags.push_back((feature.second ? "+" : "-") + feature.first().str());
+    llvm::sort(flags);
+    result.featureFlags = llvm::join(flags, ",");
+  } else {
+    result.cpu = name.str();
+  }
+
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      (*target)->createMCSubtargetInfo(triple, result.cpu,
+                                       result.featureFlags));
+  if (!subtarget || !subtarget->isCPUStringValid(result.cpu))
+    return makeError("unknown target '" + name +
+                     "': not 'host' and not a CPU "
+                     "that LLVM knows for " +
+                     triple.str() +
+                     " (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, haswell, "
+                     "skylake-avx512, znver4, ...)");
+  for (const llvm::SubtargetFeatureKV &feature :
+       subtarget->getAllProcessorFeatures())
+    if (subtarget->getFeatureBits().test(feature.Value))
+      result.enabledFeatures.push_back(feature.Key);
+  return result;
+}
+
+Expected<std::unique_ptr<llvm::TargetMachine>>
+dsk::cpu::createTargetMachine(const CpuTarget &target, unsigned optLevel) {
+  llvm::Triple triple(target.triple);
+  Expected<const llvm::Target *> llvmTarget = lookupTarget(triple);
+  if (!llvmTarget)
+    return llvmTarget.takeError();
+  std::optional<llvm::CodeGenOptLevel> level =
+      llvm::CodeGenOpt::getLevel(static_cast<int>(optLevel));
+  if (!level)
+    return makeError("optimization level " + llvm::Twine(optLevel) +
+                     " is not 0, 1, 2 or 3");
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(
+      (*llvmTarget)
+          ->createTargetMachine(triple, target.cpu, target.featureFlags,
+                                options, llvm::Reloc::PIC_, std::nullopt,
+                                *level));
+  if (!machine)
+    return makeError("LLVM cannot create a target machine for " +
+                     target.triple + " " + target.cpu);
+  return machine;
+}
+
+void dsk::cpu::registerTranslations(mlir::DialectRegistry &registry) {
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+}
+
+Expected<std::unique_ptr<llvm::Module>>
+dsk::cpu::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
+                            llvm::TargetMachine &machine) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "dsk_model");
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed (see the diagnostics "
+                     "above)");
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+
+  for (StringRef symbol :
+       {StringRef(DSK_MODEL_RUN_SYMBOL), StringRef(DSK_MODEL_METADATA_SYMBOL)})
+    if (!llvmModule->getNamedValue(symbol))
+      return makeError("the module does not define @" + symbol +
+                       "; it must come from dsk-cpu-pipeline");
+  // Only the ABI is exported; everything else may be inlined, renamed or
+  // dropped by the optimizer.
+  for (llvm::GlobalValue &value : llvmModule->global_values()) {
+    if (value.isDeclaration())
+      continue;
+    StringRef valueName = value.getName();
+    if (valueName == DSK_MODEL_RUN_SYMBOL ||
+        valueName == DSK_MODEL_METADATA_SYMBOL) {
+      value.setVisibility(llvm::GlobalValue::DefaultVisibility);
+      continue;
+    }
+    value.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  // The cpu and features of the machine become function attributes, so the
+  // optimizer vectorizes for them.
+  for (llvm::Function &function : *llvmModule) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", machine.getTargetCPU());
+    if (!machine.getTargetFeatureString().empty())
+      function.addFnAttr("target-features", machine.getTargetFeatureString());
+  }
+  return llvmModule;
+}
+
+Error dsk::cpu::optimize(llvm::Module &module, llvm::TargetMachine &machine,
+                         unsigned optLevel) {
+  auto transformer =
+      mlir::makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &machine);
+  return transformer(&module);
+}
+
+Error dsk::cpu::emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                           llvm::raw_pwrite_stream &os) {
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return makeError("LLVM cannot emit an object file for " +
+                     machine.getTargetTriple().str());
+  codegen.run(module);
+  return Error::success();
+}
+
+Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
+                                  StringRef linker) {
+  std::string driver;
+  if (!linker.empty()) {
+    if (llvm::sys::fs::can_execute(linker)) {
+      driver = linker.str();
+    } else if (auto found = llvm::sys::findProgramByName(linker)) {
+      driver = *found;
+    } else {
+      return makeError("the linker '" + linker + "' was not found");
+    }
+  } else {
+    llvm::SmallVector<std::string> candidates;
+    if (const char *cc = std::getenv("CC"); cc && *cc)
+      candidates.push_back(cc);
+    candidates.append({"cc", "clang-22", "clang", "gcc"});
+    for (const std::string &candidate : candidates)
+      if (auto found = llvm::sys::findProgramByName(candidate)) {
+        driver = *found;
+        break;
+      }
+    if (driver.empty())
+      return makeError("no C compiler driver to link with ($CC, cc, clang-22, "
+                       "clang, gcc); install one or pass --linker");
+  }
+
+  llvm::SmallVector<StringRef> args = {driver,
+                                       "-shared",
+                                       "-o",
+                                       outputPath,
+                                       objectPath,
+                                       "-Wl,-z,noexecstack",
+                                       "-Wl,-z,relro,-z,now",
+                                       "-lm"};
+  std::string message;
+  int status =
+      llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0, &message);
+  if (status != 0)
+    return makeError("linking " + outputPath + " with " + driver + " failed" +
+                     (message.empty() ? "" : ": " + message) +
+                     " (exit status " + llvm::Twine(status) + ")");
+  return Error::success();
+}

@@ -1,0 +1,931 @@
+//===- RuntimeTest.cpp - tests of the dsk C runtime -----------------------===//
+//
+// Loads hand-written fake models (FakeModel.c) through the public C API and
+// checks results, descriptions and every error the runtime reports. Models
+// with arbitrary metadata are made by copying the template fixture and
+// overwriting its metadata slot, so each case is a real shared library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsk/Runtime/Runtime.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <ftw.h>
+#include <unistd.h>
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+namespace {
+
+struct ModelCloser {
+  void operator()(dsk_model *m) const { dsk_model_close(m); }
+};
+using ModelPtr = std::unique_ptr<dsk_model, ModelCloser>;
+
+dsk_tensor makeTensor(dsk_dtype dtype, const std::vector<int64_t> &dims,
+                      void *data, size_t sizeBytes) {
+  dsk_tensor t;
+  t.dtype = dtype;
+  t.rank = static_cast<int64_t>(dims.size());
+  t.dims = dims.empty() ? nullptr : dims.data();
+  t.data = data;
+  t.size_bytes = sizeBytes;
+  return t;
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+const char kHeader[] = "dsk-model 1\n";
+#if defined(__x86_64__)
+const char kHostTarget[] = "target x86_64 generic\n";
+#elif defined(__aarch64__)
+const char kHostTarget[] = "target aarch64 generic\n";
+#endif
+const char kNoFeatures[] = "features -\n";
+/// A valid prefix: header, host target, no features.
+const std::string kPrefix = std::string(kHeader) + kHostTarget + kNoFeatures;
+
+/// Gives each test a scratch directory and helpers to make and load models.
+class RuntimeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    unsetenv("DSK_DISABLE_CPU_FEATURES");
+    const char *tmp = getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp && *tmp ? tmp : "/tmp") + "/dsk-runtime-test-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    ASSERT_NE(mkdtemp(buf.data()), nullptr);
+    dir = buf.data();
+  }
+
+  void TearDown() override {
+    unsetenv("DSK_DISABLE_CPU_FEATURES");
+    if (!dir.empty())
+      nftw(
+          dir.c_str(),
+          [](const char *p, const struct stat *, int, struct FTW *) {
+            return remove(p);
+          },
+          8, FTW_DEPTH | FTW_PHYS);
+  }
+
+  /// Writes a copy of the template fixture whose metadata is `metadata`.
+  std::string makeModel(const std::string &metadata) {
+    static const char marker[] = "@DSK-FAKE-METADATA-SLOT@";
+    const size_t slot = 8192;
+    std::string bytes = readFile(DSK_FAKE_TEMPLATE_PATH);
+    size_t at = bytes.find(marker);
+    EXPECT_NE(at, std::string::npos) << "no metadata slot in the template";
+    EXPECT_EQ(bytes.find(marker, at + 1), std::string::npos);
+    EXPECT_LT(metadata.size(), slot);
+    if (at == std::string::npos || metadata.size() >= slot)
+      return "";
+    std::string filled = metadata;
+    filled.resize(slot, '\0');
+    bytes.replace(at, slot, filled);
+    std::string path = dir + "/model" + std::to_string(counter++) + ".so";
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  /// Loads `path`, expecting `want`; returns the model on success.
+  ModelPtr load(const std::string &path, dsk_status want = DSK_OK) {
+    dsk_model *m = reinterpret_cast<dsk_model *>(0x1);
+    err = dsk_error();
+    dsk_status st = dsk_model_load(path.c_str(), &m, &err);
+    EXPECT_EQ(st, want) << err.message;
+    EXPECT_EQ(err.status, st);
+    if (st != DSK_OK) {
+      EXPECT_EQ(m, nullptr);
+      EXPECT_STRNE(err.message, "");
+    }
+    return ModelPtr(m);
+  }
+
+  /// Loads a template copy with `metadata`, expecting `want`.
+  ModelPtr loadMetadata(const std::string &metadata, dsk_status want = DSK_OK) {
+    lastPath = makeModel(metadata);
+    return load(lastPath, want);
+  }
+
+  std::string dir;
+  std::string lastPath;
+  dsk_error err;
+  int counter = 0;
+};
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeHelpers, DtypeNamesAndSizes) {
+  struct Case {
+    dsk_dtype dtype;
+    const char *name;
+    size_t size;
+  } cases[] = {
+      {DSK_DTYPE_F16, "f16", 2},
+      {DSK_DTYPE_BF16, "bf16", 2},
+      {DSK_DTYPE_F32, "f32", 4},
+      {DSK_DTYPE_F64, "f64", 8},
+      {DSK_DTYPE_I8, "i8", 1},
+      {DSK_DTYPE_I16, "i16", 2},
+      {DSK_DTYPE_I32, "i32", 4},
+      {DSK_DTYPE_I64, "i64", 8},
+      {DSK_DTYPE_U8, "u8", 1},
+      {DSK_DTYPE_U16, "u16", 2},
+      {DSK_DTYPE_U32, "u32", 4},
+      {DSK_DTYPE_U64, "u64", 8},
+      {DSK_DTYPE_BOOL, "bool", 1},
+      {DSK_DTYPE_INVALID, "invalid", 0},
+      {static_cast<dsk_dtype>(15), "invalid", 0},
+  };
+  for (const Case &c : cases) {
+    EXPECT_STREQ(dsk_dtype_name(c.dtype), c.name);
+    EXPECT_EQ(dsk_dtype_size(c.dtype), c.size) << c.name;
+  }
+}
+
+TEST(RuntimeHelpers, StatusNames) {
+  EXPECT_STREQ(dsk_status_name(DSK_OK), "ok");
+  EXPECT_STREQ(dsk_status_name(DSK_ERROR_INVALID_ARGUMENT), "invalid argument");
+  EXPECT_STREQ(dsk_status_name(DSK_ERROR_LOAD), "load error");
+  EXPECT_STREQ(dsk_status_name(DSK_ERROR_BAD_MODEL), "bad model");
+  EXPECT_STREQ(dsk_status_name(DSK_ERROR_UNSUPPORTED_CPU), "unsupported CPU");
+  EXPECT_STREQ(dsk_status_name(static_cast<dsk_status>(7)), "unknown status");
+}
+
+//===----------------------------------------------------------------------===//
+// Loading
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, LoadNullArguments) {
+  dsk_model *m;
+  EXPECT_EQ(dsk_model_load(nullptr, &m, &err), DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("dsk_model_load: path is NULL"));
+  EXPECT_EQ(m, nullptr);
+  EXPECT_EQ(dsk_model_load(DSK_FAKE_ADD_PATH, nullptr, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("dsk_model_load: model is NULL"));
+  // A NULL error pointer is allowed everywhere.
+  EXPECT_EQ(dsk_model_load(nullptr, &m, nullptr), DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dsk_model_load("/nonexistent/model.so", &m, nullptr),
+            DSK_ERROR_LOAD);
+  dsk_model_close(nullptr);
+}
+
+TEST_F(RuntimeTest, LoadMissingFile) {
+  std::string path = dir + "/missing.so";
+  load(path, DSK_ERROR_LOAD);
+  EXPECT_THAT(
+      std::string(err.message),
+      AllOf(HasSubstr("cannot load model " + path), HasSubstr("No such file")));
+}
+
+TEST_F(RuntimeTest, LoadNonElfFile) {
+  std::string path = dir + "/notes.so";
+  std::ofstream(path) << std::string(200, 'x') << "\n";
+  load(path, DSK_ERROR_LOAD);
+  EXPECT_THAT(std::string(err.message),
+              AllOf(HasSubstr("cannot load model " + path), HasSubstr("ELF")));
+}
+
+TEST_F(RuntimeTest, LoadNameWithoutSlashIsRelativeToCurrentDirectory) {
+  std::string path = makeModel(kPrefix + "output y f32 0\nend\n");
+  std::string copy = dir + "/plain.so";
+  ASSERT_EQ(rename(path.c_str(), copy.c_str()), 0);
+  char cwd[4096];
+  ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  ModelPtr m = load("plain.so");
+  ASSERT_EQ(chdir(cwd), 0);
+  EXPECT_NE(m, nullptr);
+  EXPECT_STREQ(err.message, "");
+}
+
+TEST_F(RuntimeTest, LoadMissingRunSymbol) {
+  load(DSK_FAKE_NO_RUN_PATH, DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              AllOf(HasSubstr(DSK_FAKE_NO_RUN_PATH),
+                    HasSubstr("does not export the symbol 'dsk_model_run_v1'"),
+                    HasSubstr("not a dsk model"),
+                    HasSubstr("another model ABI version")));
+}
+
+TEST_F(RuntimeTest, LoadMissingMetadataSymbol) {
+  load(DSK_FAKE_NO_METADATA_PATH, DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              AllOf(HasSubstr(DSK_FAKE_NO_METADATA_PATH),
+                    HasSubstr("'dsk_model_metadata_v1'"),
+                    HasSubstr("this runtime reads version 1")));
+}
+
+//===----------------------------------------------------------------------===//
+// Metadata
+//===----------------------------------------------------------------------===//
+
+struct BadMetadata {
+  const char *label;
+  std::string metadata;
+  const char *message; // expected, after "malformed model metadata, "
+};
+
+std::vector<BadMetadata> badMetadataCases() {
+  const std::string h = kHeader, t = kHostTarget, p = kPrefix,
+                    out = "output y f32 0\n";
+  return {
+      {"Empty", "", "line 1: the metadata ends without an 'end' line"},
+      {"NoNewline", "dsk-model 1",
+       "line 1: the line does not end with a "
+       "newline"},
+      {"EmptyLine", "\n", "line 1: empty line"},
+      {"DoubleSpace", "dsk-model  1\n",
+       "line 1: empty field at column 11 (fields are separated by exactly "
+       "one space)"},
+      {"HeaderTooManyFields", "dsk-model 1 2\n",
+       "line 1: too many fields (expected 2)"},
+      {"NotDsk", "onnx 1\n", "line 1: expected 'dsk-model 1', got 'onnx 1'"},
+      {"HeaderNoVersion", "dsk-model\n",
+       "line 1: expected 'dsk-model 1', got 'dsk-model'"},
+      {"Version2", "dsk-model 2\n" + t + "features -\n" + out + "end\n",
+       "line 1: metadata version '2' is not supported (this runtime reads "
+       "version 1)"},
+      {"NoTarget", h + "arch x86_64 generic\n",
+       "line 2: expected a 'target <arch> <cpu>' line, got 'arch'"},
+      {"TargetNoCpu", h + "target x86_64\n",
+       "line 2: expected 'target <arch> <cpu>', got 2 fields"},
+      {"NoFeatures", h + t + out,
+       "line 3: expected a 'features <f1>,<f2>,...' line, got 'output'"},
+      {"FeaturesTwoFields", h + t + "features sse2 avx\n",
+       "line 3: expected 'features <f1>,<f2>,...', got 3 fields"},
+      {"EmptyFeature", h + t + "features sse2,,avx\n",
+       "line 3: empty feature name in 'sse2,,avx'"},
+      {"TrailingComma", h + t + "features sse2,\n",
+       "line 3: empty feature name in 'sse2,'"},
+      {"TensorTooShort", p + "input a f32\n",
+       "line 4: input line has 3 fields, expected 'input <name> <dtype> "
+       "<rank> <dims...>'"},
+      {"OutputTooShort", p + "output\n", "line 4: output line has 1 fields"},
+      {"ShortPercent", p + "input a%2 f32 0\n",
+       "line 4: name 'a%2' has a bad percent escape at byte 2"},
+      {"LowercasePercent", p + "input a%2f f32 0\n",
+       "line 4: name 'a%2f' has a bad percent escape at byte 2 (expected % "
+       "and two uppercase hex digits)"},
+      {"PercentNul", p + "input a%00 f32 0\n",
+       "line 4: name 'a%00' contains %00 (a NUL byte)"},
+      {"RawTab", p + "input a\tb f32 0\n",
+       "line 4: name contains byte 0x09, which must be percent-encoded"},
+      {"RawHighByte", p + "input caf\xC3\xA9 f32 0\n",
+       "line 4: name contains byte 0xC3"},
+      {"UnknownDtype", p + "input a f128 0\n",
+       "line 4: input 'a' has unknown dtype 'f128'"},
+      {"RankNotNumber", p + "input a f32 x\n",
+       "line 4: input 'a' has rank 'x', expected a non-negative integer"},
+      {"NegativeRank", p + "input a f32 -1\n",
+       "line 4: input 'a' has rank '-1', expected a non-negative integer"},
+      {"RankOverflow", p + "input a f32 99999999999999999999\n",
+       "line 4: input 'a' has rank '99999999999999999999'"},
+      {"TooFewDims", p + "input a f32 2 3\n",
+       "line 4: input 'a' has rank 2 but 1 dimensions follow"},
+      {"TooManyDims", p + "output a f32 1 3 4\n",
+       "line 4: output 'a' has rank 1 but 2 dimensions follow"},
+      {"NegativeDim", p + "input a f32 1 -3\n",
+       "line 4: input 'a' dimension 0 is '-3', expected a non-negative "
+       "integer or ?<symbol>"},
+      {"DimWithSign", p + "input a f32 2 3 +4\n",
+       "line 4: input 'a' dimension 1 is '+4'"},
+      {"DimOverflow", p + "input a f32 1 9223372036854775808\n",
+       "line 4: input 'a' dimension 0 '9223372036854775808' does not fit in "
+       "int64"},
+      {"EmptySymbol", p + "input a f32 1 ?\n",
+       "line 4: input 'a' dimension 0 is '?' without a symbol name"},
+      {"BadSymbolEscape", p + "input a f32 1 ?N%zz\n",
+       "line 4: symbol 'N%zz' has a bad percent escape at byte 2"},
+      {"ByteSizeOverflow", p + "input a f32 2 4611686018427387904 2\n",
+       "line 4: input 'a' is too large: its size in bytes overflows 64 bits"},
+      {"ByteSizeOverflowI8", p + "output a i8 3 4294967296 4294967296 2\n",
+       "line 4: output 'a' is too large"},
+      {"InputAfterOutput", p + out + "input a f32 0\nend\n",
+       "line 5: input line after an output line (inputs must come first)"},
+      {"EndWithField", p + out + "end now\n",
+       "line 5: the 'end' line has 2 fields, expected 1"},
+      {"NoOutputs", p + "input a f32 0\nend\n",
+       "line 5: the model declares no outputs"},
+      {"UnknownLine", p + "weights w f32 0\n",
+       "line 4: unknown line 'weights' (expected input, output or end)"},
+      {"TextAfterEnd", p + out + "end\nextra\n",
+       "line 6: unexpected text after the 'end' line"},
+      {"MissingEnd", p + out,
+       "line 5: the metadata ends without an 'end' line"},
+      {"EndWithoutNewline", p + out + "end",
+       "line 5: the line does not end with a newline"},
+      {"TrailingSpace", p + "input a f32 0 \n",
+       "line 4: empty field at column 15"},
+      {"LeadingSpace", p + " input a f32 0\n",
+       "line 4: empty field at column 1"},
+      {"CarriageReturn", p + out + "end\r\n", "line 5: unknown line 'end\r'"},
+  };
+}
+
+void PrintTo(const BadMetadata &c, std::ostream *os) { *os << c.label; }
+
+class BadMetadataTest : public RuntimeTest,
+                        public ::testing::WithParamInterface<BadMetadata> {};
+
+TEST_P(BadMetadataTest, IsRejectedWithLineAndReason) {
+  const BadMetadata &c = GetParam();
+  loadMetadata(c.metadata, DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(lastPath + ": malformed model metadata, " + c.message));
+}
+
+INSTANTIATE_TEST_SUITE_P(Runtime, BadMetadataTest,
+                         ::testing::ValuesIn(badMetadataCases()),
+                         [](const ::testing::TestParamInfo<BadMetadata> &info) {
+                           return std::string(info.param.label);
+                         });
+
+TEST_F(RuntimeTest, MetadataEveryDtypeAndScalar) {
+  std::string md = kPrefix;
+  const char *names[] = {"f16", "bf16", "f32", "f64", "i8",  "i16", "i32",
+                         "i64", "u8",   "u16", "u32", "u64", "bool"};
+  for (const char *n : names)
+    md += std::string("input t_") + n + " " + n + " 1 5\n";
+  md += "output s f64 0\nend\n";
+  ModelPtr m = loadMetadata(md);
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(dsk_model_num_inputs(m.get()), 13u);
+  for (size_t i = 0; i < 13; ++i) {
+    dsk_tensor_info info;
+    ASSERT_EQ(dsk_model_input_info(m.get(), i, &info, &err), DSK_OK);
+    EXPECT_EQ(std::string("t_") + dsk_dtype_name(info.dtype), info.name);
+    EXPECT_EQ(info.dtype, static_cast<dsk_dtype>(i + 1));
+  }
+  dsk_tensor_info out;
+  ASSERT_EQ(dsk_model_output_info(m.get(), 0, &out, &err), DSK_OK);
+  EXPECT_EQ(out.rank, 0);
+  EXPECT_EQ(out.dtype, DSK_DTYPE_F64);
+}
+
+TEST_F(RuntimeTest, MetadataLongLine) {
+  // More fields than the parser keeps on its stack.
+  std::string md = kPrefix + "input big u8 100";
+  for (int i = 0; i < 100; ++i)
+    md += i == 50 ? " ?mid" : " 1";
+  md += "\noutput y u8 1 ?mid\nend\n";
+  ModelPtr m = loadMetadata(md);
+  ASSERT_NE(m, nullptr);
+  dsk_tensor_info info;
+  ASSERT_EQ(dsk_model_input_info(m.get(), 0, &info, &err), DSK_OK);
+  ASSERT_EQ(info.rank, 100);
+  EXPECT_EQ(info.dims[49], 1);
+  EXPECT_EQ(info.dims[50], -1);
+  EXPECT_STREQ(info.dim_names[50], "mid");
+  EXPECT_EQ(info.dims[99], 1);
+  // An error on such a line is reported like any other.
+  loadMetadata(md.substr(0, md.find("\noutput")) + " 1\nend\n",
+               DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("line 4: input 'big' has rank 100 but 101 dimensions "
+                        "follow"));
+}
+
+TEST_F(RuntimeTest, MetadataPercentDecodingAndSymbols) {
+  ModelPtr m = loadMetadata(kPrefix + "input a%25b%20c%0A f32 3 ?N%20x 0 ?M\n"
+                                      "output %C3%A9 u8 2 ?M ?N%20x\nend\n");
+  ASSERT_NE(m, nullptr);
+  dsk_tensor_info in, out;
+  ASSERT_EQ(dsk_model_input_info(m.get(), 0, &in, &err), DSK_OK);
+  EXPECT_STREQ(in.name, "a%b c\n");
+  ASSERT_EQ(in.rank, 3);
+  EXPECT_EQ(in.dims[0], -1);
+  EXPECT_STREQ(in.dim_names[0], "N x");
+  EXPECT_EQ(in.dims[1], 0);
+  EXPECT_EQ(in.dim_names[1], nullptr);
+  EXPECT_EQ(in.dims[2], -1);
+  EXPECT_STREQ(in.dim_names[2], "M");
+  ASSERT_EQ(dsk_model_output_info(m.get(), 0, &out, &err), DSK_OK);
+  EXPECT_STREQ(out.name, "\xC3\xA9");
+  EXPECT_EQ(out.dtype, DSK_DTYPE_U8);
+  ASSERT_EQ(out.rank, 2);
+  EXPECT_STREQ(out.dim_names[0], "M");
+  EXPECT_STREQ(out.dim_names[1], "N x");
+}
+
+TEST_F(RuntimeTest, MetadataZeroDimensionIsNotAnOverflow) {
+  // The intermediate product overflows, but the tensor is empty.
+  ModelPtr m =
+      loadMetadata(kPrefix + "output y f32 3 4611686018427387904 4 0\nend\n");
+  ASSERT_NE(m, nullptr);
+  float dummy;
+  std::vector<int64_t> dims = {4611686018427387904, 4, 0};
+  dsk_tensor out = makeTensor(DSK_DTYPE_F32, dims, &dummy, 0);
+  EXPECT_EQ(dsk_model_run(m.get(), nullptr, 0, &out, 1, &err), DSK_OK)
+      << err.message;
+}
+
+TEST_F(RuntimeTest, TargetAndFeatures) {
+  ModelPtr none = loadMetadata(kPrefix + "output y f32 0\nend\n");
+  ASSERT_NE(none, nullptr);
+  EXPECT_STREQ(dsk_model_target_cpu(none.get()), "generic");
+  EXPECT_STREQ(dsk_model_target_features(none.get()), "");
+  // Unknown names (tuning flags, "64bit") and "-f" (compiled without f) are
+  // not required.
+  ModelPtr some = loadMetadata(std::string(kHeader) + kHostTarget +
+                               "features 64bit,fast-gather,-avx512f,"
+                               "-amx-tile\n"
+                               "output y f32 0\nend\n");
+  ASSERT_NE(some, nullptr);
+  EXPECT_STREQ(dsk_model_target_features(some.get()),
+               "64bit,fast-gather,-avx512f,-amx-tile");
+  EXPECT_STREQ(dsk_model_target_cpu(nullptr), "");
+  EXPECT_STREQ(dsk_model_target_features(nullptr), "");
+}
+
+//===----------------------------------------------------------------------===//
+// CPU checks
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, OtherArchitectureIsUnsupported) {
+#if defined(__x86_64__)
+  const char *other = "aarch64", *host = "x86_64";
+#else
+  const char *other = "x86_64", *host = "aarch64";
+#endif
+  loadMetadata(std::string(kHeader) + "target " + other +
+                   " some-cpu\nfeatures -\noutput y f32 0\nend\n",
+               DSK_ERROR_UNSUPPORTED_CPU);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(lastPath + " was compiled for target " + other +
+                        " some-cpu, but this machine is " + host));
+}
+
+#if defined(__x86_64__)
+TEST_F(RuntimeTest, ArchitectureAliases) {
+  for (const char *arch : {"x86_64", "x86-64", "amd64"}) {
+    ModelPtr m = loadMetadata(std::string(kHeader) + "target " + arch +
+                              " generic\nfeatures -\noutput y f32 0\nend\n");
+    EXPECT_NE(m, nullptr) << arch;
+  }
+}
+
+/// The runtime's cpuid table agrees with the compiler's own detection
+/// (__builtin_cpu_supports, which also checks the OS-enabled state).
+TEST_F(RuntimeTest, FeatureDetectionMatchesCompiler) {
+#define FEATURE(name) {name, __builtin_cpu_supports(name) != 0}
+  struct {
+    const char *name;
+    bool have;
+  } features[] = {
+      FEATURE("sse"),          FEATURE("sse2"),
+      FEATURE("sse3"),         FEATURE("ssse3"),
+      FEATURE("sse4.1"),       FEATURE("sse4.2"),
+      FEATURE("popcnt"),       FEATURE("avx"),
+      FEATURE("avx2"),         FEATURE("fma"),
+      FEATURE("f16c"),         FEATURE("bmi"),
+      FEATURE("bmi2"),         FEATURE("lzcnt"),
+      FEATURE("movbe"),        FEATURE("aes"),
+      FEATURE("pclmul"),       FEATURE("sha"),
+      FEATURE("adx"),          FEATURE("xsave"),
+      FEATURE("cx16"),         FEATURE("avx512f"),
+      FEATURE("avx512cd"),     FEATURE("avx512bw"),
+      FEATURE("avx512dq"),     FEATURE("avx512vl"),
+      FEATURE("avx512vnni"),   FEATURE("avx512bf16"),
+      FEATURE("avx512fp16"),   FEATURE("avx512ifma"),
+      FEATURE("avx512vbmi"),   FEATURE("avx512vbmi2"),
+      FEATURE("avx512bitalg"), FEATURE("avx512vpopcntdq"),
+      FEATURE("avxvnni"),      FEATURE("gfni"),
+      FEATURE("vaes"),         FEATURE("vpclmulqdq"),
+      FEATURE("amx-tile"),     FEATURE("amx-int8"),
+      FEATURE("amx-bf16"),     FEATURE("cmov"),
+      FEATURE("mmx"),          FEATURE("sse4a"),
+      FEATURE("fma4"),         FEATURE("xop"),
+      FEATURE("sahf"),         FEATURE("prfchw"),
+      FEATURE("rdrnd"),        FEATURE("rdseed"),
+      FEATURE("fsgsbase"),     FEATURE("xsaveopt"),
+      FEATURE("xsavec"),       FEATURE("xsaves"),
+      FEATURE("clflushopt"),   FEATURE("clwb"),
+  };
+#undef FEATURE
+  for (const auto &f : features) {
+    std::string md = std::string(kHeader) + "target x86_64 testcpu\nfeatures " +
+                     f.name + "\noutput y f32 0\nend\n";
+    ModelPtr m = loadMetadata(md, f.have ? DSK_OK : DSK_ERROR_UNSUPPORTED_CPU);
+    if (!f.have)
+      EXPECT_THAT(std::string(err.message),
+                  HasSubstr(lastPath + " was compiled for CPU feature '" +
+                            f.name +
+                            "' (target x86_64 testcpu), which this CPU does "
+                            "not have"));
+  }
+}
+
+TEST_F(RuntimeTest, MissingFeatureIsNamed) {
+  bool haveAmx = __builtin_cpu_supports("amx-tile");
+  loadMetadata(std::string(kHeader) +
+                   "target x86_64 sapphirerapids\nfeatures "
+                   "+sse2,+amx-tile,+amx-int8\noutput y f32 0\nend\n",
+               haveAmx ? DSK_OK : DSK_ERROR_UNSUPPORTED_CPU);
+  if (!haveAmx)
+    EXPECT_THAT(std::string(err.message),
+                HasSubstr(lastPath +
+                          " was compiled for CPU feature 'amx-tile' (target "
+                          "x86_64 sapphirerapids), which this CPU does not "
+                          "have"));
+  bool haveAvx512 = __builtin_cpu_supports("avx512f");
+  loadMetadata(std::string(kHeader) + "target x86_64 skylake-avx512\nfeatures "
+                                      "avx2,avx512f\noutput y f32 0\nend\n",
+               haveAvx512 ? DSK_OK : DSK_ERROR_UNSUPPORTED_CPU);
+  if (!haveAvx512)
+    EXPECT_THAT(std::string(err.message), HasSubstr("'avx512f' (target x86_64 "
+                                                    "skylake-avx512)"));
+}
+
+TEST_F(RuntimeTest, DisabledFeaturesAreTreatedAsAbsent) {
+  // Every x86-64 CPU has SSE2, so this fails only because of the variable.
+  std::string md = std::string(kHeader) +
+                   "target x86_64 x86-64\nfeatures +sse,+sse2\n"
+                   "output y f32 0\nend\n";
+  std::string path = makeModel(md);
+  EXPECT_NE(load(path), nullptr);
+  setenv("DSK_DISABLE_CPU_FEATURES", "avx512f, +sse2 ,amx-tile", 1);
+  load(path, DSK_ERROR_UNSUPPORTED_CPU);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(path + " was compiled for CPU feature 'sse2' (target "
+                               "x86_64 x86-64), which this CPU does not have "
+                               "(disabled by DSK_DISABLE_CPU_FEATURES)"));
+  // Names must match whole entries.
+  setenv("DSK_DISABLE_CPU_FEATURES", "sse22,sse4,,", 1);
+  EXPECT_NE(load(path), nullptr);
+  if (__builtin_cpu_supports("avx2")) {
+    std::string avx2 = makeModel(std::string(kHeader) +
+                                 "target x86_64 haswell\nfeatures avx,avx2\n"
+                                 "output y f32 0\nend\n");
+    setenv("DSK_DISABLE_CPU_FEATURES", "avx2", 1);
+    load(avx2, DSK_ERROR_UNSUPPORTED_CPU);
+    EXPECT_THAT(std::string(err.message),
+                HasSubstr("'avx2' (target x86_64 haswell)"));
+    unsetenv("DSK_DISABLE_CPU_FEATURES");
+    EXPECT_NE(load(avx2), nullptr);
+  }
+}
+#endif
+
+//===----------------------------------------------------------------------===//
+// Describing models
+//===----------------------------------------------------------------------===//
+
+TEST_F(RuntimeTest, InfoOfAddModel) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(dsk_model_num_inputs(m.get()), 2u);
+  EXPECT_EQ(dsk_model_num_outputs(m.get()), 2u);
+  EXPECT_STREQ(dsk_model_target_cpu(m.get()), "generic");
+  const char *names[] = {"a", "b", "sum", "diff"};
+  for (size_t i = 0; i < 4; ++i) {
+    dsk_tensor_info info;
+    dsk_status st = i < 2 ? dsk_model_input_info(m.get(), i, &info, &err)
+                          : dsk_model_output_info(m.get(), i - 2, &info, &err);
+    ASSERT_EQ(st, DSK_OK) << err.message;
+    EXPECT_EQ(err.status, DSK_OK);
+    EXPECT_STREQ(info.name, names[i]);
+    EXPECT_EQ(info.dtype, DSK_DTYPE_F32);
+    ASSERT_EQ(info.rank, 2);
+    EXPECT_EQ(info.dims[0], 2);
+    EXPECT_EQ(info.dims[1], 3);
+    EXPECT_EQ(info.dim_names[0], nullptr);
+    EXPECT_EQ(info.dim_names[1], nullptr);
+  }
+}
+
+TEST_F(RuntimeTest, InfoErrors) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  dsk_tensor_info info;
+  EXPECT_EQ(dsk_model_input_info(m.get(), 2, &info, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(std::string("input index 2 is out of range: ") +
+                        DSK_FAKE_ADD_PATH + " has 2 inputs"));
+  EXPECT_EQ(dsk_model_output_info(m.get(), 7, &info, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("output index 7 is out of range"));
+  EXPECT_EQ(dsk_model_input_info(nullptr, 0, &info, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("dsk_model_input_info: model is NULL"));
+  EXPECT_EQ(dsk_model_output_info(m.get(), 0, nullptr, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("dsk_model_output_info: info is NULL"));
+  EXPECT_EQ(dsk_model_output_info(nullptr, 0, &info, nullptr),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(dsk_model_num_inputs(nullptr), 0u);
+  EXPECT_EQ(dsk_model_num_outputs(nullptr), 0u);
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+/// Tensors for one call of the add model.
+struct AddCall {
+  std::vector<int64_t> dims = {2, 3};
+  float a[6], b[6], sum[6], diff[6];
+  dsk_tensor inputs[2], outputs[2];
+
+  explicit AddCall(float base) {
+    for (int i = 0; i < 6; ++i) {
+      a[i] = base + i;
+      b[i] = 10 * i;
+      sum[i] = diff[i] = -1;
+    }
+    inputs[0] = makeTensor(DSK_DTYPE_F32, dims, a, sizeof(a));
+    inputs[1] = makeTensor(DSK_DTYPE_F32, dims, b, sizeof(b));
+    outputs[0] = makeTensor(DSK_DTYPE_F32, dims, sum, sizeof(sum));
+    outputs[1] = makeTensor(DSK_DTYPE_F32, dims, diff, sizeof(diff));
+  }
+  dsk_status run(const dsk_model *m, dsk_error *err) {
+    return dsk_model_run(m, inputs, 2, outputs, 2, err);
+  }
+  bool correct() const {
+    for (int i = 0; i < 6; ++i)
+      if (sum[i] != a[i] + b[i] || diff[i] != a[i] - b[i])
+        return false;
+    return true;
+  }
+};
+
+TEST_F(RuntimeTest, RunAddModel) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  AddCall call(0.5f);
+  strcpy(err.message, "stale");
+  ASSERT_EQ(call.run(m.get(), &err), DSK_OK) << err.message;
+  EXPECT_STREQ(err.message, "");
+  EXPECT_EQ(call.sum[5], 5.5f + 50);
+  EXPECT_EQ(call.diff[5], 5.5f - 50);
+  EXPECT_TRUE(call.correct());
+  // A larger buffer than needed is fine; so is a NULL error pointer.
+  call.outputs[0].size_bytes = 1000;
+  EXPECT_EQ(call.run(m.get(), nullptr), DSK_OK);
+}
+
+/// One wrong-argument case: a change to a correct call and the message.
+struct BadRun {
+  const char *label;
+  void (*spoil)(AddCall &, size_t &numInputs, size_t &numOutputs,
+                bool &nullInputs, bool &nullOutputs);
+  std::string message; // after "<path>"
+};
+
+std::vector<BadRun> badRunCases() {
+  static const int64_t rank1[] = {6}, wrongDim[] = {2, 4}, wrongDim0[] = {3, 3};
+  return {
+      {"TooFewInputs",
+       [](AddCall &, size_t &n, size_t &, bool &, bool &) { n = 1; },
+       " expects 2 inputs, got 1"},
+      {"TooManyOutputs",
+       [](AddCall &, size_t &, size_t &n, bool &, bool &) { n = 3; },
+       " expects 2 outputs, got 3"},
+      {"NullInputs",
+       [](AddCall &, size_t &, size_t &, bool &ni, bool &) { ni = true; },
+       ": inputs is NULL but 2 inputs are expected"},
+      {"NullOutputs",
+       [](AddCall &, size_t &, size_t &, bool &, bool &no) { no = true; },
+       ": outputs is NULL but 2 outputs are expected"},
+      {"InputDtype",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.inputs[1].dtype = DSK_DTYPE_I32;
+       },
+       ": input 1 'b' has dtype i32, expected f32 (f32[2,3])"},
+      {"OutputDtype",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[0].dtype = DSK_DTYPE_INVALID;
+       },
+       ": output 0 'sum' has dtype invalid, expected f32 (f32[2,3])"},
+      {"InputRank",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.inputs[0].rank = 1;
+         c.inputs[0].dims = rank1;
+       },
+       ": input 0 'a' has rank 1, expected 2 (f32[2,3])"},
+      {"NullDims",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[1].dims = nullptr;
+       },
+       ": output 1 'diff' has rank 2 but NULL dims"},
+      {"InputDim",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.inputs[1].dims = wrongDim;
+       },
+       ": input 1 'b' dimension 1 is 4, expected 3 (f32[2,3])"},
+      {"OutputDim",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[1].dims = wrongDim0;
+       },
+       ": output 1 'diff' dimension 0 is 3, expected 2 (f32[2,3])"},
+      {"InputNullData",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.inputs[0].data = nullptr;
+       },
+       ": input 0 'a' has NULL data"},
+      {"OutputNullData",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[1].data = nullptr;
+       },
+       ": output 1 'diff' has NULL data"},
+      {"InputTooSmall",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.inputs[1].size_bytes = 23;
+       },
+       ": input 1 'b' has size_bytes 23, but f32[2,3] needs 24 bytes"},
+      {"OutputTooSmall",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[0].size_bytes = 0;
+       },
+       ": output 0 'sum' has size_bytes 0, but f32[2,3] needs 24 bytes"},
+  };
+}
+
+void PrintTo(const BadRun &c, std::ostream *os) { *os << c.label; }
+
+class BadRunTest : public RuntimeTest,
+                   public ::testing::WithParamInterface<BadRun> {};
+
+TEST_P(BadRunTest, IsRejectedAndNothingRuns) {
+  const BadRun &c = GetParam();
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  AddCall call(1);
+  size_t numInputs = 2, numOutputs = 2;
+  bool nullInputs = false, nullOutputs = false;
+  c.spoil(call, numInputs, numOutputs, nullInputs, nullOutputs);
+  EXPECT_EQ(dsk_model_run(m.get(), nullInputs ? nullptr : call.inputs,
+                          numInputs, nullOutputs ? nullptr : call.outputs,
+                          numOutputs, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(err.status, DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(DSK_FAKE_ADD_PATH + c.message));
+  EXPECT_EQ(call.sum[0], -1) << "the model ran despite the error";
+}
+
+INSTANTIATE_TEST_SUITE_P(Runtime, BadRunTest,
+                         ::testing::ValuesIn(badRunCases()),
+                         [](const ::testing::TestParamInfo<BadRun> &info) {
+                           return std::string(info.param.label);
+                         });
+
+TEST_F(RuntimeTest, RunNullModel) {
+  AddCall call(0);
+  EXPECT_EQ(call.run(nullptr, &err), DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("dsk_model_run: model is NULL"));
+}
+
+TEST_F(RuntimeTest, ConcurrentRunsOnOneModel) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  const int threads = 8, iterations = 2000;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < iterations; ++i) {
+        AddCall call(static_cast<float>(t * iterations + i));
+        dsk_error localErr;
+        if (call.run(m.get(), &localErr) != DSK_OK || !call.correct())
+          ++failures;
+      }
+    });
+  for (std::thread &th : pool)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(RuntimeTest, RunSymbolicModel) {
+  ModelPtr m = load(DSK_FAKE_SYMBOLIC_PATH);
+  ASSERT_NE(m, nullptr);
+  dsk_tensor_info x;
+  ASSERT_EQ(dsk_model_input_info(m.get(), 1, &x, &err), DSK_OK);
+  EXPECT_STREQ(x.name, "x in");
+  ASSERT_EQ(x.rank, 2);
+  EXPECT_EQ(x.dims[0], -1);
+  EXPECT_STREQ(x.dim_names[0], "batch");
+  EXPECT_EQ(x.dims[1], 3);
+  EXPECT_EQ(x.dim_names[1], nullptr);
+
+  for (int64_t n : {0, 1, 4}) {
+    std::vector<float> in(n * 3), out(n * 3, -1);
+    for (int64_t i = 0; i < n * 3; ++i)
+      in[i] = static_cast<float>(i);
+    std::vector<int64_t> dims = {n, 3};
+    float dummy = 0;
+    dsk_tensor inputs[2] = {makeTensor(DSK_DTYPE_I64, {}, &n, sizeof(n)),
+                            makeTensor(DSK_DTYPE_F32, dims,
+                                       n ? in.data() : &dummy,
+                                       in.size() * sizeof(float))};
+    dsk_tensor output = makeTensor(DSK_DTYPE_F32, dims, n ? out.data() : &dummy,
+                                   out.size() * sizeof(float));
+    ASSERT_EQ(dsk_model_run(m.get(), inputs, 2, &output, 1, &err), DSK_OK)
+        << err.message;
+    for (int64_t i = 0; i < n * 3; ++i)
+      EXPECT_EQ(out[i], 2 * in[i]);
+  }
+}
+
+TEST_F(RuntimeTest, RunSymbolicModelErrors) {
+  ModelPtr m = load(DSK_FAKE_SYMBOLIC_PATH);
+  ASSERT_NE(m, nullptr);
+  int64_t n = 2;
+  float in[6] = {}, out[6] = {};
+  std::vector<int64_t> xDims = {2, 3}, yDims = {3, 3}, negDims = {-1, 3},
+                       hugeDims = {INT64_C(1) << 62, 3};
+  dsk_tensor inputs[2] = {makeTensor(DSK_DTYPE_I64, {}, &n, sizeof(n)),
+                          makeTensor(DSK_DTYPE_F32, xDims, in, sizeof(in))};
+  dsk_tensor output = makeTensor(DSK_DTYPE_F32, yDims, out, sizeof(out));
+  EXPECT_EQ(dsk_model_run(m.get(), inputs, 2, &output, 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(std::string(DSK_FAKE_SYMBOLIC_PATH) +
+                        ": output 0 'y' dimension 0 (symbol 'batch') is 3, "
+                        "but input 1 'x in' dimension 0 set 'batch' to 2"));
+
+  inputs[1].dims = negDims.data();
+  EXPECT_EQ(dsk_model_run(m.get(), inputs, 2, &output, 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(": input 1 'x in' dimension 0 (symbol 'batch') is -1, "
+                        "expected a non-negative size"));
+
+  inputs[1].dims = hugeDims.data();
+  EXPECT_EQ(dsk_model_run(m.get(), inputs, 2, &output, 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(": input 1 'x in' is too large: its size in bytes "
+                        "overflows"));
+
+  inputs[1].dims = xDims.data();
+  output.dims = xDims.data();
+  output.size_bytes = 20;
+  EXPECT_EQ(dsk_model_run(m.get(), inputs, 2, &output, 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(": output 0 'y' has size_bytes 20, but f32[?batch,3] "
+                        "needs 24 bytes"));
+}
+
+/// More buffers and symbols than fit on the stack.
+TEST_F(RuntimeTest, RunManyInputsAndSymbols) {
+  const int count = 40;
+  std::string md = kPrefix;
+  for (int i = 0; i < count; ++i)
+    md += "input in" + std::to_string(i) + " i32 2 ?s" + std::to_string(i) +
+          " 2\n";
+  md += "output out i32 1 ?s7\nend\n";
+  ModelPtr m = loadMetadata(md);
+  ASSERT_NE(m, nullptr);
+  std::vector<std::vector<int64_t>> dims(count);
+  std::vector<int32_t> data(count * 2 * 2);
+  std::vector<dsk_tensor> inputs(count);
+  for (int i = 0; i < count; ++i) {
+    dims[i] = {i % 3, 2};
+    inputs[i] = makeTensor(DSK_DTYPE_I32, dims[i], data.data() + 4 * i, 16);
+  }
+  int32_t out[2];
+  std::vector<int64_t> outDims = {7 % 3};
+  dsk_tensor output = makeTensor(DSK_DTYPE_I32, outDims, out, sizeof(out));
+  EXPECT_EQ(dsk_model_run(m.get(), inputs.data(), count, &output, 1, &err),
+            DSK_OK)
+      << err.message;
+  outDims[0] = 2;
+  EXPECT_EQ(dsk_model_run(m.get(), inputs.data(), count, &output, 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(": output 0 'out' dimension 0 (symbol 's7') is 2, but "
+                        "input 7 'in7' dimension 0 set 's7' to 1"));
+}
+
+} // namespace
