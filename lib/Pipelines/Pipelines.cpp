@@ -100,6 +100,8 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   // Every temporary buffer is freed: a model runs many times.
   bufferization::buildBufferDeallocationPipeline(
       pm, bufferization::BufferDeallocationPipelineOptions());
+  // The library must not call MLIR's runner utilities (memrefCopy).
+  pm.addNestedPass<func::FuncOp>(createDskExpandStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   addLoopsToLLVM(pm);

@@ -88,4 +88,25 @@ def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
   ];
 }
 
+def DskExpandStridedCopies
+    : Pass<"dsk-expand-strided-copies", "mlir::func::FuncOp"> {
+  let summary = "Turn copies between non-contiguous memrefs into linalg.copy";
+  let description = [{
+    The LLVM lowering of `memref.copy` calls `memrefCopy` from MLIR's C
+    runner utilities whenever either side is not one contiguous block. A
+    compiled model library must not depend on those utilities, so this pass
+    rewrites such copies into `linalg.copy`, which `convert-linalg-to-loops`
+    turns into plain loops. Copies between contiguous buffers stay
+    `memref.copy` and become a `memcpy`.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x4xf32, strided<[8, 1]>> to memref<4x4xf32>
+    // becomes
+    linalg.copy ins(%a : memref<4x4xf32, strided<[8, 1]>>)
+                outs(%b : memref<4x4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // DSK_CONVERSION_PASSES_TD

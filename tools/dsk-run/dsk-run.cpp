@@ -1,0 +1,1490 @@
+//===- dsk-run.cpp - run a compiled dsk model from the command line -------===//
+//
+// Loads a model library produced by `dsk-compile --emit=lib` through the C
+// runtime, reads its inputs from .npy or ONNX TensorProto (.pb) files (or
+// fills them with deterministic random values), runs it, and prints, saves
+// or checks the outputs:
+//
+//   dsk-run model.so --info
+//   dsk-run model.so x.npy y.pb --output-dir out
+//   dsk-run model.so --input x=x.npy --expected-dir test_data_set_0
+//   dsk-run model.so --random-seed 1 --repeat 100
+//
+// The tool links only the runtime and the ONNX protobuf classes, never MLIR
+// or LLVM. Every problem is reported as one line `dsk-run: error: ...` with
+// exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsk/Runtime/Runtime.h"
+
+#include "onnx/onnx-ml.pb.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <new>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+/// A user-facing failure; main() prints it as `dsk-run: error: <message>`.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string &message) { throw Error(message); }
+
+std::string quote(const std::string &s) { return "'" + s + "'"; }
+
+std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char *fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, args);
+  va_end(args);
+  return buf;
+}
+
+//===----------------------------------------------------------------------===//
+// Element types
+//===----------------------------------------------------------------------===//
+
+bool isFloat(dsk_dtype t) {
+  return t == DSK_DTYPE_F16 || t == DSK_DTYPE_BF16 || t == DSK_DTYPE_F32 ||
+         t == DSK_DTYPE_F64;
+}
+
+bool isSigned(dsk_dtype t) {
+  return t == DSK_DTYPE_I8 || t == DSK_DTYPE_I16 || t == DSK_DTYPE_I32 ||
+         t == DSK_DTYPE_I64;
+}
+
+/// The .npy `descr` of each dtype NumPy can express (bf16 has none).
+const char *npyDescr(dsk_dtype t) {
+  switch (t) {
+  case DSK_DTYPE_F16:
+    return "<f2";
+  case DSK_DTYPE_F32:
+    return "<f4";
+  case DSK_DTYPE_F64:
+    return "<f8";
+  case DSK_DTYPE_I8:
+    return "|i1";
+  case DSK_DTYPE_I16:
+    return "<i2";
+  case DSK_DTYPE_I32:
+    return "<i4";
+  case DSK_DTYPE_I64:
+    return "<i8";
+  case DSK_DTYPE_U8:
+    return "|u1";
+  case DSK_DTYPE_U16:
+    return "<u2";
+  case DSK_DTYPE_U32:
+    return "<u4";
+  case DSK_DTYPE_U64:
+    return "<u8";
+  case DSK_DTYPE_BOOL:
+    return "|b1";
+  case DSK_DTYPE_BF16:
+  case DSK_DTYPE_INVALID:
+    return nullptr;
+  }
+  return nullptr;
+}
+
+/// ONNX TensorProto data types that dsk models use.
+int onnxType(dsk_dtype t) {
+  switch (t) {
+  case DSK_DTYPE_F16:
+    return onnx::TensorProto::FLOAT16;
+  case DSK_DTYPE_BF16:
+    return onnx::TensorProto::BFLOAT16;
+  case DSK_DTYPE_F32:
+    return onnx::TensorProto::FLOAT;
+  case DSK_DTYPE_F64:
+    return onnx::TensorProto::DOUBLE;
+  case DSK_DTYPE_I8:
+    return onnx::TensorProto::INT8;
+  case DSK_DTYPE_I16:
+    return onnx::TensorProto::INT16;
+  case DSK_DTYPE_I32:
+    return onnx::TensorProto::INT32;
+  case DSK_DTYPE_I64:
+    return onnx::TensorProto::INT64;
+  case DSK_DTYPE_U8:
+    return onnx::TensorProto::UINT8;
+  case DSK_DTYPE_U16:
+    return onnx::TensorProto::UINT16;
+  case DSK_DTYPE_U32:
+    return onnx::TensorProto::UINT32;
+  case DSK_DTYPE_U64:
+    return onnx::TensorProto::UINT64;
+  case DSK_DTYPE_BOOL:
+    return onnx::TensorProto::BOOL;
+  case DSK_DTYPE_INVALID:
+    return onnx::TensorProto::UNDEFINED;
+  }
+  return onnx::TensorProto::UNDEFINED;
+}
+
+const dsk_dtype kAllDtypes[] = {
+    DSK_DTYPE_F16, DSK_DTYPE_BF16, DSK_DTYPE_F32, DSK_DTYPE_F64, DSK_DTYPE_I8,
+    DSK_DTYPE_I16, DSK_DTYPE_I32,  DSK_DTYPE_I64, DSK_DTYPE_U8,  DSK_DTYPE_U16,
+    DSK_DTYPE_U32, DSK_DTYPE_U64,  DSK_DTYPE_BOOL};
+
+std::string onnxTypeName(int type) {
+  const std::string &name = onnx::TensorProto_DataType_Name(type);
+  if (name.empty())
+    return std::to_string(type);
+  return name + " (" + std::to_string(type) + ")";
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f;
+  uint32_t mant = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else {
+    // Subnormal: normalize the mantissa.
+    int shift = 0;
+    while (!(mant & 0x400)) {
+      mant <<= 1;
+      ++shift;
+    }
+    bits = sign | (uint32_t(113 - shift) << 23) | ((mant & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// Rounds to nearest even, as NumPy's float32 -> float16 cast does.
+uint16_t floatToHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint16_t sign = uint16_t((x >> 16) & 0x8000);
+  uint32_t absx = x & 0x7fffffff;
+  if (absx >= 0x7f800000u) // inf or NaN
+    return sign | 0x7c00 | (absx > 0x7f800000u ? 0x200 : 0);
+  if (absx >= 0x477ff000u) // rounds to at least 65520: overflow to inf
+    return sign | 0x7c00;
+  if (absx < 0x38800000u) { // subnormal half (or zero)
+    if (absx < 0x33000000u)
+      return sign;
+    uint32_t exp = absx >> 23;
+    uint32_t mant = (absx & 0x7fffff) | 0x800000;
+    uint32_t shift = 126 - exp; // 14..24
+    uint32_t half = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (half & 1)))
+      ++half;
+    return sign | uint16_t(half);
+  }
+  uint32_t rounded = absx + 0xfff + ((absx >> 13) & 1);
+  return sign | uint16_t((rounded - 0x38000000u) >> 13);
+}
+
+float bf16ToFloat(uint16_t b) {
+  uint32_t bits = uint32_t(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t floatToBf16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffff) > 0x7f800000u)
+    return uint16_t((x >> 16) | 0x40);
+  return uint16_t((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+}
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+std::string dimsToString(const std::vector<int64_t> &dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+/// A dense row-major tensor owning 64-byte aligned storage.
+struct Tensor {
+  dsk_dtype dtype = DSK_DTYPE_INVALID;
+  std::vector<int64_t> dims;
+  std::unique_ptr<uint8_t, decltype(&std::free)> storage{nullptr, &std::free};
+  size_t bytes = 0;
+
+  uint8_t *data() const { return storage.get(); }
+  size_t elementSize() const { return dsk_dtype_size(dtype); }
+  size_t numElements() const { return bytes / elementSize(); }
+  std::string typeString() const {
+    return std::string(dsk_dtype_name(dtype)) + " " + dimsToString(dims);
+  }
+
+  /// Sets dtype and dims and allocates zeroed storage. `what` names the
+  /// tensor for the error on a shape whose size overflows.
+  void allocate(dsk_dtype type, std::vector<int64_t> shape,
+                const std::string &what) {
+    dtype = type;
+    dims = std::move(shape);
+    bytes = byteSizeOf(dtype, dims, what);
+    size_t alloc = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+    storage.reset(static_cast<uint8_t *>(std::aligned_alloc(64, alloc)));
+    if (!storage)
+      fail(what + ": cannot allocate " + std::to_string(bytes) + " bytes");
+    std::memset(storage.get(), 0, alloc);
+  }
+
+  static size_t byteSizeOf(dsk_dtype type, const std::vector<int64_t> &shape,
+                           const std::string &what) {
+    size_t n = dsk_dtype_size(type);
+    for (int64_t d : shape) {
+      if (d < 0)
+        fail(what + ": negative dimension in shape " + dimsToString(shape));
+      if (__builtin_mul_overflow(n, static_cast<size_t>(d), &n))
+        fail(what + ": shape " + dimsToString(shape) + " is too large");
+    }
+    return n;
+  }
+
+  double asDouble(size_t i) const {
+    const uint8_t *p = data() + i * elementSize();
+    switch (dtype) {
+    case DSK_DTYPE_F16: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return halfToFloat(v);
+    }
+    case DSK_DTYPE_BF16: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return bf16ToFloat(v);
+    }
+    case DSK_DTYPE_F32: {
+      float v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DSK_DTYPE_F64: {
+      double v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    case DSK_DTYPE_U64:
+      return static_cast<double>(asUnsigned(i));
+    case DSK_DTYPE_I8:
+    case DSK_DTYPE_I16:
+    case DSK_DTYPE_I32:
+    case DSK_DTYPE_I64:
+    case DSK_DTYPE_U8:
+    case DSK_DTYPE_U16:
+    case DSK_DTYPE_U32:
+    case DSK_DTYPE_BOOL:
+      return static_cast<double>(asSigned(i));
+    case DSK_DTYPE_INVALID:
+      break;
+    }
+    return 0;
+  }
+
+  /// Integer and bool elements, exactly (u64 above INT64_MAX: asUnsigned).
+  int64_t asSigned(size_t i) const {
+    const uint8_t *p = data() + i * elementSize();
+    switch (dtype) {
+    case DSK_DTYPE_I8:
+      return static_cast<int8_t>(*p);
+    case DSK_DTYPE_I16: {
+      int16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case DSK_DTYPE_I32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case DSK_DTYPE_I64: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    default:
+      return static_cast<int64_t>(asUnsigned(i));
+    }
+  }
+
+  uint64_t asUnsigned(size_t i) const {
+    const uint8_t *p = data() + i * elementSize();
+    switch (elementSize()) {
+    case 1:
+      return *p;
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    default: {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    }
+  }
+
+  std::string elementString(size_t i) const {
+    if (isFloat(dtype))
+      return format(dtype == DSK_DTYPE_F64 ? "%.10g" : "%.7g", asDouble(i));
+    if (dtype == DSK_DTYPE_BOOL)
+      return asUnsigned(i) ? "true" : "false";
+    if (isSigned(dtype))
+      return std::to_string(asSigned(i));
+    return std::to_string(asUnsigned(i));
+  }
+};
+
+/// Bool elements must be 0 or 1 (one byte each), as the model ABI requires.
+void checkBools(const Tensor &t, const std::string &path) {
+  if (t.dtype != DSK_DTYPE_BOOL)
+    return;
+  for (size_t i = 0; i < t.bytes; ++i)
+    if (t.data()[i] > 1)
+      fail(quote(path) + ": bool element " + std::to_string(i) +
+           " has byte value " + std::to_string(t.data()[i]) +
+           " (expected 0 or 1)");
+}
+
+//===----------------------------------------------------------------------===//
+// .npy files
+//===----------------------------------------------------------------------===//
+
+const char kNpyMagic[] = "\x93NUMPY";
+
+/// The header text for an error message: one line, without its padding,
+/// other bytes than printable ASCII escaped, long headers shortened.
+std::string trimmed(const std::string &text) {
+  size_t end = text.find_last_not_of(" \t\r\n");
+  std::string out;
+  for (size_t i = 0; end != std::string::npos && i <= end; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    out += (c >= 0x20 && c < 0x7f) ? std::string(1, char(c))
+                                   : format("\\x%02x", c);
+    if (out.size() > 200)
+      return out + "...";
+  }
+  return out;
+}
+
+/// A value in the .npy header's Python dict literal.
+struct PyValue {
+  enum Kind { String, Bool, Tuple, Other } kind = Other;
+  std::string str;
+  bool boolean = false;
+  std::vector<int64_t> ints;
+};
+
+/// Parses the header dict `{'descr': '<f4', 'fortran_order': False, 'shape':
+/// (2, 3), }`. Only the literals NumPy writes are accepted.
+class NpyHeaderParser {
+public:
+  NpyHeaderParser(const std::string &text, const std::string &path)
+      : text(text), path(path) {}
+
+  std::map<std::string, PyValue> parse() {
+    std::map<std::string, PyValue> dict;
+    skipSpace();
+    expect('{');
+    while (true) {
+      skipSpace();
+      if (peek() == '}') {
+        ++pos;
+        break;
+      }
+      PyValue key = parseValue();
+      if (key.kind != PyValue::String)
+        bad("dict key is not a string");
+      skipSpace();
+      expect(':');
+      skipSpace();
+      dict[key.str] = parseValue();
+      skipSpace();
+      if (peek() == ',') {
+        ++pos;
+        continue;
+      }
+      expect('}');
+      break;
+    }
+    skipSpace();
+    if (pos != text.size())
+      bad("unexpected text after the dict");
+    return dict;
+  }
+
+private:
+  [[noreturn]] void bad(const std::string &why) {
+    fail(quote(path) + ": bad .npy header (" + why + "): " + trimmed(text));
+  }
+  char peek() const { return pos < text.size() ? text[pos] : '\0'; }
+  void skipSpace() {
+    while (pos < text.size() &&
+           std::isspace(static_cast<unsigned char>(text[pos])))
+      ++pos;
+  }
+  void expect(char c) {
+    if (peek() != c)
+      bad(std::string("expected '") + c + "'");
+    ++pos;
+  }
+  bool consumeWord(const char *word) {
+    size_t n = std::strlen(word);
+    if (text.compare(pos, n, word) != 0)
+      return false;
+    pos += n;
+    return true;
+  }
+  int64_t parseInt() {
+    size_t start = pos;
+    while (std::isdigit(static_cast<unsigned char>(peek())))
+      ++pos;
+    if (start == pos)
+      bad("expected an integer in the shape");
+    errno = 0;
+    unsigned long long v =
+        std::strtoull(text.substr(start, pos - start).c_str(), nullptr, 10);
+    if (errno == ERANGE || v > uint64_t(std::numeric_limits<int64_t>::max()))
+      bad("dimension out of range");
+    if (peek() == 'L') // Python 2 longs
+      ++pos;
+    return static_cast<int64_t>(v);
+  }
+  PyValue parseValue() {
+    PyValue v;
+    char c = peek();
+    if (c == '\'' || c == '"') {
+      ++pos;
+      size_t end = text.find(c, pos);
+      if (end == std::string::npos)
+        bad("unterminated string");
+      v.kind = PyValue::String;
+      v.str = text.substr(pos, end - pos);
+      pos = end + 1;
+    } else if (c == '(') {
+      ++pos;
+      v.kind = PyValue::Tuple;
+      while (true) {
+        skipSpace();
+        if (peek() == ')') {
+          ++pos;
+          break;
+        }
+        v.ints.push_back(parseInt());
+        skipSpace();
+        if (peek() == ',') {
+          ++pos;
+          continue;
+        }
+        expect(')');
+        break;
+      }
+    } else if (consumeWord("True")) {
+      v.kind = PyValue::Bool;
+      v.boolean = true;
+    } else if (consumeWord("False")) {
+      v.kind = PyValue::Bool;
+    } else if (c == '[') {
+      // A structured dtype's field list; skip it, the caller rejects it.
+      int depth = 0;
+      do {
+        if (peek() == '\0')
+          bad("unterminated list");
+        if (peek() == '[')
+          ++depth;
+        else if (peek() == ']')
+          --depth;
+        ++pos;
+      } while (depth > 0);
+    } else {
+      bad("unexpected character");
+    }
+    return v;
+  }
+
+  const std::string &text;
+  const std::string &path;
+  size_t pos = 0;
+};
+
+dsk_dtype npyDtype(const std::string &descr, const std::string &path) {
+  std::string supported;
+  for (dsk_dtype t : kAllDtypes) {
+    const char *d = npyDescr(t);
+    if (!d)
+      continue;
+    supported += (supported.empty() ? "" : " ") + std::string(d);
+    if (descr.size() == 3 && descr.compare(1, 2, d + 1) == 0) {
+      char order = descr[0];
+      if (order == '<' || order == '|' || order == '=')
+        return t;
+      if (order == '>' && dsk_dtype_size(t) == 1)
+        return t;
+      if (order == '>')
+        fail(quote(path) + ": big-endian dtype '" + descr +
+             "' is not supported; save it little-endian");
+    }
+  }
+  fail(quote(path) + ": unsupported .npy dtype '" + descr +
+       "' (supported: " + supported + "; bfloat16 only from .pb)");
+}
+
+Tensor readNpy(const std::string &bytes, const std::string &path) {
+  if (bytes.size() < 8 || bytes.compare(0, 6, kNpyMagic) != 0)
+    fail(quote(path) + ": not a .npy file (bad magic)");
+  unsigned major = static_cast<unsigned char>(bytes[6]);
+  size_t lenBytes;
+  if (major == 1)
+    lenBytes = 2;
+  else if (major == 2 || major == 3)
+    lenBytes = 4;
+  else
+    fail(quote(path) + ": unsupported .npy format version " +
+         std::to_string(major) + "." +
+         std::to_string(static_cast<unsigned char>(bytes[7])));
+  if (bytes.size() < 8 + lenBytes)
+    fail(quote(path) + ": truncated .npy file (no header length)");
+  size_t headerLen = 0;
+  for (size_t i = 0; i < lenBytes; ++i)
+    headerLen |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+  size_t dataStart = 8 + lenBytes + headerLen;
+  if (bytes.size() < dataStart)
+    fail(quote(path) + ": truncated .npy file (header of " +
+         std::to_string(headerLen) + " bytes, file has " +
+         std::to_string(bytes.size()) + ")");
+  std::string header = bytes.substr(8 + lenBytes, headerLen);
+  auto dict = NpyHeaderParser(header, path).parse();
+  for (const auto &[key, value] : dict)
+    if (key != "descr" && key != "fortran_order" && key != "shape")
+      fail(quote(path) + ": bad .npy header (unknown key '" + key +
+           "'): " + trimmed(header));
+  auto descr = dict.find("descr");
+  auto fortran = dict.find("fortran_order");
+  auto shape = dict.find("shape");
+  if (descr == dict.end() || fortran == dict.end() || shape == dict.end())
+    fail(quote(path) +
+         ": bad .npy header (needs descr, fortran_order and shape): " +
+         trimmed(header));
+  if (descr->second.kind != PyValue::String)
+    fail(quote(path) + ": unsupported .npy dtype (structured arrays are not "
+                       "supported)");
+  if (fortran->second.kind != PyValue::Bool ||
+      shape->second.kind != PyValue::Tuple)
+    fail(quote(path) +
+         ": bad .npy header (fortran_order must be a bool and "
+         "shape a tuple): " +
+         trimmed(header));
+  if (fortran->second.boolean)
+    fail(quote(path) + ": fortran_order is True (column-major); only C-order "
+                       "arrays are supported (save np.ascontiguousarray(a))");
+
+  Tensor t;
+  dsk_dtype dtype = npyDtype(descr->second.str, path);
+  size_t need = Tensor::byteSizeOf(dtype, shape->second.ints, quote(path));
+  size_t have = bytes.size() - dataStart;
+  if (have < need)
+    fail(quote(path) + ": truncated .npy file: " + descr->second.str + " " +
+         dimsToString(shape->second.ints) + " needs " + std::to_string(need) +
+         " data bytes, the file has " + std::to_string(have));
+  if (have > need)
+    fail(quote(path) + ": .npy file has " + std::to_string(have - need) +
+         " unexpected bytes after the data of " + descr->second.str + " " +
+         dimsToString(shape->second.ints));
+  t.allocate(dtype, shape->second.ints, quote(path));
+  std::memcpy(t.data(), bytes.data() + dataStart, need);
+  checkBools(t, path);
+  return t;
+}
+
+void writeNpy(const Tensor &t, const std::string &path) {
+  std::string shape = "(";
+  for (size_t i = 0; i < t.dims.size(); ++i)
+    shape += std::to_string(t.dims[i]) + (t.dims.size() == 1 ? "," : "") +
+             (i + 1 < t.dims.size() ? ", " : "");
+  shape += ")";
+  std::string header = std::string("{'descr': '") + npyDescr(t.dtype) +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // NumPy pads so that the data starts on a 64-byte boundary.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    fail("cannot write " + quote(path) + ": " + std::strerror(errno));
+  out.write(kNpyMagic, 6);
+  out.put('\x01');
+  out.put('\x00');
+  out.put(static_cast<char>(header.size() & 0xff));
+  out.put(static_cast<char>(header.size() >> 8));
+  out << header;
+  out.write(reinterpret_cast<const char *>(t.data()),
+            static_cast<std::streamsize>(t.bytes));
+  if (!out)
+    fail("cannot write " + quote(path) + ": " + std::strerror(errno));
+}
+
+//===----------------------------------------------------------------------===//
+// ONNX TensorProto (.pb) files
+//===----------------------------------------------------------------------===//
+
+/// Copies int32_data into elements of `T`, checking each value's range.
+template <typename T>
+void fromInt32Data(const onnx::TensorProto &proto, Tensor &t, int64_t lo,
+                   int64_t hi, const std::string &path) {
+  for (int i = 0; i < proto.int32_data_size(); ++i) {
+    int64_t v = proto.int32_data(i);
+    if (v < lo || v > hi)
+      fail(quote(path) + ": int32_data[" + std::to_string(i) +
+           "] = " + std::to_string(v) + " is out of range for " +
+           onnxTypeName(proto.data_type()));
+    T x = static_cast<T>(v);
+    std::memcpy(t.data() + size_t(i) * sizeof(T), &x, sizeof(T));
+  }
+}
+
+Tensor readPb(const std::string &bytes, const std::string &path) {
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes))
+    fail(quote(path) + ": not a .npy file or an ONNX TensorProto (.pb)");
+  if (proto.data_type() == onnx::TensorProto::UNDEFINED)
+    fail(quote(path) + ": TensorProto has no data_type (not a .npy file or an "
+                       "ONNX TensorProto?)");
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL ||
+      proto.external_data_size() > 0)
+    fail(quote(path) + ": TensorProto '" + trimmed(proto.name()) +
+         "' uses external data, which dsk-run does not read; save the tensor "
+         "with its data inline");
+  if (proto.has_segment())
+    fail(quote(path) + ": segmented TensorProto is not supported");
+  dsk_dtype dtype = DSK_DTYPE_INVALID;
+  for (dsk_dtype t : kAllDtypes)
+    if (onnxType(t) == proto.data_type())
+      dtype = t;
+  if (dtype == DSK_DTYPE_INVALID)
+    fail(quote(path) + ": unsupported TensorProto data_type " +
+         onnxTypeName(proto.data_type()));
+  std::vector<int64_t> dims(proto.dims().begin(), proto.dims().end());
+  Tensor t;
+  size_t need = Tensor::byteSizeOf(dtype, dims, quote(path));
+  size_t count = need / dsk_dtype_size(dtype);
+
+  if (proto.has_raw_data()) {
+    if (proto.raw_data().size() != need)
+      fail(quote(path) + ": raw_data has " +
+           std::to_string(proto.raw_data().size()) + " bytes, but " +
+           onnxTypeName(proto.data_type()) + " " + dimsToString(dims) +
+           " needs " + std::to_string(need));
+    t.allocate(dtype, dims, quote(path));
+    std::memcpy(t.data(), proto.raw_data().data(), need);
+    checkBools(t, path);
+    return t;
+  }
+
+  // The typed field ONNX stores this data type in.
+  const char *field = "int32_data";
+  int have = 0;
+  switch (dtype) {
+  case DSK_DTYPE_F32:
+    field = "float_data", have = proto.float_data_size();
+    break;
+  case DSK_DTYPE_F64:
+    field = "double_data", have = proto.double_data_size();
+    break;
+  case DSK_DTYPE_I64:
+    field = "int64_data", have = proto.int64_data_size();
+    break;
+  case DSK_DTYPE_U32:
+  case DSK_DTYPE_U64:
+    field = "uint64_data", have = proto.uint64_data_size();
+    break;
+  case DSK_DTYPE_F16:
+  case DSK_DTYPE_BF16:
+  case DSK_DTYPE_I8:
+  case DSK_DTYPE_I16:
+  case DSK_DTYPE_I32:
+  case DSK_DTYPE_U8:
+  case DSK_DTYPE_U16:
+  case DSK_DTYPE_BOOL:
+  case DSK_DTYPE_INVALID:
+    field = "int32_data", have = proto.int32_data_size();
+    break;
+  }
+  int others = proto.float_data_size() + proto.double_data_size() +
+               proto.int64_data_size() + proto.uint64_data_size() +
+               proto.int32_data_size() + proto.string_data_size() - have;
+  if (others != 0)
+    fail(quote(path) + ": TensorProto of " + onnxTypeName(proto.data_type()) +
+         " has values in a field other than " + field);
+  if (static_cast<size_t>(have) != count)
+    fail(quote(path) + ": " + field + " has " + std::to_string(have) +
+         " values, but " + onnxTypeName(proto.data_type()) + " " +
+         dimsToString(dims) + " needs " + std::to_string(count));
+  t.allocate(dtype, dims, quote(path));
+  switch (dtype) {
+  case DSK_DTYPE_F32:
+    std::memcpy(t.data(), proto.float_data().data(), need);
+    break;
+  case DSK_DTYPE_F64:
+    std::memcpy(t.data(), proto.double_data().data(), need);
+    break;
+  case DSK_DTYPE_I64:
+    std::memcpy(t.data(), proto.int64_data().data(), need);
+    break;
+  case DSK_DTYPE_U64:
+    std::memcpy(t.data(), proto.uint64_data().data(), need);
+    break;
+  case DSK_DTYPE_U32:
+    for (int i = 0; i < have; ++i) {
+      uint64_t v = proto.uint64_data(i);
+      if (v > UINT32_MAX)
+        fail(quote(path) + ": uint64_data[" + std::to_string(i) +
+             "] = " + std::to_string(v) + " is out of range for UINT32");
+      uint32_t x = static_cast<uint32_t>(v);
+      std::memcpy(t.data() + size_t(i) * 4, &x, 4);
+    }
+    break;
+  case DSK_DTYPE_I32:
+    std::memcpy(t.data(), proto.int32_data().data(), need);
+    break;
+  case DSK_DTYPE_I16:
+    fromInt32Data<int16_t>(proto, t, INT16_MIN, INT16_MAX, path);
+    break;
+  case DSK_DTYPE_I8:
+    fromInt32Data<int8_t>(proto, t, INT8_MIN, INT8_MAX, path);
+    break;
+  case DSK_DTYPE_U8:
+    fromInt32Data<uint8_t>(proto, t, 0, UINT8_MAX, path);
+    break;
+  case DSK_DTYPE_BOOL:
+    fromInt32Data<uint8_t>(proto, t, 0, 1, path);
+    break;
+  case DSK_DTYPE_U16:
+  case DSK_DTYPE_F16:
+  case DSK_DTYPE_BF16:
+    // 16-bit floats are stored as their bit patterns.
+    fromInt32Data<uint16_t>(proto, t, 0, UINT16_MAX, path);
+    break;
+  case DSK_DTYPE_INVALID:
+    break;
+  }
+  return t;
+}
+
+void writePb(const Tensor &t, const std::string &name,
+             const std::string &path) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  proto.set_data_type(onnxType(t.dtype));
+  for (int64_t d : t.dims)
+    proto.add_dims(d);
+  proto.set_raw_data(t.data(), t.bytes);
+  std::ofstream out(path, std::ios::binary);
+  if (!out || !proto.SerializeToOstream(&out))
+    fail("cannot write " + quote(path) + ": " + std::strerror(errno));
+}
+
+/// Reads a .npy or .pb tensor; the format is taken from the file's content.
+Tensor readTensorFile(const std::string &path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    fail(quote(path) + " is a directory, not a tensor file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    fail("cannot open " + quote(path) + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad())
+    fail("cannot read " + quote(path) + ": " + std::strerror(errno));
+  std::string bytes = ss.str();
+  if (bytes.empty())
+    fail(quote(path) + " is empty");
+  std::string ext = fs::path(path).extension().string();
+  if (bytes.compare(0, 6, kNpyMagic) == 0 || ext == ".npy")
+    return readNpy(bytes, path);
+  return readPb(bytes, path);
+}
+
+//===----------------------------------------------------------------------===//
+// The model
+//===----------------------------------------------------------------------===//
+
+struct TensorSpec {
+  std::string name;
+  dsk_dtype dtype;
+  std::vector<int64_t> dims;
+  std::vector<std::string> dimNames; // empty for static dims
+
+  bool isStatic() const {
+    return std::none_of(dims.begin(), dims.end(),
+                        [](int64_t d) { return d < 0; });
+  }
+  std::string shapeString() const {
+    std::string s = "[";
+    for (size_t i = 0; i < dims.size(); ++i) {
+      s += i ? ", " : "";
+      s += dims[i] >= 0 ? std::to_string(dims[i])
+                        : (dimNames[i].empty() ? "?" : dimNames[i]);
+    }
+    return s + "]";
+  }
+};
+
+struct Model {
+  dsk_model *handle = nullptr;
+  std::vector<TensorSpec> inputs, outputs;
+
+  explicit Model(const std::string &path) {
+    dsk_error err;
+    if (dsk_model_load(path.c_str(), &handle, &err) != DSK_OK)
+      fail(err.message);
+    for (int isOutput = 0; isOutput < 2; ++isOutput) {
+      size_t n = isOutput ? dsk_model_num_outputs(handle)
+                          : dsk_model_num_inputs(handle);
+      for (size_t i = 0; i < n; ++i) {
+        dsk_tensor_info info;
+        dsk_status status = isOutput
+                                ? dsk_model_output_info(handle, i, &info, &err)
+                                : dsk_model_input_info(handle, i, &info, &err);
+        if (status != DSK_OK)
+          fail(err.message);
+        TensorSpec spec{info.name, info.dtype, {}, {}};
+        for (int64_t d = 0; d < info.rank; ++d) {
+          spec.dims.push_back(info.dims[d]);
+          const char *dn = info.dim_names ? info.dim_names[d] : nullptr;
+          spec.dimNames.push_back(dn ? dn : "");
+        }
+        (isOutput ? outputs : inputs).push_back(std::move(spec));
+      }
+    }
+  }
+  ~Model() { dsk_model_close(handle); }
+  Model(const Model &) = delete;
+  Model &operator=(const Model &) = delete;
+};
+
+//===----------------------------------------------------------------------===//
+// Options
+//===----------------------------------------------------------------------===//
+
+const char kUsage[] =
+    "usage: dsk-run model.so [inputs...] [options]\n"
+    "\n"
+    "Runs a model compiled with `dsk-compile --emit=lib`. Inputs are .npy or\n"
+    "ONNX TensorProto (.pb) files, given in input order or by name.\n"
+    "\n"
+    "options:\n"
+    "  --info                 list the inputs and outputs and exit\n"
+    "  --input NAME=FILE      the input called NAME\n"
+    "  --random-seed N        fill inputs not given with deterministic random\n"
+    "                         values (floats in [-1,1), ints in [0,10), "
+    "bools)\n"
+    "  --output-dir DIR       write each output to DIR/<name>.npy (.pb for "
+    "bf16)\n"
+    "  --expected FILE...     compare the outputs with these files, in order\n"
+    "  --expected-dir DIR     compare with DIR/output_<i>.pb or .npy\n"
+    "  --rtol R, --atol A     tolerance |actual-expected| <= A + R*|expected|\n"
+    "                         (defaults 1e-3 and 1e-7; integers compare "
+    "exactly)\n"
+    "  --repeat N             time N runs after one warm-up run\n"
+    "  -h, --help             show this help\n";
+
+struct Options {
+  std::string model;
+  bool info = false;
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> named;
+  std::optional<uint64_t> seed;
+  std::string outputDir;
+  std::vector<std::string> expected;
+  std::string expectedDir;
+  bool haveExpected = false;
+  double rtol = 1e-3, atol = 1e-7;
+  int64_t repeat = 0;
+};
+
+double parseTolerance(const std::string &flag, const std::string &s) {
+  char *end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || errno == ERANGE || !(v >= 0) ||
+      std::isinf(v))
+    fail(flag + " expects a non-negative number, got " + quote(s));
+  return v;
+}
+
+uint64_t parseCount(const std::string &flag, const std::string &s,
+                    uint64_t min) {
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (s.empty() || s[0] == '-' || *end != '\0' || errno == ERANGE || v < min)
+    fail(flag + " expects an integer >= " + std::to_string(min) + ", got " +
+         quote(s));
+  return v;
+}
+
+Options parseArgs(int argc, char **argv) {
+  Options opts;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool haveExpectedList = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg.size() < 2 || arg[0] != '-') {
+      if (opts.model.empty())
+        opts.model = arg;
+      else
+        opts.positional.push_back(arg);
+      continue;
+    }
+    std::optional<std::string> inlineValue;
+    if (size_t eq = arg.find('=');
+        arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inlineValue = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto value = [&]() -> std::string {
+      if (inlineValue)
+        return *inlineValue;
+      if (i + 1 >= args.size())
+        fail(arg + " needs a value");
+      return args[++i];
+    };
+    auto noValue = [&] {
+      if (inlineValue)
+        fail(arg + " takes no value");
+    };
+    if (arg == "-h" || arg == "--help") {
+      noValue();
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--info") {
+      noValue();
+      opts.info = true;
+    } else if (arg == "--input") {
+      std::string v = value();
+      size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        fail("--input expects NAME=FILE, got " + quote(v));
+      opts.named.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    } else if (arg == "--random-seed") {
+      opts.seed = parseCount(arg, value(), 0);
+    } else if (arg == "--output-dir") {
+      opts.outputDir = value();
+      if (opts.outputDir.empty())
+        fail("--output-dir needs a directory");
+    } else if (arg == "--expected") {
+      if (haveExpectedList)
+        fail("--expected given twice");
+      haveExpectedList = true;
+      if (inlineValue)
+        opts.expected.push_back(*inlineValue);
+      while (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0)
+        opts.expected.push_back(args[++i]);
+      if (opts.expected.empty())
+        fail("--expected needs at least one file");
+    } else if (arg == "--expected-dir") {
+      opts.expectedDir = value();
+      if (opts.expectedDir.empty())
+        fail("--expected-dir needs a directory");
+    } else if (arg == "--rtol") {
+      opts.rtol = parseTolerance(arg, value());
+    } else if (arg == "--atol") {
+      opts.atol = parseTolerance(arg, value());
+    } else if (arg == "--repeat") {
+      opts.repeat = static_cast<int64_t>(
+          std::min<uint64_t>(parseCount(arg, value(), 1), INT64_MAX));
+    } else {
+      fail("unknown option " + quote(arg) + " (see dsk-run --help)");
+    }
+  }
+  if (opts.model.empty())
+    fail("no model given (usage: dsk-run model.so [inputs...] [options]; see "
+         "--help)");
+  if (haveExpectedList && !opts.expectedDir.empty())
+    fail("give either --expected or --expected-dir, not both");
+  opts.haveExpected = haveExpectedList || !opts.expectedDir.empty();
+  return opts;
+}
+
+//===----------------------------------------------------------------------===//
+// Inputs
+//===----------------------------------------------------------------------===//
+
+/// splitmix64: a small, portable generator, so a seed gives the same inputs
+/// everywhere.
+struct Random {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [-1, 1).
+  double uniform() { return double(next() >> 11) * 0x1.0p-52 - 1.0; }
+};
+
+Tensor randomTensor(const TensorSpec &spec, size_t index, uint64_t seed) {
+  if (!spec.isStatic())
+    fail("input " + std::to_string(index) + " " + quote(spec.name) +
+         " has the symbolic shape " + spec.shapeString() +
+         "; --random-seed needs a static shape, give a file instead");
+  Tensor t;
+  t.allocate(spec.dtype, spec.dims, "input " + quote(spec.name));
+  Random rng{seed * 0x2545f4914f6cdd1dull + index};
+  size_t n = t.numElements();
+  uint8_t *p = t.data();
+  for (size_t i = 0; i < n; ++i) {
+    switch (spec.dtype) {
+    case DSK_DTYPE_F16: {
+      uint16_t v = floatToHalf(static_cast<float>(rng.uniform()));
+      std::memcpy(p + 2 * i, &v, 2);
+      break;
+    }
+    case DSK_DTYPE_BF16: {
+      uint16_t v = floatToBf16(static_cast<float>(rng.uniform()));
+      std::memcpy(p + 2 * i, &v, 2);
+      break;
+    }
+    case DSK_DTYPE_F32: {
+      float v = static_cast<float>(rng.uniform());
+      std::memcpy(p + 4 * i, &v, 4);
+      break;
+    }
+    case DSK_DTYPE_F64: {
+      double v = rng.uniform();
+      std::memcpy(p + 8 * i, &v, 8);
+      break;
+    }
+    case DSK_DTYPE_BOOL:
+      p[i] = rng.next() >> 63;
+      break;
+    case DSK_DTYPE_I8:
+    case DSK_DTYPE_I16:
+    case DSK_DTYPE_I32:
+    case DSK_DTYPE_I64:
+    case DSK_DTYPE_U8:
+    case DSK_DTYPE_U16:
+    case DSK_DTYPE_U32:
+    case DSK_DTYPE_U64: {
+      // Small non-negative values fit every integer type (little-endian).
+      uint64_t v = rng.next() % 10;
+      std::memcpy(p + t.elementSize() * i, &v, t.elementSize());
+      break;
+    }
+    case DSK_DTYPE_INVALID:
+      break;
+    }
+  }
+  return t;
+}
+
+std::vector<Tensor> gatherInputs(const Options &opts, const Model &model) {
+  size_t n = model.inputs.size();
+  if (opts.positional.size() > n)
+    fail("the model has " + std::to_string(n) + " input" + (n == 1 ? "" : "s") +
+         " but " + std::to_string(opts.positional.size()) +
+         " input files were given");
+  std::vector<std::string> files(opts.positional);
+  files.resize(n);
+  for (const auto &[name, file] : opts.named) {
+    size_t index = n;
+    for (size_t i = 0; i < n; ++i)
+      if (model.inputs[i].name == name)
+        index = i;
+    if (index == n) {
+      std::string names;
+      for (const TensorSpec &s : model.inputs)
+        names += (names.empty() ? "" : ", ") + quote(s.name);
+      fail("--input " + quote(name) +
+           ": the model has no input of that name "
+           "(inputs: " +
+           (names.empty() ? "none" : names) + ")");
+    }
+    if (!files[index].empty())
+      fail("input " + std::to_string(index) + " " + quote(name) +
+           " is given twice (" + quote(files[index]) + " and " + quote(file) +
+           ")");
+    files[index] = file;
+  }
+  std::vector<Tensor> inputs(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!files[i].empty())
+      inputs[i] = readTensorFile(files[i]);
+    else if (opts.seed)
+      inputs[i] = randomTensor(model.inputs[i], i, *opts.seed);
+    else
+      fail("no file for input " + std::to_string(i) + " " +
+           quote(model.inputs[i].name) + " (" +
+           dsk_dtype_name(model.inputs[i].dtype) + " " +
+           model.inputs[i].shapeString() +
+           "); give it positionally, with --input NAME=FILE, or use "
+           "--random-seed N");
+  }
+  return inputs;
+}
+
+//===----------------------------------------------------------------------===//
+// Outputs: printing, saving and comparing
+//===----------------------------------------------------------------------===//
+
+std::string multiIndex(const std::vector<int64_t> &dims, size_t flat) {
+  std::vector<int64_t> idx(dims.size());
+  for (size_t d = dims.size(); d-- > 0;) {
+    idx[d] = static_cast<int64_t>(flat % static_cast<size_t>(dims[d]));
+    flat /= static_cast<size_t>(dims[d]);
+  }
+  return dimsToString(idx);
+}
+
+void printSummary(const std::string &label, const Tensor &t) {
+  std::printf("%s: %s\n", label.c_str(), t.typeString().c_str());
+  size_t n = t.numElements();
+  const size_t shown = 8;
+  std::string values = "  [";
+  for (size_t i = 0; i < std::min(n, shown); ++i)
+    values += (i ? ", " : "") + t.elementString(i);
+  values += n > shown ? ", ...]" : "]";
+  std::printf("%s\n", values.c_str());
+  if (n == 0)
+    return;
+  if (t.dtype == DSK_DTYPE_BOOL) {
+    size_t trues = 0;
+    for (size_t i = 0; i < n; ++i)
+      trues += t.data()[i] != 0;
+    std::printf("  true: %zu of %zu\n", trues, n);
+    return;
+  }
+  if (!isFloat(t.dtype)) {
+    // Integers: min/max exactly, the mean in double.
+    bool isSignedType = isSigned(t.dtype);
+    size_t minAt = 0, maxAt = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      bool less = isSignedType ? t.asSigned(i) < t.asSigned(minAt)
+                               : t.asUnsigned(i) < t.asUnsigned(minAt);
+      bool more = isSignedType ? t.asSigned(i) > t.asSigned(maxAt)
+                               : t.asUnsigned(i) > t.asUnsigned(maxAt);
+      minAt = less ? i : minAt;
+      maxAt = more ? i : maxAt;
+      sum += t.asDouble(i);
+    }
+    std::printf("  min %s  max %s  mean %.7g\n", t.elementString(minAt).c_str(),
+                t.elementString(maxAt).c_str(), sum / double(n));
+    return;
+  }
+  double lo = INFINITY, hi = -INFINITY, sum = 0;
+  size_t nans = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double v = t.asDouble(i);
+    if (std::isnan(v)) {
+      ++nans;
+      continue;
+    }
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  if (nans == n) {
+    std::printf("  all %zu values are NaN\n", n);
+    return;
+  }
+  std::printf("  min %.7g  max %.7g  mean %.7g", lo, hi,
+              sum / double(n - nans));
+  if (nans)
+    std::printf("  (%zu NaN)", nans);
+  std::printf("\n");
+}
+
+/// Output names made safe as file names; distinct outputs get distinct names.
+std::vector<std::string> fileNames(const std::vector<TensorSpec> &outputs) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::string s;
+    for (char c : outputs[i].name)
+      s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+            c == '-' || c == '.')
+               ? c
+               : '_';
+    if (s.empty() || s[0] == '.')
+      s = "output_" + std::to_string(i) + s;
+    if (std::find(names.begin(), names.end(), s) != names.end())
+      s += "_" + std::to_string(i);
+    names.push_back(s);
+  }
+  return names;
+}
+
+/// Finds the expected file for output `i` in an ONNX test_data_set folder.
+std::string expectedFileIn(const std::string &dir, size_t i,
+                           const std::string &fileName) {
+  std::vector<std::string> candidates = {"output_" + std::to_string(i) + ".pb",
+                                         "output_" + std::to_string(i) + ".npy",
+                                         fileName + ".npy", fileName + ".pb"};
+  for (const std::string &c : candidates) {
+    fs::path p = fs::path(dir) / c;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec))
+      return p.string();
+  }
+  std::string tried;
+  for (const std::string &c : candidates)
+    tried += (tried.empty() ? "" : ", ") + c;
+  fail("no expected file for output " + std::to_string(i) + " in " +
+       quote(dir) + " (looked for " + tried + ")");
+}
+
+/// Compares one output, prints PASS/FAIL, returns whether it matched.
+bool compare(const std::string &label, const Tensor &actual,
+             const Tensor &expected, const std::string &file,
+             const Options &opts) {
+  if (actual.dtype != expected.dtype || actual.dims != expected.dims) {
+    std::printf("%s: FAIL: %s has %s, the output is %s\n", label.c_str(),
+                quote(file).c_str(), expected.typeString().c_str(),
+                actual.typeString().c_str());
+    return false;
+  }
+  size_t n = actual.numElements();
+  size_t mismatches = 0, worst = 0;
+  double worstScore = -1, maxAbs = 0;
+  bool floating = isFloat(actual.dtype);
+  for (size_t i = 0; i < n; ++i) {
+    bool ok;
+    double a = actual.asDouble(i), e = expected.asDouble(i);
+    double diff;
+    if (floating) {
+      if (std::isnan(a) || std::isnan(e)) {
+        ok = std::isnan(a) && std::isnan(e);
+        diff = ok ? 0 : INFINITY;
+      } else if (std::isinf(a) || std::isinf(e)) {
+        ok = a == e;
+        diff = ok ? 0 : INFINITY;
+      } else {
+        diff = std::fabs(a - e);
+        ok = diff <= opts.atol + opts.rtol * std::fabs(e);
+      }
+    } else {
+      ok = std::memcmp(actual.data() + i * actual.elementSize(),
+                       expected.data() + i * expected.elementSize(),
+                       actual.elementSize()) == 0;
+      diff = std::fabs(a - e);
+    }
+    if (ok) {
+      maxAbs = std::max(maxAbs, diff);
+      continue;
+    }
+    ++mismatches;
+    // The worst mismatch exceeds its allowed error by the largest factor.
+    double allowed = floating ? opts.atol + opts.rtol * std::fabs(e) : 0;
+    double score = allowed > 0 ? diff / allowed : diff;
+    if (score > worstScore || mismatches == 1) {
+      worstScore = score;
+      worst = i;
+    }
+  }
+  if (mismatches == 0) {
+    std::printf("%s: PASS (%zu elements", label.c_str(), n);
+    if (floating)
+      std::printf(", max abs error %.3g", maxAbs);
+    std::printf(")\n");
+    return true;
+  }
+  double a = actual.asDouble(worst), e = expected.asDouble(worst);
+  double absErr = std::fabs(a - e);
+  double relErr = e != 0 ? absErr / std::fabs(e) : INFINITY;
+  if (std::isnan(a) || std::isnan(e))
+    absErr = relErr = NAN;
+  std::printf("%s: FAIL: %zu of %zu elements differ", label.c_str(), mismatches,
+              n);
+  if (floating)
+    std::printf(" (rtol %g, atol %g)", opts.rtol, opts.atol);
+  std::printf("; worst at flat index %zu %s: actual %s, expected %s, abs "
+              "error %.3g, rel error %.3g\n",
+              worst, multiIndex(actual.dims, worst).c_str(),
+              actual.elementString(worst).c_str(),
+              expected.elementString(worst).c_str(), absErr, relErr);
+  return false;
+}
+
+int run(const Options &opts) {
+  Model model(opts.model);
+
+  if (opts.info) {
+    std::printf("model: %s\n", opts.model.c_str());
+    const char *features = dsk_model_target_features(model.handle);
+    std::printf("target: %s (features: %s)\n",
+                dsk_model_target_cpu(model.handle),
+                features && *features ? features : "none");
+    for (int isOutput = 0; isOutput < 2; ++isOutput) {
+      const auto &specs = isOutput ? model.outputs : model.inputs;
+      std::printf("%s (%zu):\n", isOutput ? "outputs" : "inputs", specs.size());
+      for (size_t i = 0; i < specs.size(); ++i)
+        std::printf("  %zu %s: %s %s\n", i, specs[i].name.c_str(),
+                    dsk_dtype_name(specs[i].dtype),
+                    specs[i].shapeString().c_str());
+    }
+    return 0;
+  }
+
+  // Check the expected-file arguments before the (possibly long) run.
+  std::vector<std::string> names = fileNames(model.outputs);
+  std::vector<std::string> expectedFiles = opts.expected;
+  if (!opts.expected.empty() && opts.expected.size() != model.outputs.size())
+    fail(std::to_string(opts.expected.size()) + " expected file" +
+         (opts.expected.size() == 1 ? "" : "s") + " given but the model has " +
+         std::to_string(model.outputs.size()) + " output" +
+         (model.outputs.size() == 1 ? "" : "s"));
+  if (!opts.expectedDir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(opts.expectedDir, ec))
+      fail("--expected-dir " + quote(opts.expectedDir) + " is not a directory");
+    for (size_t i = 0; i < model.outputs.size(); ++i)
+      expectedFiles.push_back(expectedFileIn(opts.expectedDir, i, names[i]));
+  }
+  std::vector<Tensor> expected;
+  for (const std::string &f : expectedFiles)
+    expected.push_back(readTensorFile(f));
+
+  std::vector<Tensor> inputs = gatherInputs(opts, model);
+  std::vector<Tensor> outputs(model.outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const TensorSpec &spec = model.outputs[i];
+    if (!spec.isStatic())
+      fail("output " + std::to_string(i) + " " + quote(spec.name) +
+           " has the symbolic shape " + spec.shapeString() +
+           ", which dsk-run cannot allocate");
+    outputs[i].allocate(spec.dtype, spec.dims, "output " + quote(spec.name));
+  }
+  std::vector<dsk_tensor> in(inputs.size()), out(outputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    in[i] = {inputs[i].dtype, static_cast<int64_t>(inputs[i].dims.size()),
+             inputs[i].dims.data(), inputs[i].data(), inputs[i].bytes};
+  for (size_t i = 0; i < outputs.size(); ++i)
+    out[i] = {outputs[i].dtype, static_cast<int64_t>(outputs[i].dims.size()),
+              outputs[i].dims.data(), outputs[i].data(), outputs[i].bytes};
+
+  auto runOnce = [&] {
+    dsk_error err;
+    if (dsk_model_run(model.handle, in.data(), in.size(), out.data(),
+                      out.size(), &err) != DSK_OK)
+      fail(err.message);
+  };
+  runOnce();
+  if (opts.repeat > 0) {
+    std::vector<double> ms;
+    for (int64_t r = 0; r < opts.repeat; ++r) {
+      auto start = std::chrono::steady_clock::now();
+      runOnce();
+      auto end = std::chrono::steady_clock::now();
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    size_t m = ms.size();
+    double median = m % 2 ? ms[m / 2] : (ms[m / 2 - 1] + ms[m / 2]) / 2;
+    std::printf("latency over %zu runs (after 1 warm-up): min %.4g ms, "
+                "median %.4g ms, max %.4g ms\n",
+                m, ms.front(), median, ms.back());
+  }
+
+  if (!opts.outputDir.empty()) {
+    std::error_code ec;
+    fs::create_directories(opts.outputDir, ec);
+    if (ec || !fs::is_directory(opts.outputDir, ec))
+      fail("cannot create --output-dir " + quote(opts.outputDir));
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      // NumPy has no bfloat16, so bf16 outputs are saved as TensorProtos.
+      bool pb = outputs[i].dtype == DSK_DTYPE_BF16;
+      std::string path =
+          (fs::path(opts.outputDir) / (names[i] + (pb ? ".pb" : ".npy")))
+              .string();
+      if (pb)
+        writePb(outputs[i], model.outputs[i].name, path);
+      else
+        writeNpy(outputs[i], path);
+      std::printf("output %zu '%s': %s -> %s\n", i,
+                  model.outputs[i].name.c_str(),
+                  outputs[i].typeString().c_str(), path.c_str());
+    }
+  } else if (!opts.haveExpected) {
+    for (size_t i = 0; i < outputs.size(); ++i)
+      printSummary("output " + std::to_string(i) + " '" +
+                       model.outputs[i].name + "'",
+                   outputs[i]);
+  }
+
+  if (!opts.haveExpected)
+    return 0;
+  size_t matched = 0;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    matched += compare("output " + std::to_string(i) + " '" +
+                           model.outputs[i].name + "'",
+                       outputs[i], expected[i], expectedFiles[i], opts);
+  size_t mismatched = outputs.size() - matched;
+  std::printf("%zu outputs matched, %zu mismatched\n", matched, mismatched);
+  return mismatched ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(parseArgs(argc, argv));
+  } catch (const Error &e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "dsk-run: error: %s\n", e.what());
+  } catch (const std::bad_alloc &) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "dsk-run: error: out of memory\n");
+  } catch (const std::exception &e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "dsk-run: error: %s\n", e.what());
+  }
+  return 1;
+}
