@@ -102,6 +102,8 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
       pm, bufferization::BufferDeallocationPipelineOptions());
   // The library must not call MLIR's runner utilities (memrefCopy).
   pm.addNestedPass<func::FuncOp>(createDskExpandStridedCopies());
+  // Contractions and convolutions get a vectorizable innermost loop.
+  pm.addNestedPass<func::FuncOp>(createDskInterchangeLoops());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   addLoopsToLLVM(pm);

@@ -109,4 +109,30 @@ def DskExpandStridedCopies
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def DskInterchangeLoops : Pass<"dsk-interchange-loops", "mlir::func::FuncOp"> {
+  let summary = "Order the loops of reductions so the innermost one vectorizes";
+  let description = [{
+    `convert-linalg-to-loops` nests loops in the order of the op's iteration
+    dimensions, which for contractions and convolutions puts a reduction
+    innermost: `C[i, j] += A[i, k] * B[k, j]` walks `B` with a stride and
+    accumulates into one scalar, which LLVM cannot vectorize without
+    reassociating floating-point adds.
+
+    For every linalg op with a reduction dimension (named ops are generalized
+    first), this pass scores each dimension as an innermost loop: +1 for
+    every operand it walks with unit stride (the operand's last index is the
+    dimension, possibly plus others), -1 for every operand it walks with a
+    stride. When a parallel dimension scores at least as well as the
+    reduction that is innermost now, it becomes the innermost loop, with the
+    reductions just outside it: matmul `(i, j, k)` becomes `(i, k, j)`, and
+    a convolution's output column becomes the innermost loop. Row
+    reductions (softmax, layer norm) keep their reduction innermost, since
+    it is their only unit-stride walk.
+
+    The order of evaluation of each reduction is unchanged, so results are
+    bit-identical.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // DSK_CONVERSION_PASSES_TD
