@@ -30,6 +30,6 @@ config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%dsk_src_root", config.dsk_src_root))
 
 tool_dirs = [config.dsk_tools_dir, config.llvm_tools_dir]
-tools = ["dsk-compile", "dsk-opt", "mlir-runner", "not",
+tools = ["dsk-compile", "dsk-opt", "dsk-run", "mlir-runner", "not",
          ToolSubst("FileCheck", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -262,6 +262,13 @@ def test_output_dir_sanitizes_names_and_round_trips(tool, add, tmp_path):
 # -- --expected --------------------------------------------------------------------
 
 
+def report_lines(stdout):
+    """The comparison report: the lines after the outputs' summaries."""
+    return [line for line in stdout.splitlines()
+            if re.match(r"output \d+ '.*': (PASS|FAIL)", line)
+            or line.endswith("mismatched")]
+
+
 def test_expected_pass(tool, add, tmp_path):
     x, y = xy_files(tmp_path)
     s = save(tmp_path / "s.npy", X + Y + 1e-3)  # within rtol 1e-3
@@ -269,11 +276,13 @@ def test_expected_pass(tool, add, tmp_path):
         np.array([1, 2], np.int64)))
     r = run(tool, add, x, y, "--expected", s, i)
     assert r.returncode == 0, r.stdout + r.stderr
-    lines = r.stdout.splitlines()
+    lines = report_lines(r.stdout)
     assert re.fullmatch(r"output 0 'sum': PASS \(6 elements, max abs error "
                         r"0\.001\)", lines[0]), lines[0]
     assert lines[1] == "output 1 'row/argmax': PASS (2 elements)"
     assert lines[2] == "2 outputs matched, 0 mismatched"
+    # The outputs themselves are printed before the report.
+    assert r.stdout.startswith("output 0 'sum': f32 [2, 3]\n"), r.stdout
 
 
 def test_expected_fail_reports_the_worst_element(tool, add, tmp_path):
@@ -287,7 +296,7 @@ def test_expected_fail_reports_the_worst_element(tool, add, tmp_path):
     r = run(tool, add, x, y, "--expected", s, i)
     assert r.returncode == 1
     assert r.stderr == ""
-    lines = r.stdout.splitlines()
+    lines = report_lines(r.stdout)
     assert lines[0] == (
         "output 0 'sum': FAIL: 2 of 6 elements differ (rtol 0.001, atol "
         "1e-07); worst at flat index 5 [1, 2]: actual 60.5, expected 62.5, "
@@ -330,7 +339,7 @@ def test_expected_shape_or_dtype_mismatch_fails(tool, add, tmp_path):
     i = save(tmp_path / "i.npy", np.array([1, 2, 3], np.int64))
     r = run(tool, add, x, y, "--expected", s, i)
     assert r.returncode == 1
-    lines = r.stdout.splitlines()
+    lines = report_lines(r.stdout)
     assert lines[0] == f"output 0 'sum': FAIL: '{s}' has f64 [2, 3], the " \
         "output is f32 [2, 3]"
     assert lines[1] == f"output 1 'row/argmax': FAIL: '{i}' has i64 [3], " \

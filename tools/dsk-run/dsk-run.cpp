@@ -1452,7 +1452,7 @@ int run(const Options &opts) {
                   model.outputs[i].name.c_str(),
                   outputs[i].typeString().c_str(), path.c_str());
     }
-  } else if (!opts.haveExpected) {
+  } else {
     for (size_t i = 0; i < outputs.size(); ++i)
       printSummary("output " + std::to_string(i) + " '" +
                        model.outputs[i].name + "'",
