@@ -26,6 +26,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
@@ -68,6 +69,7 @@ void addLoopsToLLVM(OpPassManager &pm) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
@@ -100,11 +102,19 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   // Every temporary buffer is freed: a model runs many times.
   bufferization::buildBufferDeallocationPipeline(
       pm, bufferization::BufferDeallocationPipelineOptions());
+  // Calls between functions return buffers through bufferization.clone.
+  pm.addPass(createConvertBufferizationToMemRefPass());
   // The library must not call MLIR's runner utilities (memrefCopy).
   pm.addNestedPass<func::FuncOp>(createDskExpandStridedCopies());
   // Contractions and convolutions get a vectorizable innermost loop.
   pm.addNestedPass<func::FuncOp>(createDskInterchangeLoops());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  DskLinalgToLoopsOptions loopOptions;
+  loopOptions.parallel = options.parallel;
+  loopOptions.minParallelIterations = options.minParallelIterations;
+  pm.addNestedPass<func::FuncOp>(createDskLinalgToLoops(loopOptions));
+  // scf.parallel -> OpenMP worksharing loops (libomp at run time).
+  if (options.parallel)
+    pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createCanonicalizerPass());
   addLoopsToLLVM(pm);
 }
@@ -116,11 +126,12 @@ void dsk::buildGraphPipeline(OpPassManager &pm) {
 }
 
 void dsk::registerPipelineDialects(DialectRegistry &registry) {
-  registry.insert<DskDialect, affine::AffineDialect, arith::ArithDialect,
-                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
-                  math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
+  registry
+      .insert<DskDialect, affine::AffineDialect, arith::ArithDialect,
+              bufferization::BufferizationDialect, cf::ControlFlowDialect,
+              func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+              math::MathDialect, memref::MemRefDialect, omp::OpenMPDialect,
+              scf::SCFDialect, tensor::TensorDialect, vector::VectorDialect>();
   // Bufferization and buffer deallocation of the upstream ops the lowering
   // produces.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -154,6 +165,9 @@ void dsk::registerPipelines() {
   registerConvertControlFlowToLLVMPass();
   registerConvertFuncToLLVMPass();
   registerReconcileUnrealizedCastsPass();
+  registerConvertSCFToOpenMPPass();
+  registerConvertBufferizationToMemRefPass();
+  registerConvertOpenMPToLLVMPass();
   bufferization::registerEmptyTensorEliminationPass();
   bufferization::registerBufferizationPipelines();
 

@@ -78,6 +78,11 @@ llvm::cl::opt<unsigned> optLevel("O",
 llvm::cl::opt<std::string>
     linker("linker", llvm::cl::desc("C compiler driver that links the "
                                     "library (default: $CC, cc, clang, gcc)"));
+llvm::cl::opt<bool> parallel(
+    "parallel",
+    llvm::cl::desc("Run the outer loops of large ops on OpenMP threads "
+                   "(default true; the library then needs libomp)"),
+    llvm::cl::init(true));
 llvm::cl::list<std::string>
     dimSizes("dim",
              llvm::cl::desc("Size of a symbolic dimension: --dim NAME=SIZE "
@@ -211,6 +216,11 @@ int main(int argc, char **argv) {
                     "(-o)\n";
     return 1;
   }
+  if (optLevel > 3) {
+    llvm::errs() << "dsk-compile: error: -O" << optLevel
+                 << " is not an optimization level (0-3)\n";
+    return 1;
+  }
   dsk::onnx_import::ImportOptions importOptions;
   if (failed(parseDimSizes(importOptions.dimSizes)))
     return 1;
@@ -220,6 +230,8 @@ int main(int argc, char **argv) {
   dsk::registerPipelineDialects(registry);
   dsk::cpu::registerTranslations(registry);
   MLIRContext context(registry);
+  // A model's ops are huge to print; the diagnostics name the node instead.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   Stages stages(verbose);
@@ -288,6 +300,7 @@ int main(int argc, char **argv) {
   cpuOptions.targetArch = target->arch;
   cpuOptions.targetCpu = target->cpu;
   cpuOptions.targetFeatures = target->featureList();
+  cpuOptions.parallel = parallel;
   if (failed(runPipeline("cpu pipeline", [&](OpPassManager &pm) {
         dsk::buildCpuPipeline(pm, cpuOptions);
       })))
@@ -304,6 +317,7 @@ int main(int argc, char **argv) {
       dsk::cpu::translateToLLVMIR(*module, llvmContext, **machine);
   if (!llvmModule)
     return stages.fail(llvm::toString(llvmModule.takeError()));
+  bool usesOpenMP = dsk::cpu::usesOpenMP(**llvmModule);
   // The MLIR module is no longer needed; large weights live twice otherwise.
   module = nullptr;
   stages.end();
@@ -355,8 +369,11 @@ int main(int argc, char **argv) {
     return 0;
 
   stages.begin("link " + outputFile);
+  dsk::cpu::LinkOptions linkOptions;
+  linkOptions.linker = linker;
+  linkOptions.openmp = usesOpenMP;
   if (llvm::Error error =
-          dsk::cpu::linkSharedLibrary(objectPath, outputFile, linker))
+          dsk::cpu::linkSharedLibrary(objectPath, outputFile, linkOptions))
     return stages.fail(llvm::toString(std::move(error)));
   stages.end();
   return 0;

@@ -135,4 +135,43 @@ def DskInterchangeLoops : Pass<"dsk-interchange-loops", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def DskLinalgToLoops : Pass<"dsk-linalg-to-loops", "mlir::func::FuncOp"> {
+  let summary = "Lower linalg ops on buffers to loops, the outer ones parallel";
+  let description = [{
+    Lowers every linalg op on memrefs to a loop nest in the op's loop order,
+    like `convert-linalg-to-loops`. When `parallel` is set, an op with
+    enough work (at least `min-parallel-iterations` iterations in all) gets
+    its leading parallel loops as one `scf.parallel`, which
+    `convert-scf-to-openmp` turns into an OpenMP worksharing loop: the
+    leading loops are taken while they are parallel and their combined trip
+    count is below 64, and never the innermost loop, which is left for LLVM
+    to vectorize. Reductions are never split, so results are bit-identical
+    to the sequential loops.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction", "parallel"]}
+        ins(%a, %b : memref<128x768xf32>, memref<768x3072xf32>)
+        outs(%c : memref<128x3072xf32>)
+    // becomes
+    scf.parallel (%i) = (%c0) to (%c128) step (%c1) {
+      scf.for %k = %c0 to %c768 step %c1 {
+        scf.for %j = %c0 to %c3072 step %c1 { ... }
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Make the leading parallel loops of large ops scf.parallel">,
+    Option<"minParallelIterations", "min-parallel-iterations", "int64_t",
+           /*default=*/"32768",
+           "Ops with fewer iterations in all stay sequential">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // DSK_CONVERSION_PASSES_TD

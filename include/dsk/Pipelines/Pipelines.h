@@ -31,6 +31,14 @@ struct CpuPipelineOptions
   Option<std::string> targetFeatures{
       *this, "target-features",
       llvm::cl::desc("Comma-separated CPU features the code may use")};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run the outer loops of large ops on OpenMP threads"),
+      llvm::cl::init(true)};
+  Option<int64_t> minParallelIterations{
+      *this, "min-parallel-iterations",
+      llvm::cl::desc("Ops with fewer iterations stay sequential"),
+      llvm::cl::init(32768)};
 };
 
 /// The CPU backend: dsk -> linalg on tensors -> dsk-export-model (the model

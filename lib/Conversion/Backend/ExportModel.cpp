@@ -81,7 +81,9 @@ FailureOr<AbiValue> describeValue(func::FuncOp entry, unsigned index,
   StringRef kind = isInput ? "input" : "output";
   AbiValue value;
   auto name = attrs ? attrs.getAs<StringAttr>("dsk.onnx.name") : StringAttr();
-  value.name = name ? name.str() : (kind + Twine(index)).str();
+  // Unnamed values get "input3"/"output0": the ABI has no empty names.
+  value.name = name && !name.getValue().empty() ? name.str()
+                                                : (kind + Twine(index)).str();
 
   auto report = [&]() {
     return entry.emitError()
@@ -92,10 +94,22 @@ FailureOr<AbiValue> describeValue(func::FuncOp entry, unsigned index,
     return report() << "has type " << type
                     << "; a compiled model's inputs and outputs are ranked "
                        "tensors";
-  if (!value.type.hasStaticShape())
-    return report() << "has the dynamic shape " << type
-                    << "; compiling needs static shapes (give symbolic "
-                       "dimensions a size with dsk-compile --dim NAME=SIZE)";
+  if (!value.type.hasStaticShape()) {
+    InFlightDiagnostic diag = report() << "has the dynamic shape " << type;
+    // The importer records the ONNX names of symbolic dimensions.
+    auto dimParams =
+        attrs ? attrs.getAs<ArrayAttr>("dsk.onnx.dim_params") : ArrayAttr();
+    SmallVector<StringRef> names;
+    if (dimParams)
+      for (Attribute param : dimParams)
+        if (auto name = dyn_cast<StringAttr>(param);
+            name && !name.getValue().empty() && name.getValue() != "?")
+          names.push_back(name.getValue());
+    if (!names.empty())
+      diag << " (symbolic dimensions: " << llvm::join(names, ", ") << ")";
+    return diag << "; compiling needs static shapes (give symbolic "
+                   "dimensions a size with dsk-compile --dim NAME=SIZE)";
+  }
   if (value.type.getEncoding())
     return report() << "has the encoded type " << type
                     << ", which the model ABI cannot carry";

@@ -6,6 +6,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -13,6 +14,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
@@ -81,16 +83,20 @@ Expected<CpuTarget> dsk::cpu::resolveCpuTarget(StringRef name,
     result.cpu = name.str();
   }
 
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      (*target)->createMCSubtargetInfo(triple, result.cpu,
-                                       result.featureFlags));
-  if (!subtarget || !subtarget->isCPUStringValid(result.cpu))
+  // Asked of a generic subtarget first: creating one for an unknown CPU
+  // prints LLVM's own warning.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      (*target)->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(result.cpu))
     return makeError("unknown target '" + name +
                      "': not 'host' and not a CPU "
                      "that LLVM knows for " +
                      triple.str() +
                      " (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, haswell, "
                      "skylake-avx512, znver4, ...)");
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      (*target)->createMCSubtargetInfo(triple, result.cpu,
+                                       result.featureFlags));
   for (const llvm::SubtargetFeatureKV &feature :
        subtarget->getAllProcessorFeatures())
     if (subtarget->getFeatureBits().test(feature.Value))
@@ -124,6 +130,13 @@ dsk::cpu::createTargetMachine(const CpuTarget &target, unsigned optLevel) {
 void dsk::cpu::registerTranslations(mlir::DialectRegistry &registry) {
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
+  mlir::registerOpenMPDialectTranslation(registry);
+}
+
+bool dsk::cpu::usesOpenMP(const llvm::Module &module) {
+  // Every parallel region is forked through this entry point of libomp.
+  const llvm::Function *fork = module.getFunction("__kmpc_fork_call");
+  return fork && !fork->use_empty();
 }
 
 Expected<std::unique_ptr<llvm::Module>>
@@ -186,7 +199,8 @@ Error dsk::cpu::emitObject(llvm::Module &module, llvm::TargetMachine &machine,
 }
 
 Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
-                                  StringRef linker) {
+                                  const LinkOptions &options) {
+  StringRef linker = options.linker;
   std::string driver;
   if (!linker.empty()) {
     if (llvm::sys::fs::can_execute(linker)) {
@@ -211,17 +225,30 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
                        "clang, gcc); install one or pass --linker");
   }
 
-  llvm::SmallVector<StringRef> args = {driver,
-                                       "-shared",
-                                       "-o",
-                                       outputPath,
-                                       objectPath,
-                                       "-Wl,-z,noexecstack",
-                                       "-Wl,-z,relro,-z,now",
-                                       "-lm"};
+  llvm::SmallVector<std::string> args = {driver,
+                                         "-shared",
+                                         "-o",
+                                         outputPath.str(),
+                                         objectPath.str(),
+                                         "-Wl,-z,noexecstack",
+                                         "-Wl,-z,relro,-z,now",
+                                         "-lm"};
+  if (options.openmp) {
+    // LLVM's OpenMP runtime, found at run time through the rpath.
+    StringRef dir = DSK_OPENMP_LIBRARY_DIR;
+    llvm::SmallString<128> library(dir);
+    llvm::sys::path::append(library, "libomp.so");
+    if (!llvm::sys::fs::exists(library))
+      return makeError("the model runs loops on OpenMP threads, but " +
+                       library +
+                       " does not exist; install libomp-22-dev or compile "
+                       "with --parallel=false");
+    args.append({"-L" + dir.str(), "-Wl,-rpath," + dir.str(), "-lomp"});
+  }
   std::string message;
-  int status =
-      llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0, &message);
+  llvm::SmallVector<StringRef> argRefs(args.begin(), args.end());
+  int status = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, {}, 0,
+                                         0, &message);
   if (status != 0)
     return makeError("linking " + outputPath + " with " + driver + " failed" +
                      (message.empty() ? "" : ": " + message) +

@@ -71,12 +71,23 @@ llvm::Error optimize(llvm::Module &module, llvm::TargetMachine &machine,
 llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                        llvm::raw_pwrite_stream &os);
 
+/// Whether the module forks OpenMP parallel regions (dsk-cpu-pipeline's
+/// parallel loops), so the library must link LLVM's OpenMP runtime.
+bool usesOpenMP(const llvm::Module &module);
+
+struct LinkOptions {
+  /// The C compiler driver; empty: the first of $CC, cc, clang-22, clang,
+  /// gcc found on PATH.
+  std::string linker;
+  /// Link libomp (with an rpath to LLVM's library folder).
+  bool openmp = false;
+};
+
 /// Links an object file into a shared library with the system C compiler
-/// driver (`linker`, or the first of $CC, cc, clang-22, clang, gcc found on
-/// PATH), adding libm for the math functions that compiled code calls.
+/// driver, adding libm for the math functions that compiled code calls.
 llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
                               llvm::StringRef outputPath,
-                              llvm::StringRef linker = "");
+                              const LinkOptions &options);
 
 } // namespace dsk::cpu
 
