@@ -169,6 +169,10 @@ DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
   /* POSIX guarantees that a function pointer survives a round trip through
    * void *, which is what dlsym relies on. */
   memcpy(&m->run, &found[1], sizeof(m->run));
+  /* Found only when the model links an OpenMP runtime (parallel loops). */
+  void *set_threads = dlsym(handle, "omp_set_num_threads");
+  memcpy(&m->set_num_threads, &set_threads, sizeof(m->set_num_threads));
+  atomic_init(&m->num_threads, 0);
   *model = m;
   return set_ok(err);
 }
@@ -341,6 +345,73 @@ static dsk_status check_tensor(const dsk_model *model, const char *kind,
   return DSK_OK;
 }
 
+/* Bytes of a tensor that check_tensor accepted (no overflow). */
+static size_t tensor_bytes(const dsk_tensor *t) {
+  size_t bytes = dsk_dtype_size(t->dtype);
+  for (int64_t d = 0; d < t->rank; ++d)
+    bytes *= (size_t)t->dims[d];
+  return bytes;
+}
+
+static int overlaps(const dsk_tensor *a, const dsk_tensor *b) {
+  size_t a_bytes = tensor_bytes(a), b_bytes = tensor_bytes(b);
+  if (a_bytes == 0 || b_bytes == 0)
+    return 0;
+  uintptr_t a_begin = (uintptr_t)a->data, b_begin = (uintptr_t)b->data;
+  return a_begin < b_begin + b_bytes && b_begin < a_begin + a_bytes;
+}
+
+/* Compiled models assume that no output shares memory with an input or
+ * another output (the ABI's buffers are `restrict`); an overlap would give
+ * wrong results silently, so it is an error. */
+static dsk_status check_no_overlap(const dsk_model *model,
+                                   const dsk_tensor *inputs, size_t num_inputs,
+                                   const dsk_tensor *outputs,
+                                   size_t num_outputs, size_t index,
+                                   dsk_error *err) {
+  const dsk_tensor *out = &outputs[index];
+  const char *name = model->decls[num_inputs + index].info.name;
+  for (size_t j = 0; j < num_inputs; ++j)
+    if (overlaps(out, &inputs[j]))
+      return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                           "%s: output %zu '%s' overlaps input %zu '%s' in "
+                           "memory; outputs must not share memory with "
+                           "inputs or other outputs",
+                           model->path, index, name, j,
+                           model->decls[j].info.name);
+  for (size_t j = index + 1; j < num_outputs; ++j)
+    if (overlaps(out, &outputs[j]))
+      return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                           "%s: output %zu '%s' overlaps output %zu '%s' in "
+                           "memory; outputs must not share memory with "
+                           "inputs or other outputs",
+                           model->path, index, name, j,
+                           model->decls[num_inputs + j].info.name);
+  return DSK_OK;
+}
+
+DSK_API dsk_status dsk_model_set_num_threads(dsk_model *model, int num_threads,
+                                             dsk_error *err) {
+  if (!model)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "dsk_model_set_num_threads: model is NULL");
+  if (num_threads < 0)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: the number of threads must be 0 (the default) "
+                         "or positive, got %d",
+                         model->path, num_threads);
+  atomic_store(&model->num_threads, num_threads);
+  return set_ok(err);
+}
+
+DSK_API int dsk_model_num_threads(const dsk_model *model) {
+  return model ? atomic_load(&model->num_threads) : 0;
+}
+
+DSK_API int dsk_model_is_parallel(const dsk_model *model) {
+  return model && model->set_num_threads ? 1 : 0;
+}
+
 /* Calls that need no more than this many buffers and symbols keep them on
  * the stack. */
 enum { STACK_BUFFERS = 32, STACK_SYMBOLS = 8 };
@@ -399,7 +470,15 @@ DSK_API dsk_status dsk_model_run(const dsk_model *model,
                       &outputs[i], bindings, err);
     buffers[num_inputs + i] = outputs[i].data;
   }
+  for (size_t i = 0; i < num_outputs && st == DSK_OK; ++i)
+    st = check_no_overlap(model, inputs, num_inputs, outputs, num_outputs, i,
+                          err);
   if (st == DSK_OK) {
+    /* OpenMP's thread count is per calling thread, so concurrent runs with
+     * different settings do not interfere. */
+    int threads = atomic_load(&model->num_threads);
+    if (threads > 0 && model->set_num_threads)
+      model->set_num_threads(threads);
     model->run(buffers);
     set_ok(err);
   }

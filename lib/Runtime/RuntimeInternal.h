@@ -11,6 +11,8 @@
 #include "dsk/Runtime/ModelABI.h"
 #include "dsk/Runtime/Runtime.h"
 
+#include <stdatomic.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +37,11 @@ typedef struct dsk_decl {
 struct dsk_model {
   void *handle;         /* from dlopen */
   dsk_model_run_fn run; /* dsk_model_run_v1 */
-  const char *path;     /* as the caller spelled it, for messages */
+  /* omp_set_num_threads of the OpenMP runtime the model links, or NULL for
+   * a model without parallel loops. */
+  void (*set_num_threads)(int);
+  _Atomic int num_threads; /* 0: the OpenMP default */
+  const char *path;        /* as the caller spelled it, for messages */
   const char *arch;
   const char *cpu;
   const char *features; /* as recorded; "" when the metadata says "-" */

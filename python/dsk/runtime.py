@@ -154,6 +154,10 @@ def _declare(lib):
         "dsk_model_target_features": (ctypes.c_char_p, [model]),
         "dsk_model_run": (ctypes.c_int, [model, P(_Tensor), ctypes.c_size_t,
                                          P(_Tensor), ctypes.c_size_t, err]),
+        "dsk_model_set_num_threads": (ctypes.c_int,
+                                      [model, ctypes.c_int, err]),
+        "dsk_model_num_threads": (ctypes.c_int, [model]),
+        "dsk_model_is_parallel": (ctypes.c_int, [model]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)
@@ -197,7 +201,7 @@ def _dtype_name(dtype):
 class Model:
     """A loaded model. Calling it runs the model; see `load`."""
 
-    def __init__(self, path):
+    def __init__(self, path, num_threads=None):
         lib = _library()
         self._lib = lib
         self.path = os.fspath(path)
@@ -216,6 +220,8 @@ class Model:
             self.target_cpu = _decode(lib.dsk_model_target_cpu(handle))
             self.target_features = _decode(
                 lib.dsk_model_target_features(handle))
+            if num_threads is not None:
+                self.num_threads = num_threads
         except BaseException:
             self.close()
             raise
@@ -240,6 +246,31 @@ class Model:
             specs.append((_decode(info.name), _numpy_dtype(info.dtype),
                           tuple(shape)))
         return specs
+
+    # -- threads ---------------------------------------------------------------
+
+    @property
+    def is_parallel(self):
+        """Whether the model runs its large ops on a team of threads."""
+        self._check_open()
+        return bool(self._lib.dsk_model_is_parallel(self._handle))
+
+    @property
+    def num_threads(self):
+        """Threads of later calls: 0 means OpenMP's default (one per core
+        unless OMP_NUM_THREADS says otherwise). Models that are not parallel
+        always run on the calling thread."""
+        self._check_open()
+        return self._lib.dsk_model_num_threads(self._handle)
+
+    @num_threads.setter
+    def num_threads(self, count):
+        self._check_open()
+        err = _Error()
+        status = self._lib.dsk_model_set_num_threads(self._handle, int(count),
+                                                     ctypes.byref(err))
+        if status != 0:
+            _raise(status, err, DskInvalidArgument)
 
     # -- calling ---------------------------------------------------------------
 
@@ -372,12 +403,14 @@ def _code_of(dtype):
     raise DskError(f"no dsk dtype for {dtype}")
 
 
-def load(path):
+def load(path, num_threads=None):
     """Loads a model library built by `dsk-compile --emit=lib`.
+
+    `num_threads` sets `Model.num_threads` (None: OpenMP's default).
 
     Returns a `Model`: `.inputs` and `.outputs` list (name, dtype, shape) with
     NumPy dtypes (the string 'bfloat16' for bf16) and shapes whose symbolic
     dimensions are their names (or None); calling it runs the model. Raises
     DskError with the runtime's message when the file is not a usable model.
     """
-    return Model(path)
+    return Model(path, num_threads)

@@ -276,3 +276,18 @@ def test_default_search_finds_the_build_folder(models):
     if os.environ.get("DSK_RUNTIME_LIBRARY"):
         pytest.skip("DSK_RUNTIME_LIBRARY overrides the search")
     assert Path(runtime.library_path()).resolve() == lib.resolve()
+
+
+def test_num_threads(models):
+    # The fake model links no OpenMP runtime: not parallel, and the count is
+    # stored but changes nothing.
+    with dsk.load(models["add"], num_threads=2) as m:
+        assert not m.is_parallel
+        assert m.num_threads == 2
+        m.num_threads = 0
+        assert m.num_threads == 0
+        with pytest.raises(dsk.DskInvalidArgument,
+                           match="the number of threads must be 0"):
+            m.num_threads = -3
+        x, y = xy()
+        assert np.array_equal(m(x, y)[0], x + y)

@@ -932,6 +932,8 @@ const char kUsage[] =
     "                         (defaults 1e-3 and 1e-7; integers compare "
     "exactly)\n"
     "  --repeat N             time N runs after one warm-up run\n"
+    "  --threads N            threads for models with parallel loops\n"
+    "                         (default: OpenMP's, one per core)\n"
     "  -h, --help             show this help\n";
 
 struct Options {
@@ -946,6 +948,7 @@ struct Options {
   bool haveExpected = false;
   double rtol = 1e-3, atol = 1e-7;
   int64_t repeat = 0;
+  int threads = 0; // 0: the OpenMP default
 };
 
 double parseTolerance(const std::string &flag, const std::string &s) {
@@ -1036,6 +1039,9 @@ Options parseArgs(int argc, char **argv) {
       opts.rtol = parseTolerance(arg, value());
     } else if (arg == "--atol") {
       opts.atol = parseTolerance(arg, value());
+    } else if (arg == "--threads") {
+      opts.threads = static_cast<int>(
+          std::min<uint64_t>(parseCount(arg, value(), 1), INT32_MAX));
     } else if (arg == "--repeat") {
       opts.repeat = static_cast<int64_t>(
           std::min<uint64_t>(parseCount(arg, value(), 1), INT64_MAX));
@@ -1361,6 +1367,9 @@ int run(const Options &opts) {
     std::printf("target: %s (features: %s)\n",
                 dsk_model_target_cpu(model.handle),
                 features && *features ? features : "none");
+    std::printf("parallel: %s\n", dsk_model_is_parallel(model.handle)
+                                      ? "yes (OpenMP)"
+                                      : "no (runs on the calling thread)");
     for (int isOutput = 0; isOutput < 2; ++isOutput) {
       const auto &specs = isOutput ? model.outputs : model.inputs;
       std::printf("%s (%zu):\n", isOutput ? "outputs" : "inputs", specs.size());
@@ -1370,6 +1379,12 @@ int run(const Options &opts) {
                     specs[i].shapeString().c_str());
     }
     return 0;
+  }
+
+  if (opts.threads > 0) {
+    dsk_error err;
+    if (dsk_model_set_num_threads(model.handle, opts.threads, &err) != DSK_OK)
+      fail(err.message);
   }
 
   // Check the expected-file arguments before the (possibly long) run.

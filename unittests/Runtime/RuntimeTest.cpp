@@ -766,6 +766,17 @@ std::vector<BadRun> badRunCases() {
          c.outputs[0].size_bytes = 0;
        },
        ": output 0 'sum' has size_bytes 0, but f32[2,3] needs 24 bytes"},
+      {"OutputOverlapsInput",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[0].data = c.a + 1;
+       },
+       ": output 0 'sum' overlaps input 0 'a' in memory; outputs must not "
+       "share memory with inputs or other outputs"},
+      {"OutputsOverlap",
+       [](AddCall &c, size_t &, size_t &, bool &, bool &) {
+         c.outputs[1].data = c.sum;
+       },
+       ": output 0 'sum' overlaps output 1 'diff' in memory"},
   };
 }
 
@@ -797,6 +808,45 @@ INSTANTIATE_TEST_SUITE_P(Runtime, BadRunTest,
                          [](const ::testing::TestParamInfo<BadRun> &info) {
                            return std::string(info.param.label);
                          });
+
+TEST_F(RuntimeTest, AdjacentBuffersDoNotOverlap) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  AddCall call(2);
+  float both[12]; // sum and diff side by side, touching but disjoint
+  call.outputs[0].data = both;
+  call.outputs[1].data = both + 6;
+  ASSERT_EQ(call.run(m.get(), &err), DSK_OK) << err.message;
+  EXPECT_EQ(both[0], call.a[0] + call.b[0]);
+  EXPECT_EQ(both[11], call.a[5] - call.b[5]);
+}
+
+TEST_F(RuntimeTest, NumThreads) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  // The fake model links no OpenMP runtime: it is not parallel, and a
+  // thread count is accepted but changes nothing.
+  EXPECT_EQ(dsk_model_is_parallel(m.get()), 0);
+  EXPECT_EQ(dsk_model_num_threads(m.get()), 0);
+  ASSERT_EQ(dsk_model_set_num_threads(m.get(), 2, &err), DSK_OK);
+  EXPECT_EQ(dsk_model_num_threads(m.get()), 2);
+  AddCall call(3);
+  ASSERT_EQ(call.run(m.get(), &err), DSK_OK) << err.message;
+  EXPECT_TRUE(call.correct());
+
+  EXPECT_EQ(dsk_model_set_num_threads(m.get(), -1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(DSK_FAKE_ADD_PATH
+                        ": the number of threads must be 0 (the default) "
+                        "or positive, got -1"));
+  EXPECT_EQ(dsk_model_num_threads(m.get()), 2);
+  EXPECT_EQ(dsk_model_set_num_threads(nullptr, 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "dsk_model_set_num_threads: model is NULL");
+  EXPECT_EQ(dsk_model_is_parallel(nullptr), 0);
+  EXPECT_EQ(dsk_model_num_threads(nullptr), 0);
+}
 
 TEST_F(RuntimeTest, RunNullModel) {
   AddCall call(0);

@@ -112,11 +112,24 @@ const char *dsk_model_target_cpu(const dsk_model *model);
 const char *dsk_model_target_features(const dsk_model *model);
 
 /* Checks every input and output against the model's declaration (count,
- * dtype, rank, dims, non-NULL data, size_bytes large enough), then runs the
- * model, writing the outputs in place. Thread-safe. */
+ * dtype, rank, dims, non-NULL data, size_bytes large enough; no output may
+ * share memory with an input or another output), then runs the model,
+ * writing the outputs in place. Thread-safe. */
 dsk_status dsk_model_run(const dsk_model *model, const dsk_tensor *inputs,
                          size_t num_inputs, dsk_tensor *outputs,
                          size_t num_outputs, dsk_error *err);
+
+/* Threads. A model compiled with parallel loops (dsk-compile's default
+ * --parallel; it links LLVM's OpenMP runtime) runs its large ops on a team of
+ * threads; dsk_model_is_parallel says whether this one does. Its size is
+ * `num_threads` for later dsk_model_run calls from any thread, or, for 0 (the
+ * default), OpenMP's default (OMP_NUM_THREADS, else one per core).
+ * Negative counts are DSK_ERROR_INVALID_ARGUMENT. Models without parallel
+ * loops always run on the calling thread. */
+dsk_status dsk_model_set_num_threads(dsk_model *model, int num_threads,
+                                     dsk_error *err);
+int dsk_model_num_threads(const dsk_model *model);
+int dsk_model_is_parallel(const dsk_model *model);
 
 /* Helpers. */
 const char *dsk_dtype_name(dsk_dtype dtype); /* "f32", ...; "invalid" */

@@ -57,28 +57,33 @@ LogicalResult parallelize(RewriterBase &rewriter, ArrayRef<Operation *> loops,
       return failure();
     nest.push_back(forOp);
   }
-  SmallVector<int64_t> lbs, ubs, steps;
-  for (scf::ForOp loop : nest) {
-    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
-    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
-    std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-    if (!lb || !ub || !step)
-      return failure();
-    lbs.push_back(*lb);
-    ubs.push_back(*ub);
-    steps.push_back(*step);
-  }
   scf::ForOp outer = nest.front(), inner = nest.back();
   Location loc = outer.getLoc();
   rewriter.setInsertionPoint(outer);
-  auto constants = [&](ArrayRef<int64_t> values) {
-    SmallVector<Value> result;
-    for (int64_t value : values)
-      result.push_back(arith::ConstantIndexOp::create(rewriter, loc, value));
-    return result;
+  // Bounds defined above the nest are reused; others must be constants
+  // (static shapes) and are rematerialized above it.
+  auto hoist = [&](Value bound) -> Value {
+    Operation *owner = bound.getDefiningOp();
+    if (!owner)
+      owner = bound.getParentBlock()->getParentOp();
+    if (!outer->isAncestor(owner))
+      return bound;
+    std::optional<int64_t> value = getConstantIntValue(bound);
+    if (!value)
+      return {};
+    return arith::ConstantIndexOp::create(rewriter, loc, *value);
   };
-  auto parallel = scf::ParallelOp::create(rewriter, loc, constants(lbs),
-                                          constants(ubs), constants(steps));
+  SmallVector<Value> lbs, ubs, steps;
+  for (scf::ForOp loop : nest) {
+    Value lb = hoist(loop.getLowerBound()), ub = hoist(loop.getUpperBound()),
+          step = hoist(loop.getStep());
+    if (!lb || !ub || !step)
+      return failure();
+    lbs.push_back(lb);
+    ubs.push_back(ub);
+    steps.push_back(step);
+  }
+  auto parallel = scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps);
   Block *body = parallel.getBody();
   SmallVector<Value> ivs = parallel.getInductionVars();
   for (auto [loop, iv] :
