@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Benchmarks dsk-compiled models against ONNX Runtime on the CPU.
+
+For each model: compile it with dsk-compile (timed), then time one inference
+per run through the dsk Python binding (`dsk.load(lib)(...)`) and through an
+ONNX Runtime session on the same .onnx file and the same inputs, for each
+thread count T (dsk: Model.num_threads = T; ORT: intra_op_num_threads = T,
+inter_op_num_threads = 1, sequential execution). The dsk and ORT runs are
+interleaved (alternating which goes first) so that both see the same machine
+noise; the table reports medians and the ratio dsk / ORT.
+
+dsk runs with the same T: models compiled with parallel loops (dsk-compile's
+default) get `Model.num_threads = T` (OpenMP threads for the outer loops of
+large ops); a model without parallel loops runs on one thread, and the table
+says so.
+
+  run_bench.py [--models DIR] [--runs N] [--warmup N] [--threads 1 2]
+               [--opt 2] [--only NAME...] [--json OUT]
+
+See bench/README.md for the method.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "python"))
+
+import dsk  # noqa: E402
+
+EXPORTER = os.path.join(REPO, "test", "onnx", "export_torch_models.py")
+TORCH_MODELS = ["bert_encoder", "gpt_decoder", "mha_block", "resnet18", "resnet50",
+                "mobilenet_v2"]
+# The bundled example (examples/msa_block): its ONNX model uses the dsk
+# domain, which ONNX Runtime cannot run, so it has dsk timings only.
+EXAMPLE_DIR = os.path.join(REPO, "examples", "msa_block")
+EXAMPLES = {"example_msa_block": (os.path.join(EXAMPLE_DIR, "model.onnx"),
+                                  {"x": os.path.join(EXAMPLE_DIR, "input.npy")})}
+
+
+def machine():
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import onnxruntime
+
+    return {"nproc": os.cpu_count(), "cpu": cpu,
+            "onnxruntime": onnxruntime.__version__,
+            "loadavg": os.getloadavg()}
+
+
+def compile_model(dsk_compile, source, library, opt):
+    start = time.perf_counter()
+    proc = subprocess.run([dsk_compile, source, "-O%d" % opt, "-o", library],
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError("dsk-compile %s failed:\n%s" % (source, proc.stderr[-2000:]))
+    return seconds
+
+
+def random_inputs(model, seed=0):
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for name, dtype, shape in model.inputs:
+        if any(not isinstance(d, int) for d in shape):
+            raise RuntimeError("input '%s' has a symbolic shape %s" % (name, shape))
+        if np.dtype(dtype).kind == "f":
+            feeds[name] = rng.standard_normal(shape).astype(dtype)
+        else:
+            feeds[name] = rng.integers(0, 16, shape).astype(dtype)
+    return feeds
+
+
+def ort_session(path, threads):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_model(args, name, source, onnx_path, inputs_npz):
+    library = os.path.join(args.models, "%s.O%d.so" % (name, args.opt))
+    compile_s = compile_model(args.dsk_compile, source, library, args.opt)
+    model = dsk.load(library)
+    if isinstance(inputs_npz, dict):
+        feeds = {k: np.load(v) for k, v in inputs_npz.items()}
+    elif inputs_npz and os.path.exists(inputs_npz):
+        with np.load(inputs_npz) as f:
+            feeds = {k: f[k] for k in f.files}
+    else:
+        feeds = random_inputs(model)
+
+    def run_dsk():
+        model(**feeds)
+
+    result = {"name": name, "compile_s": compile_s, "opt": args.opt,
+              "library_bytes": os.path.getsize(library), "threads": {}}
+    for _ in range(args.warmup):
+        run_dsk()
+    for threads in args.threads:
+        model.num_threads = threads
+        samples = {"dsk": [], "ort": []}
+        session = None
+        if onnx_path:
+            session = ort_session(onnx_path, threads)
+
+            def run_ort():
+                session.run(None, feeds)
+
+            for _ in range(args.warmup):
+                run_ort()
+        for i in range(args.runs):
+            # Alternate the order so neither side always runs first.
+            if session is not None and i % 2:
+                samples["ort"].append(timed(run_ort))
+            samples["dsk"].append(timed(run_dsk))
+            if session is not None and not i % 2:
+                samples["ort"].append(timed(run_ort))
+        entry = {"dsk_threads": threads if model.is_parallel else 1,
+                 "dsk_samples_s": samples["dsk"],
+                 "dsk_median_s": statistics.median(samples["dsk"])}
+        if session is not None:
+            entry["ort_samples_s"] = samples["ort"]
+            entry["ort_median_s"] = statistics.median(samples["ort"])
+            entry["ratio"] = entry["dsk_median_s"] / entry["ort_median_s"]
+        result["threads"][str(threads)] = entry
+        print("  T=%d: dsk %.2f ms, ORT %s" % (
+            threads, entry["dsk_median_s"] * 1e3,
+            "%.2f ms" % (entry["ort_median_s"] * 1e3) if session else "n/a"), flush=True)
+    model.close()
+    return result
+
+
+def table(results, threads):
+    lines = ["| model | compile (s) | T | dsk median (ms) | ORT median (ms) | dsk / ORT |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            lines.append("| %s | - | - | error: %s | - | - |" % (r["name"], r["error"]))
+            continue
+        for t in threads:
+            e = r["threads"][str(t)]
+            dsk_ms = "%.2f" % (e["dsk_median_s"] * 1e3)
+            if e["dsk_threads"] != t:
+                dsk_ms += " (1 thread: no parallel loops)"
+            if "ort_median_s" in e:
+                ort_ms = "%.2f" % (e["ort_median_s"] * 1e3)
+                ratio = "%.2f" % e["ratio"]
+            else:
+                ort_ms, ratio = "n/a (dsk domain)", "-"
+            lines.append("| %s | %.1f | %d | %s | %s | %s |"
+                         % (r["name"], r["compile_s"], t, dsk_ms, ort_ms, ratio))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default=os.path.join(REPO, "build", "torch-models"),
+                        help="folder of the exported models and the compiled libraries "
+                             "(default: build/torch-models, shared with the "
+                             "onnx-torch-models test); models missing there are "
+                             "exported with test/onnx/export_torch_models.py")
+    parser.add_argument("--dsk-compile", default=os.path.join(REPO, "build", "bin",
+                                                              "dsk-compile"))
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per side (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts for dsk and ONNX Runtime (default 1 2)")
+    parser.add_argument("--opt", type=int, default=2, choices=range(4),
+                        help="dsk-compile -O level (default 2, as dsk-compile)")
+    names = TORCH_MODELS + list(EXAMPLES)
+    parser.add_argument("--only", nargs="+", choices=names, help="benchmark only these")
+    parser.add_argument("--json", help="also write the results (with all samples) here")
+    args = parser.parse_args()
+    if args.runs < 1 or args.warmup < 0 or min(args.threads) < 1:
+        parser.error("--runs and --threads must be positive, --warmup not negative")
+    selected = args.only or names
+    os.makedirs(args.models, exist_ok=True)
+
+    torch_models = [m for m in selected if m in TORCH_MODELS]
+    missing = [m for m in torch_models
+               if not os.path.exists(os.path.join(args.models, m + ".onnx"))
+               or not os.path.exists(os.path.join(args.models, m + ".inputs.npz"))]
+    if missing:
+        print("exporting %s into %s" % (" ".join(missing), args.models), flush=True)
+        subprocess.run([sys.executable, EXPORTER, args.models, "--only", *missing],
+                       check=True)
+
+    info = machine()
+    print("machine: %d CPUs, %s; onnxruntime %s; load average %.2f %.2f %.2f"
+          % (info["nproc"], info["cpu"], info["onnxruntime"], *info["loadavg"]), flush=True)
+    results = []
+    for name in selected:
+        print("%s:" % name, flush=True)
+        try:
+            if name in EXAMPLES:
+                source, inputs = EXAMPLES[name]
+                results.append(bench_model(args, name, source, None, inputs))
+            else:
+                stem = os.path.join(args.models, name)
+                results.append(bench_model(args, name, stem + ".onnx", stem + ".onnx",
+                                           stem + ".inputs.npz"))
+        except Exception as e:  # report the model, keep benchmarking the rest
+            print("  error: %s" % e, flush=True)
+            results.append({"name": name, "error": str(e).splitlines()[0]})
+    info["loadavg_end"] = os.getloadavg()
+
+    print()
+    print("%d runs per side after %d warm-up runs, dsk-compile -O%d; medians."
+          % (args.runs, args.warmup, args.opt))
+    print("T = threads on both sides: ONNX Runtime intra-op threads (inter-op 1, "
+          "sequential); dsk's OpenMP threads (Model.num_threads).")
+    print()
+    print(table(results, args.threads))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "runs": args.runs, "warmup": args.warmup,
+                       "opt": args.opt, "results": results}, f, indent=1)
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
