@@ -119,15 +119,18 @@ def DskInterchangeLoops : Pass<"dsk-interchange-loops", "mlir::func::FuncOp"> {
     reassociating floating-point adds.
 
     For every linalg op with a reduction dimension (named ops are generalized
-    first), this pass scores each dimension as an innermost loop: +1 for
-    every operand it walks with unit stride (the operand's last index is the
-    dimension, possibly plus others), -1 for every operand it walks with a
-    stride. When a parallel dimension scores at least as well as the
-    reduction that is innermost now, it becomes the innermost loop, with the
-    reductions just outside it: matmul `(i, j, k)` becomes `(i, k, j)`, and
-    a convolution's output column becomes the innermost loop. Row
-    reductions (softmax, layer norm) keep their reduction innermost, since
-    it is their only unit-stride walk.
+    first), this pass scores each dimension as an innermost loop, per
+    operand that it walks: +2 with unit stride (the operand's last index is
+    the dimension, possibly plus others), +1 with a stride of 2 to 4 in the
+    last index (strided convolutions and pooling, which LLVM vectorizes as
+    interleaved accesses), -2 otherwise. When the best parallel dimension
+    scores at most one point below the reduction that is innermost now (a
+    parallel loop vectorizes without reassociation), it becomes the
+    innermost loop, with the reductions just outside it: matmul `(i, j, k)`
+    becomes `(i, k, j)`, and a convolution's output column becomes the
+    innermost loop. Row reductions (softmax, layer norm) and `Q K^T` keep
+    their reduction innermost, since walking rows would be their only
+    alternative.
 
     The order of evaluation of each reduction is unchanged, so results are
     bit-identical.
