@@ -167,6 +167,10 @@ private:
   /// Declared types of intermediate values (value_info), to refine
   /// inferred types.
   llvm::StringMap<RankedTensorType> declaredTypes;
+
+public:
+  /// Every dim_param name seen in the model's value infos.
+  llvm::StringSet<> dimParamNames;
 };
 
 LogicalResult GraphImporter::checkOpsets(const onnx::ModelProto &model) {
@@ -227,6 +231,8 @@ GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info,
     return error() << "has no shape (unknown rank is not supported)", failure();
   }
   for (const onnx::TensorShapeProto_Dimension &dim : tensor.shape().dim()) {
+    if (dim.has_dim_param())
+      dimParamNames.insert(dim.dim_param());
     if (dim.has_dim_value()) {
       if (dim.dim_value() < 0)
         return error() << "has a negative dimension (" << dim.dim_value()
@@ -1025,7 +1031,24 @@ OwningOpRef<ModuleOp> importModelBuffer(MLIRContext &context, StringRef bytes,
                       linalg::LinalgDialect, math::MathDialect, scf::SCFDialect,
                       tensor::TensorDialect>();
   GraphImporter importer(context, sourceName, modelDir.str(), options);
-  return importer.importModel(model);
+  OwningOpRef<ModuleOp> module = importer.importModel(model);
+  if (!module)
+    return {};
+  // A size for a dimension the model does not have is a typo, not a no-op.
+  for (const auto &entry : options.dimSizes)
+    if (!importer.dimParamNames.contains(entry.first())) {
+      SmallVector<StringRef> known;
+      for (const auto &name : importer.dimParamNames)
+        known.push_back(name.first());
+      llvm::sort(known);
+      emitError(fileLoc) << "the model has no symbolic dimension named '"
+                         << entry.first() << "' (its symbolic dimensions: "
+                         << (known.empty() ? std::string("none")
+                                           : llvm::join(known, ", "))
+                         << ")";
+      return {};
+    }
+  return module;
 }
 
 OwningOpRef<ModuleOp> importModelFile(MLIRContext &context, StringRef path,
