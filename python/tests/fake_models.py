@@ -14,6 +14,22 @@ REPO = TESTS.parent.parent
 BUILD = REPO / "build"
 FAKE_MODEL_SOURCE = TESTS / "fixtures" / "fake_model.c"
 
+# The runtime's dtypes in dsk_dtype order.
+DTYPES = ["f16", "bf16", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16",
+          "u32", "u64", "bool"]
+
+
+def numpy_dtypes():
+    """dtype name -> NumPy scalar type (bf16 through ml_dtypes), or skip."""
+    import numpy as np
+
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    return {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "f32": np.float32,
+            "f64": np.float64, "i8": np.int8, "i16": np.int16,
+            "i32": np.int32, "i64": np.int64, "u8": np.uint8,
+            "u16": np.uint16, "u32": np.uint32, "u64": np.uint64,
+            "bool": np.bool_}
+
 
 def runtime_library():
     """The runtime library the binding will load, or skip."""

@@ -12,18 +12,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fake_models import build_fake_model, dsk_run_binary  # noqa: E402
+from fake_models import (DTYPES, build_fake_model, dsk_run_binary,  # noqa: E402
+                         numpy_dtypes)
 
 onnx = pytest.importorskip("onnx")
 ml_dtypes = pytest.importorskip("ml_dtypes")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-DTYPES = ["f16", "bf16", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16",
-          "u32", "u64", "bool"]
-NUMPY = {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "f32": np.float32,
-         "f64": np.float64, "i8": np.int8, "i16": np.int16, "i32": np.int32,
-         "i64": np.int64, "u8": np.uint8, "u16": np.uint16, "u32": np.uint32,
-         "u64": np.uint64, "bool": np.bool_}
+NUMPY = numpy_dtypes()
 ONNX = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16,
         "f32": TensorProto.FLOAT, "f64": TensorProto.DOUBLE,
         "i8": TensorProto.INT8, "i16": TensorProto.INT16,
@@ -92,6 +88,7 @@ def test_info(tool, add):
     assert r.stdout.splitlines() == [
         f"model: {add}",
         "target: generic (features: none)",
+        "parallel: no (runs on the calling thread)",
         "inputs (2):",
         "  0 x: f32 [2, 3]",
         "  1 y in: f32 [2, 3]",

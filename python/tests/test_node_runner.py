@@ -50,6 +50,10 @@ def test_format_expected_round_trips_sorted_one_line_reasons():
     text = nt.format_expected(failures, "current", "import")
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     assert lines == ["test_a: r", "test_b: multi line reason", "test_c:"]
+    assert "--dsk-run" not in text
+    assert "--stage run --dsk-compile PATH --dsk-run PATH" in (
+        nt.format_expected({}, "debian", "run")
+    )
     assert nt.parse_expected(text) == {
         "test_a": "r",
         "test_b": "multi line reason",
@@ -203,3 +207,175 @@ def test_case_tolerances(tmp_path):
     os.makedirs(tmp_path / "test_data_set_1")
     os.makedirs(tmp_path / "test_data_set_0")
     assert [p.name for p in case.data_sets()] == ["test_data_set_0", "test_data_set_1"]
+
+
+# ---------------------------------------------------------------------------
+# Stage run
+# ---------------------------------------------------------------------------
+
+# dsk-run's report when outputs differ (tools/dsk-run compare()).
+ELEMENTS_FAIL = (
+    "output 0 'y': FAIL: 3 of 60 elements differ (rtol 0.001, atol 1e-07); "
+    "worst at flat index 5 [0, 1, 1]: actual 1.5, expected 2, abs error 0.5, "
+    "rel error 0.25"
+)
+LAYOUT_FAIL = (
+    "output 1 'z': FAIL: '/d/test_data_set_0/output_1.pb' has f32[3], the "
+    "output is f32[4]"
+)
+
+
+def test_mismatch_reason_shortens_the_first_failing_output():
+    output = f"{ELEMENTS_FAIL}\n0 outputs matched, 1 mismatched\n"
+    assert nt.mismatch_reason(output) == (
+        "mismatch: output 0 'y': 3 of 60 elements differ, worst at [0, 1, 1]: "
+        "1.5 instead of 2"
+    )
+    output = (
+        "output 0 'a': PASS (4 elements, max abs error 0)\n"
+        f"{LAYOUT_FAIL}\n{ELEMENTS_FAIL}\n1 outputs matched, 2 mismatched\n"
+    )
+    assert nt.mismatch_reason(output) == (
+        "mismatch: output 1 'z': expected f32[3], got f32[4] (and 1 more output)"
+    )
+    assert nt.mismatch_reason("output 0 'a': PASS (4 elements)\n") == ""
+
+
+def test_step_failure_names_the_step():
+    detail = "m.onnx:0:0: error: bad op\ndsk-compile: error: stage failed\n"
+    failed = nt.Result("t", False, nt.error_reason(detail), detail)
+    assert nt.step_failure("compile", failed).reason == "compile: bad op"
+    crash = nt.Result("t", False, "crashed (SIGSEGV)", "")
+    assert nt.step_failure("run", crash).reason == "run: crashed (SIGSEGV)"
+    detail = "dsk-run: error: input 0 'x' has dtype u16, expected bf16\n"
+    error = nt.Result("t", False, nt.error_reason(detail), detail)
+    assert nt.step_failure("run", error, "test_data_set_1").reason == (
+        "run: input 0 'x' has dtype u16, expected bf16 [test_data_set_1]"
+    )
+    # A mismatch is told by dsk-run's closing line, not by the exit status.
+    detail = f"{ELEMENTS_FAIL}\n0 outputs matched, 1 mismatched\n"
+    mismatch = nt.Result("t", False, nt.error_reason(detail), detail)
+    assert nt.step_failure("run", mismatch).reason.startswith(
+        "mismatch: output 0 'y': 3 of 60 elements differ"
+    )
+    truncated = nt.Result("t", False, "crashed (SIGABRT)", ELEMENTS_FAIL)
+    assert nt.step_failure("run", truncated).reason == "run: crashed (SIGABRT)"
+
+
+def test_value_kinds_reason_rejects_sequences_maps_and_optionals():
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    tensor = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    seq = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, [2])
+    opt = helper.make_value_info(
+        "o",
+        helper.make_optional_type_proto(
+            helper.make_tensor_type_proto(TensorProto.FLOAT, [2])
+        ),
+    )
+
+    def model(inputs, outputs):
+        graph = helper.make_graph([], "g", inputs, outputs)
+        return helper.make_model(graph)
+
+    assert nt.value_kinds_reason(model([tensor], [tensor])) == ""
+    assert nt.value_kinds_reason(model([seq], [tensor])) == (
+        "inputs are not tensors: 's' is a sequence"
+    )
+    assert nt.value_kinds_reason(model([tensor], [opt])) == (
+        "outputs are not tensors: 'o' is an optional"
+    )
+
+
+def test_data_set_inputs_are_in_index_order(tmp_path):
+    for name in ["input_10.pb", "input_2.pb", "input_0.pb", "output_0.pb"]:
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in nt.data_set_inputs(tmp_path)] == [
+        "input_0.pb",
+        "input_2.pb",
+        "input_10.pb",
+    ]
+
+
+def make_run_case(root, name, sets, tolerances=None):
+    """A case whose model.onnx is an empty (valid, input-less) ModelProto."""
+    case = root / name
+    case.mkdir(parents=True)
+    (case / "model.onnx").write_bytes(b"")
+    if tolerances:
+        (case / "case.json").write_text(
+            '{"rtol": %r, "atol": %r}' % tolerances
+        )
+    for i, inputs in enumerate(sets):
+        set_dir = case / f"test_data_set_{i}"
+        set_dir.mkdir()
+        for j in range(inputs):
+            (set_dir / f"input_{j}.pb").write_bytes(b"")
+    return nt.Case(name, case)
+
+
+def fake_run_tools(tmp_path, run_body):
+    """A dsk-compile that writes its -o file and a dsk-run that logs its
+    arguments, one line per call, then runs `run_body`."""
+    compile_tool = tmp_path / "fake-compile"
+    compile_tool.write_text(
+        '#!/bin/sh\ncase "$2" in *fails*) echo "m:1:2: error: no" >&2; '
+        'exit 1;; esac\necho "$@" >> "%s"\n: > "$4"\n' % (tmp_path / "log")
+    )
+    run_tool = tmp_path / "fake-run"
+    run_tool.write_text(
+        '#!/bin/sh\necho "$@" >> "%s"\n%s\n' % (tmp_path / "log", run_body)
+    )
+    for tool in (compile_tool, run_tool):
+        tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
+    return nt.Options(str(compile_tool), 10, str(run_tool), 1)
+
+
+def test_stage_run_compiles_once_and_runs_every_set(tmp_path):
+    case = make_run_case(tmp_path, "test_ok", [2, 2], (0.5, 0.25))
+    options = fake_run_tools(tmp_path, "exit 0")
+    assert nt.stage_run(case, options) == nt.Result("test_ok", True)
+    compile_line, *runs = (tmp_path / "log").read_text().splitlines()
+    assert compile_line.startswith(f"-O1 {case.model} -o ")
+    library = compile_line.split()[-1]
+    assert not Path(library).exists()  # the temporary folder is gone
+    assert runs == [
+        f"{library} {case.path}/test_data_set_{i}/input_0.pb "
+        f"{case.path}/test_data_set_{i}/input_1.pb --expected-dir "
+        f"{case.path}/test_data_set_{i} --rtol 0.5 --atol 0.25"
+        for i in range(2)
+    ]
+
+
+def test_stage_run_reasons(tmp_path):
+    options = fake_run_tools(
+        tmp_path, 'echo "dsk-run: error: cannot load $1" >&2; exit 1'
+    )
+    assert nt.stage_run(make_run_case(tmp_path, "fails", [1]), options).reason == (
+        "compile: no"
+    )
+    # The first set fails to run; the library's path is not in the reason.
+    assert nt.stage_run(make_run_case(tmp_path, "a", [1]), options).reason == (
+        "run: cannot load model.so"
+    )
+    options = fake_run_tools(
+        tmp_path,
+        # With one input, $4 is the --expected-dir folder.
+        'case "$4" in *set_1*) echo "%s"; echo "0 outputs matched, 1 '
+        'mismatched"; exit 1;; esac; exit 0' % ELEMENTS_FAIL,
+    )
+    result = nt.stage_run(make_run_case(tmp_path, "b", [1, 1]), options)
+    assert result.reason.startswith("mismatch: output 0 'y': 3 of 60")
+    assert result.reason.endswith("[test_data_set_1]")
+    assert nt.stage_run(make_run_case(tmp_path, "c", []), options).reason == (
+        "no test_data_set_* folders"
+    )
+
+
+def test_main_run_stage_needs_dsk_run(tmp_path, capsys):
+    make_cases(tmp_path / "cases", ["test_a"])
+    code, _ = run_main(
+        tmp_path, capsys, fake_tool(tmp_path, "exit 0"), "--stage", "run"
+    )
+    assert code == 2

@@ -14,16 +14,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dsk  # noqa: E402
 from dsk import runtime  # noqa: E402
-from fake_models import build_fake_model, runtime_library  # noqa: E402
+from fake_models import (DTYPES, build_fake_model, numpy_dtypes,  # noqa: E402
+                         runtime_library)
 
 ml_dtypes = pytest.importorskip("ml_dtypes")
 
-DTYPES = ["f16", "bf16", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16",
-          "u32", "u64", "bool"]
-NUMPY = {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "f32": np.float32,
-         "f64": np.float64, "i8": np.int8, "i16": np.int16, "i32": np.int32,
-         "i64": np.int64, "u8": np.uint8, "u16": np.uint16, "u32": np.uint32,
-         "u64": np.uint64, "bool": np.bool_}
+NUMPY = numpy_dtypes()
 
 
 @pytest.fixture(scope="module")
