@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
@@ -53,6 +54,11 @@ void addBufferization(OpPassManager &pm) {
 
 /// Loops on memrefs -> the LLVM dialect.
 void addLoopsToLLVM(OpPassManager &pm) {
+  // bf16 conversions become integer arithmetic: LLVM would otherwise call
+  // compiler-rt's __truncsfbf2, which a model library does not link.
+  arith::ArithExpandOpsPassOptions expandOptions;
+  expandOptions.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
   // expand-strided-metadata emits affine.apply for dynamic subviews, so
   // affine lowering comes after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -166,6 +172,7 @@ void dsk::registerPipelines() {
   registerConvertFuncToLLVMPass();
   registerReconcileUnrealizedCastsPass();
   registerConvertSCFToOpenMPPass();
+  arith::registerArithExpandOpsPass();
   registerConvertBufferizationToMemRefPass();
   registerConvertOpenMPToLLVMPass();
   bufferization::registerEmptyTensorEliminationPass();

@@ -10,6 +10,10 @@ Editions:
 Stages (each case passes or fails one stage):
   import   dsk-compile model.onnx --emit=onnx-ir: the model imports and the
            IR verifies
+  run      dsk-compile model.onnx -o model.so, then dsk-run on every
+           test_data_set_* (inputs in order, outputs compared with the set's
+           output_*.pb within the case's tolerances); the reason names the
+           step that failed: `compile: ...`, `run: ...` or `mismatch: ...`
 
 The expected-failure list holds one `case_name: reason` per line (lines that
 start with # are comments). A case that fails and is not listed, and a listed
@@ -32,6 +36,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -79,6 +84,8 @@ class Options:
 
     dsk_compile: str
     timeout: float
+    dsk_run: str | None = None
+    opt_level: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +114,7 @@ def discover(root: Path, pattern: str | None = None) -> list[Case]:
 # ---------------------------------------------------------------------------
 
 _DIAG_PREFIX = re.compile(r"^.*?:\d+:\d+: error: ")
+_TOOL_PREFIX = re.compile(r"^[\w.+-]+: error: ")
 
 
 def error_reason(output: str) -> str:
@@ -116,6 +124,7 @@ def error_reason(output: str) -> str:
         if not line:
             continue
         line = _DIAG_PREFIX.sub("", line, count=1)
+        line = _TOOL_PREFIX.sub("", line, count=1)
         if line.startswith("error: "):
             line = line[len("error: ") :]
         return line
@@ -162,11 +171,150 @@ def stage_import(case: Case, options: Options) -> Result:
     )
 
 
-# A stage maps a case to a Result; it runs in a worker process. A later
-# stage (compile, run, compare outputs with case.tolerances()) is one more
-# entry here.
+_INPUT_INDEX = re.compile(r"input_(\d+)\.pb")
+# dsk-run's report of an output that does not match (see compare() there).
+_MISMATCH = re.compile(r"^(output \d+ '.*'): FAIL: (.*)$")
+_ELEMENTS = re.compile(
+    r"^(\d+ of \d+ elements differ)(?: \(rtol [^)]*\))?; worst at flat "
+    r"index \d+ (\[[^\]]*\]): actual (\S+), expected (\S+),"
+)
+_LAYOUT = re.compile(r"^'.*' has (.*), the output is (.*)$")
+# dsk-run's last line after comparing every output.
+_COMPARED = re.compile(r"^\d+ outputs matched, \d+ mismatched$")
+
+
+_VALUE_KINDS = {
+    None: "untyped",
+    "sequence_type": "a sequence",
+    "map_type": "a map",
+    "optional_type": "an optional",
+    "sparse_tensor_type": "a sparse tensor",
+}
+
+
+def value_kinds_reason(model) -> str:
+    """Why a case's data sets cannot be fed to dsk-run: a graph input or
+    output that is not a tensor (sequence, map, optional); "" when all are
+    tensors. `model` is an onnx ModelProto."""
+    graph = model.graph
+    initialized = {init.name for init in graph.initializer}
+    values = [("inputs", v) for v in graph.input if v.name not in initialized]
+    values += [("outputs", v) for v in graph.output]
+    for role, value in values:
+        kind = value.type.WhichOneof("value")
+        if kind != "tensor_type":
+            what = _VALUE_KINDS.get(kind, f"a {kind}")
+            return f"{role} are not tensors: '{value.name}' is {what}"
+    return ""
+
+
+def non_tensor_reason(model_path: Path) -> str:
+    """value_kinds_reason() of a model file; "" when the onnx package is
+    missing (dsk-compile then rejects such models itself)."""
+    try:
+        import onnx
+    except ImportError:
+        return ""
+    return value_kinds_reason(onnx.load(str(model_path), load_external_data=False))
+
+
+def mismatch_reason(output: str) -> str:
+    """One line from dsk-run's comparison report: the first output that does
+    not match (shortened), and how many more do not; "" when none failed."""
+    failures = []
+    for line in output.splitlines():
+        match = _MISMATCH.match(line.strip())
+        if not match:
+            continue
+        label, what = match.groups()
+        elements = _ELEMENTS.match(what)
+        layout = _LAYOUT.match(what)
+        if elements:
+            count, index, actual, expected = elements.groups()
+            what = f"{count}, worst at {index}: {actual} instead of {expected}"
+        elif layout:
+            what = f"expected {layout.group(1)}, got {layout.group(2)}"
+        failures.append(f"{label}: {what}")
+    if not failures:
+        return ""
+    more = len(failures) - 1
+    suffix = f" (and {more} more output{'s' if more > 1 else ''})" if more else ""
+    return f"mismatch: {failures[0]}{suffix}"
+
+
+def step_failure(step: str, result: Result, where: str = "") -> Result:
+    """A failed compile or run step as the case's result. A run that
+    exits 1 after reporting outputs that differ is a mismatch; everything
+    else (errors, crashes, timeouts) is prefixed with the step's name."""
+    reason = ""
+    lines = result.detail.strip().splitlines()
+    if step == "run" and lines and _COMPARED.match(lines[-1]):
+        reason = mismatch_reason(result.detail)
+    if not reason:
+        reason = f"{step}: {result.reason}"
+    if where:
+        reason += f" [{where}]"
+    return Result(result.name, False, reason, result.detail)
+
+
+def data_set_inputs(data_set: Path) -> list[Path]:
+    """The set's input_<i>.pb files, by index (input_10 after input_9)."""
+    indexed = []
+    for path in data_set.iterdir():
+        match = _INPUT_INDEX.fullmatch(path.name)
+        if match:
+            indexed.append((int(match.group(1)), path))
+    return [path for _, path in sorted(indexed)]
+
+
+def stage_run(case: Case, options: Options) -> Result:
+    if not options.dsk_run:
+        return Result(case.name, False, "the run stage needs --dsk-run")
+    data_sets = case.data_sets()
+    if not data_sets:
+        return Result(case.name, False, "no test_data_set_* folders")
+    reason = non_tensor_reason(case.model)
+    if reason:
+        return Result(case.name, False, reason)
+    rtol, atol = case.tolerances()
+    with tempfile.TemporaryDirectory(prefix=f"dsk-{case.name}-") as tmp:
+        library = os.path.join(tmp, "model.so")
+        compiled = run_tool(
+            [
+                options.dsk_compile,
+                f"-O{options.opt_level}",
+                str(case.model),
+                "-o",
+                library,
+            ],
+            options.timeout,
+            case.name,
+        )
+        if not compiled.passed:
+            return step_failure("compile", compiled)
+        for data_set in data_sets:
+            ran = run_tool(
+                [options.dsk_run, library]
+                + [str(p) for p in data_set_inputs(data_set)]
+                + ["--expected-dir", str(data_set)]
+                + ["--rtol", repr(rtol), "--atol", repr(atol)],
+                options.timeout,
+                case.name,
+            )
+            if not ran.passed:
+                # The temporary folder's name differs from run to run.
+                ran = dataclasses.replace(
+                    ran, reason=ran.reason.replace(library, "model.so")
+                )
+                where = data_set.name if len(data_sets) > 1 else ""
+                return step_failure("run", ran, where)
+    return Result(case.name, True)
+
+
+# A stage maps a case to a Result; it runs in a worker process.
 STAGES: dict[str, Callable[[Case, Options], Result]] = {
     "import": stage_import,
+    "run": stage_run,
 }
 
 
@@ -221,7 +369,9 @@ def format_expected(failures: dict[str, str], edition: str, stage: str) -> str:
         f"'{edition}'.",
         "# One 'case_name: reason' per line. Regenerate with",
         f"#   test/onnx/node_tests.py --edition {edition} --stage {stage} "
-        "--dsk-compile PATH --expected-failures THIS_FILE --update",
+        "--dsk-compile PATH"
+        + (" --dsk-run PATH" if stage == "run" else "")
+        + " --expected-failures THIS_FILE --update",
     ]
     for name in sorted(failures):
         reason = " ".join(failures[name].split())
@@ -394,6 +544,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--edition", choices=["debian", "current"], required=True)
     parser.add_argument("--stage", choices=sorted(STAGES), default="import")
     parser.add_argument("--dsk-compile", required=True, help="the dsk-compile binary")
+    parser.add_argument("--dsk-run", help="the dsk-run binary (stage run)")
+    parser.add_argument(
+        "--opt-level",
+        type=int,
+        choices=range(4),
+        default=0,
+        help="dsk-compile -O level for stage run (default 0: fastest to "
+        "compile; the models are tiny, so run time does not matter)",
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -423,6 +582,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.update and args.filter:
         print("--update runs every case: drop --filter", file=sys.stderr)
         return 2
+    if args.stage == "run" and not args.dsk_run:
+        print("--stage run needs --dsk-run", file=sys.stderr)
+        return 2
     expected: dict[str, str] = {}
     if args.expected_failures and args.expected_failures.exists():
         try:
@@ -445,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cases:
         print(f"{label}: no cases under {root}", file=sys.stderr)
         return 2
-    options = Options(args.dsk_compile, args.timeout)
+    options = Options(args.dsk_compile, args.timeout, args.dsk_run, args.opt_level)
     results = run_cases(args.stage, cases, options, max(1, args.jobs))
 
     if args.update:

@@ -372,6 +372,7 @@ int main(int argc, char **argv) {
   dsk::cpu::LinkOptions linkOptions;
   linkOptions.linker = linker;
   linkOptions.openmp = usesOpenMP;
+  linkOptions.builtinsArchive = dsk::cpu::compilerRtBuiltins(*target);
   if (llvm::Error error =
           dsk::cpu::linkSharedLibrary(objectPath, outputFile, linkOptions))
     return stages.fail(llvm::toString(std::move(error)));

@@ -1040,6 +1040,31 @@ LogicalResult checkStaticShapes(ModuleOp module) {
   return success(ok);
 }
 
+/// A linalg.softmax over narrow floats (f16, bf16) recomputed in f32, as
+/// matmuls accumulate: its row sums in f16 lose several ulps. Returns the
+/// softmax to decompose (the original one when it is f32 or wider).
+linalg::AggregatedOpInterface widenSoftmax(IRRewriter &rewriter,
+                                           linalg::AggregatedOpInterface op) {
+  auto softmax = dyn_cast<linalg::SoftmaxOp>(op.getOperation());
+  if (!softmax)
+    return op;
+  ShapedType type = softmax.getOutputOperandType();
+  auto element = dyn_cast<FloatType>(type.getElementType());
+  if (!element || element.getWidth() >= 32 || !type.hasStaticShape())
+    return op;
+  Location loc = softmax.getLoc();
+  Type f32 = rewriter.getF32Type();
+  Value input = convertTensor(rewriter, loc, softmax.getInput(), f32);
+  Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), f32);
+  auto wide =
+      linalg::SoftmaxOp::create(rewriter, loc, TypeRange{init.getType()}, input,
+                                init, softmax.getDimension());
+  rewriter.replaceOp(
+      softmax, convertTensor(rewriter, loc, wide.getResult()[0], element));
+  rewriter.setInsertionPoint(wide);
+  return cast<linalg::AggregatedOpInterface>(wide.getOperation());
+}
+
 /// Aggregated linalg ops that the ONNX importer emits (linalg.softmax) are
 /// expanded into the generics they stand for, so that everything after this
 /// pass sees only structured linalg ops.
@@ -1049,6 +1074,7 @@ LogicalResult decomposeAggregatedOps(ModuleOp module) {
   IRRewriter rewriter(module.getContext());
   for (linalg::AggregatedOpInterface op : ops) {
     rewriter.setInsertionPoint(op);
+    op = widenSoftmax(rewriter, op);
     FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
     if (failed(results))
       return op->emitError("cannot decompose this operation");

@@ -102,6 +102,38 @@ LogicalResult convertElementwise(NodeContext &ctx, Accepts kind, BodyFn body,
   return success();
 }
 
+/// Whether a shift amount is in [0, bit width). Compared as unsigned, a
+/// negative signed amount is out of range too.
+Value shiftInRange(Scalars &s) {
+  unsigned width = s.type().getIntOrFloatBitWidth();
+  return arith::CmpIOp::create(s.b, s.loc, arith::CmpIPredicate::ult, s[1],
+                               s.constant(width));
+}
+
+/// BitShift LEFT: amounts outside [0, bit width) give 0 (arith's shifts
+/// would give poison); signed values shift their bits like unsigned ones.
+Value shiftLeft(Scalars &s) {
+  Value shifted = arith::ShLIOp::create(s.b, s.loc, s[0], s[1]);
+  return arith::SelectOp::create(s.b, s.loc, shiftInRange(s), shifted,
+                                 s.constant(0));
+}
+
+/// BitShift RIGHT: logical for unsigned types, arithmetic for signed ones
+/// (the schema lists unsigned types only, but ONNX's reference and node tests
+/// shift signed ones too); amounts outside [0, bit width) give what shifting
+/// one bit at a time would: 0, or -1 for negative signed values.
+Value shiftRight(Scalars &s) {
+  if (s.isUnsigned) {
+    Value shifted = arith::ShRUIOp::create(s.b, s.loc, s[0], s[1]);
+    return arith::SelectOp::create(s.b, s.loc, shiftInRange(s), shifted,
+                                   s.constant(0));
+  }
+  unsigned width = s.type().getIntOrFloatBitWidth();
+  Value shifted = arith::ShRSIOp::create(s.b, s.loc, s[0], s[1]);
+  Value sign = arith::ShRSIOp::create(s.b, s.loc, s[0], s.constant(width - 1));
+  return arith::SelectOp::create(s.b, s.loc, shiftInRange(s), shifted, sign);
+}
+
 #define FLOAT_UNARY(NAME, OP)                                                  \
   registry.add(                                                                \
       "", NAME, +[](NodeContext &ctx) {                                        \
@@ -658,20 +690,9 @@ void registerElementwiseOps(OpRegistry &registry) {
       "", "BitShift", +[](NodeContext &ctx) {
         std::string direction = ctx.stringAttr("direction", "");
         if (direction == "LEFT")
-          return convertElementwise(
-              ctx, Accepts::Integer,
-              +[](Scalars &s) -> Value {
-                return arith::ShLIOp::create(s.b, s.loc, s[0], s[1]);
-              },
-              nullptr);
+          return convertElementwise(ctx, Accepts::Integer, shiftLeft, nullptr);
         if (direction == "RIGHT")
-          // ONNX defines BitShift on unsigned types only: a logical shift.
-          return convertElementwise(
-              ctx, Accepts::Integer,
-              +[](Scalars &s) -> Value {
-                return arith::ShRUIOp::create(s.b, s.loc, s[0], s[1]);
-              },
-              nullptr);
+          return convertElementwise(ctx, Accepts::Integer, shiftRight, nullptr);
         return ctx.emitError() << "direction must be LEFT or RIGHT, got '"
                                << direction << "'",
                failure();

@@ -974,7 +974,8 @@ Value convInit(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
              b, loc, TypeRange{empty.getType()}, ValueRange{bias},
              ValueRange{empty}, maps, iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, args[0]);
+               linalg::YieldOp::create(
+                   nb, nl, castScalar(nb, nl, args[0], type, false, false));
              })
       .getResult(0);
 }
@@ -1030,7 +1031,8 @@ Value buildGroupedConv(OpBuilder &b, Location loc, Value xe, Value we,
                Value product;
                if (isa<FloatType>(type)) {
                  FloatOps fo{nb, nl, type};
-                 product = fo.add(acc, fo.mul(args[0], args[1]));
+                 product = fo.add(acc, fo.mul(fo.cast(args[0], type),
+                                              fo.cast(args[1], type)));
                } else {
                  product = arith::AddIOp::create(
                      nb, nl, acc,
@@ -1117,7 +1119,12 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
   SmallVector<OpFoldResult> outSizes = {dimOf(b, loc, x, 0),
                                         dimOf(b, loc, w, 0)};
   outSizes.append(win->out.begin(), win->out.end());
-  Value init = convInit(b, loc, outSizes, type, bias);
+  // Narrow floats accumulate in f32, as dsk.matmul does (and other runtimes
+  // do): f16 sums over a window lose several ulps.
+  Type acc = type;
+  if (isa<FloatType>(type) && type.getIntOrFloatBitWidth() < 32)
+    acc = b.getF32Type();
+  Value init = convInit(b, loc, outSizes, acc, bias);
   auto i64Attr = [&](ArrayRef<int64_t> values) {
     return DenseIntElementsAttr::get(
         RankedTensorType::get({static_cast<int64_t>(values.size())},
@@ -1151,7 +1158,12 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
                                  win->dilations, offsets, *kernel, false);
     result = collapseDims(b, loc, out, 1, 2);
   }
-  return result;
+  if (acc == type)
+    return result;
+  return buildBroadcastElementwise(
+      ctx, {result}, type, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        return castScalar(nb, nl, args[0], type, false, false);
+      });
 }
 
 LogicalResult convertConv(NodeContext &ctx) {
@@ -1698,7 +1710,10 @@ LogicalResult convertLpNormalization(NodeContext &ctx) {
   FailureOr<Value> result = buildBroadcastElementwise(
       ctx, {x, norm}, type, [&](OpBuilder &nb, Location nl, ValueRange args) {
         FloatOps f{nb, nl, type};
-        return f.div(args[0], p == 1 ? args[1] : f.sqrt(args[1]));
+        // A zero norm gives 0, not 0/0 (as ONNX's reference does).
+        Value quotient = f.div(args[0], p == 1 ? args[1] : f.sqrt(args[1]));
+        return f.select(f.cmp(CmpFPredicate::OEQ, args[1], f.c(0.0)), f.c(0.0),
+                        quotient);
       });
   if (failed(result))
     return failure();

@@ -133,6 +133,12 @@ void dsk::cpu::registerTranslations(mlir::DialectRegistry &registry) {
   mlir::registerOpenMPDialectTranslation(registry);
 }
 
+std::string dsk::cpu::compilerRtBuiltins(const CpuTarget &target) {
+  llvm::SmallString<128> path(DSK_COMPILER_RT_DIR);
+  llvm::sys::path::append(path, "libclang_rt.builtins-" + target.arch + ".a");
+  return path.str().str();
+}
+
 bool dsk::cpu::usesOpenMP(const llvm::Module &module) {
   // Every parallel region is forked through this entry point of libomp.
   const llvm::Function *fork = module.getFunction("__kmpc_fork_call");
@@ -233,6 +239,15 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
                                          "-Wl,-z,noexecstack",
                                          "-Wl,-z,relro,-z,now",
                                          "-lm"};
+  // compiler-rt's builtins: LLVM lowers some conversions (f32 -> bf16 in
+  // promoted bf16 arithmetic) to calls that libgcc does not have. Only the
+  // members the object needs are linked, into the library itself.
+  if (!options.builtinsArchive.empty()) {
+    if (!llvm::sys::fs::exists(options.builtinsArchive))
+      return makeError("compiler-rt's builtins (" + options.builtinsArchive +
+                       ") do not exist; install libclang-rt-22-dev");
+    args.push_back(options.builtinsArchive);
+  }
   if (options.openmp) {
     // LLVM's OpenMP runtime, found at run time through the rpath.
     StringRef dir = DSK_OPENMP_LIBRARY_DIR;

@@ -81,7 +81,14 @@ struct LinkOptions {
   std::string linker;
   /// Link libomp (with an rpath to LLVM's library folder).
   bool openmp = false;
+  /// compiler-rt's builtins archive, linked statically; empty for none.
+  std::string builtinsArchive;
 };
+
+/// The path of compiler-rt's builtins archive for `target` (from
+/// libclang-rt-22-dev), which provides the conversion routines LLVM may
+/// call (e.g. __truncsfbf2).
+std::string compilerRtBuiltins(const CpuTarget &target);
 
 /// Links an object file into a shared library with the system C compiler
 /// driver, adding libm for the math functions that compiled code calls.
