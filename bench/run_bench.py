@@ -34,6 +34,10 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "python"))
+# Idle worker threads must not spin between runs: dsk's and ORT's runs are
+# interleaved in one process, and a spinning team of one side would steal
+# the cores the other side is timed on. libomp reads this when it starts.
+os.environ.setdefault("KMP_BLOCKTIME", "0")
 
 import dsk  # noqa: E402
 
@@ -95,6 +99,8 @@ def ort_session(path, threads):
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
+    # No spinning between runs either (see KMP_BLOCKTIME above).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
