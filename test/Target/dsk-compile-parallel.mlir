@@ -12,6 +12,10 @@
 // RUN: dsk-run %t.so %t.a.npy %t.b.npy --expected %t.c.npy --rtol 1e-4 --atol 1e-4 | FileCheck %s --check-prefix=SAME
 // RUN: not dsk-run %t.so %t.a.npy %t.b.npy --threads 0 2>&1 | FileCheck %s --check-prefix=ZERO
 
+// One loaded model, 8 calling threads, each with its own OpenMP team.
+// RUN: %python %S/concurrent_runs.py %t.so 8 25 | FileCheck %s --check-prefix=CONCURRENT
+// CONCURRENT: 200 runs matched
+
 // RUN: dsk-compile %s --parallel=false -o %t.seq.so
 // RUN: dsk-run %t.seq.so --info | FileCheck %s --check-prefix=SEQ
 // RUN: llvm-readelf -d %t.seq.so | FileCheck %s --check-prefix=SEQ-NEEDED
