@@ -41,14 +41,20 @@ namespace {
 
 enum class EmitLevel { OnnxIR, MLIR, MLIRLLVM, LLVMIR, Object, Library };
 
+/// --help lists these; LLVM's and MLIR's own options (e.g.
+/// --mlir-print-ir-after-all, --mlir-timing) still work and show with
+/// --help-hidden.
+llvm::cl::OptionCategory dskCategory("dsk-compile options");
+
 llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
                                      llvm::cl::desc("<model.onnx|model.mlir>"),
-                                     llvm::cl::Required);
+                                     llvm::cl::Required,
+                                     llvm::cl::cat(dskCategory));
 llvm::cl::opt<std::string>
     outputFile("o",
                llvm::cl::desc("Output file (default: the model's name with "
                               ".so/.o for lib/obj, stdout otherwise)"),
-               llvm::cl::value_desc("file"));
+               llvm::cl::value_desc("file"), llvm::cl::cat(dskCategory));
 llvm::cl::opt<EmitLevel> emitLevel(
     "emit", llvm::cl::desc("What to produce"),
     llvm::cl::init(EmitLevel::Library),
@@ -61,34 +67,40 @@ llvm::cl::opt<EmitLevel> emitLevel(
         clEnumValN(EmitLevel::LLVMIR, "llvm", "Optimized LLVM IR"),
         clEnumValN(EmitLevel::Object, "obj", "An object file"),
         clEnumValN(EmitLevel::Library, "lib",
-                   "A shared library with the dsk model ABI (default)")));
+                   "A shared library with the dsk model ABI (default)")),
+    llvm::cl::cat(dskCategory));
 llvm::cl::opt<std::string>
     targetName("target",
                llvm::cl::desc("host (this CPU, the default), x86-64, "
                               "x86-64-v2, x86-64-v3, x86-64-v4, or an LLVM "
                               "CPU name such as znver5"),
-               llvm::cl::init("host"));
+               llvm::cl::init("host"), llvm::cl::cat(dskCategory));
 llvm::cl::opt<std::string>
     tripleName("mtriple",
-               llvm::cl::desc("LLVM target triple (default: this machine's)"));
+               llvm::cl::desc("LLVM target triple (default: this machine's)"),
+               llvm::cl::cat(dskCategory));
 llvm::cl::opt<unsigned> optLevel("O",
                                  llvm::cl::desc("LLVM optimization level "
                                                 "(0-3, default 2)"),
-                                 llvm::cl::Prefix, llvm::cl::init(2));
+                                 llvm::cl::Prefix, llvm::cl::init(2),
+                                 llvm::cl::cat(dskCategory));
 llvm::cl::opt<std::string>
-    linker("linker", llvm::cl::desc("C compiler driver that links the "
-                                    "library (default: $CC, cc, clang, gcc)"));
+    linker("linker",
+           llvm::cl::desc("C compiler driver that links the "
+                          "library (default: $CC, cc, clang, gcc)"),
+           llvm::cl::cat(dskCategory));
 llvm::cl::opt<bool> parallel(
     "parallel",
     llvm::cl::desc("Run the outer loops of large ops on OpenMP threads "
                    "(default true; the library then needs libomp)"),
-    llvm::cl::init(true));
+    llvm::cl::init(true), llvm::cl::cat(dskCategory));
 llvm::cl::list<std::string>
     dimSizes("dim",
              llvm::cl::desc("Size of a symbolic dimension: --dim NAME=SIZE "
                             "(repeatable)"),
-             llvm::cl::value_desc("NAME=SIZE"));
-llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Print stages and timings"));
+             llvm::cl::value_desc("NAME=SIZE"), llvm::cl::cat(dskCategory));
+llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Print stages and timings"),
+                            llvm::cl::cat(dskCategory));
 llvm::cl::alias verboseLong("verbose", llvm::cl::aliasopt(verbose));
 
 /// Prints what the compiler is doing (with -v) and how long each stage took.
@@ -207,6 +219,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  llvm::cl::HideUnrelatedOptions(dskCategory);
   llvm::cl::ParseCommandLineOptions(argc, argv, "dsk model compiler\n");
 
   if (outputFile.empty())
