@@ -151,6 +151,14 @@ def DskLinalgToLoops : Pass<"dsk-linalg-to-loops", "mlir::func::FuncOp"> {
     to vectorize. Reductions are never split, so results are bit-identical
     to the sequential loops.
 
+    When the innermost loop is parallel and reductions enclose it (a
+    contraction or convolution after `dsk-interchange-loops`), the innermost
+    of those reductions whose trip count `unroll-jam` (or 2) divides is
+    unrolled and jammed: each innermost iteration then accumulates several
+    products into the same output element, which LLVM keeps in a register
+    instead of loading and storing it once per product. Each output
+    element still sees its products in the original order.
+
     ```mlir
     linalg.generic {iterator_types = ["parallel", "reduction", "parallel"]}
         ins(%a, %b : memref<128x768xf32>, memref<768x3072xf32>)
@@ -169,6 +177,9 @@ def DskLinalgToLoops : Pass<"dsk-linalg-to-loops", "mlir::func::FuncOp"> {
     Option<"minParallelIterations", "min-parallel-iterations", "int64_t",
            /*default=*/"32768",
            "Ops with fewer iterations in all stay sequential">,
+    Option<"unrollJam", "unroll-jam", "int64_t", /*default=*/"4",
+           "Unroll-and-jam factor of the reduction around the innermost "
+           "loop (1: none)">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -97,6 +98,30 @@ LogicalResult parallelize(RewriterBase &rewriter, ArrayRef<Operation *> loops,
   return success();
 }
 
+/// Unrolls and jams the innermost reduction loop around an innermost
+/// parallel loop by `factor` (or 2) when that divides its trip count.
+void unrollJamReduction(ArrayRef<utils::IteratorType> iterators,
+                        ArrayRef<Operation *> loops, int64_t factor) {
+  if (factor < 2 || loops.size() != iterators.size() || iterators.size() < 2 ||
+      iterators.back() != utils::IteratorType::parallel)
+    return;
+  for (int64_t index = static_cast<int64_t>(iterators.size()) - 2;
+       index >= 0 && iterators[index] == utils::IteratorType::reduction;
+       --index) {
+    auto loop = dyn_cast<scf::ForOp>(loops[index]);
+    std::optional<APInt> staticTripCount =
+        loop ? loop.getStaticTripCount() : std::nullopt;
+    if (!staticTripCount)
+      return;
+    std::optional<int64_t> tripCount = staticTripCount->getSExtValue();
+    for (int64_t f : {factor, int64_t(2)})
+      if (f >= 2 && *tripCount >= f && *tripCount % f == 0) {
+        (void)loopUnrollJamByFactor(loop, f);
+        return;
+      }
+  }
+}
+
 struct LinalgToLoopsPass
     : public dsk::impl::DskLinalgToLoopsBase<LinalgToLoopsPass> {
   using DskLinalgToLoopsBase::DskLinalgToLoopsBase;
@@ -113,6 +138,7 @@ struct LinalgToLoopsPass
       }
       unsigned parallelLoops =
           parallel ? countParallelLoops(op, minParallelIterations) : 0;
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =
           linalg::linalgOpToLoops(rewriter, op);
@@ -121,6 +147,7 @@ struct LinalgToLoopsPass
         return signalPassFailure();
       }
       rewriter.eraseOp(op);
+      unrollJamReduction(iterators, *loops, unrollJam);
       // A nest that cannot be parallelized stays sequential and correct.
       if (parallelLoops > 0 && loops->size() >= parallelLoops)
         (void)parallelize(rewriter, *loops, parallelLoops);

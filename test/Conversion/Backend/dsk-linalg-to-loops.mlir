@@ -1,6 +1,7 @@
 // RUN: dsk-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(dsk-linalg-to-loops))" | FileCheck %s
 // RUN: dsk-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(dsk-linalg-to-loops{parallel=false}))" | FileCheck %s --check-prefix=SEQ
 // RUN: dsk-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(dsk-linalg-to-loops{min-parallel-iterations=1}))" | FileCheck %s --check-prefix=ALL
+// RUN: dsk-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(dsk-linalg-to-loops{unroll-jam=1}))" | FileCheck %s --check-prefix=NOJAM
 
 // A matmul in (i, k, j) order: the rows run in parallel, the reduction and
 // the innermost loop stay sequential.
@@ -9,12 +10,18 @@
 // CHECK:         %[[C0:.+]] = arith.constant 0 : index
 // CHECK-NEXT:    %[[C64:.+]] = arith.constant 64 : index
 // CHECK-NEXT:    %[[C1:.+]] = arith.constant 1 : index
+// The reduction k (96 = 4 x 24) is unrolled by 4 and jammed into j: four
+// products accumulate into C[i, j] in order k, k+1, k+2, k+3.
 // CHECK:         scf.parallel (%[[I:.+]]) = (%[[C0]]) to (%[[C64]]) step (%[[C1]]) {
-// CHECK-NEXT:      scf.for %[[K:.+]] = %{{.+}} to %[[C96:.+]] step
-// CHECK-NEXT:        scf.for %[[J:.+]] = %{{.+}} to %[[C640:.+]] step
-// CHECK:               arith.mulf
-// CHECK:               memref.store
+// CHECK:           arith.constant 4 : index
+// CHECK:           scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c4{{.*}} {
+// CHECK-NEXT:        scf.for %[[J:.+]] = %{{.+}} to %{{.+}} step
+// CHECK-COUNT-4:       arith.mulf
+// CHECK-NOT:           arith.mulf
 // CHECK:           scf.reduce
+// NOJAM-LABEL: func.func @matmul
+// NOJAM-COUNT-1: arith.mulf
+// NOJAM-NOT:     arith.mulf
 // CHECK-NOT:     linalg.
 // SEQ-LABEL: func.func @matmul
 // SEQ-NOT:     scf.parallel
