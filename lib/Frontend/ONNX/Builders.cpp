@@ -191,4 +191,17 @@ LogicalResult requireInputs(NodeContext &ctx, size_t count) {
   return success();
 }
 
+Value generateElements(
+    OpBuilder &b, Location loc, Value init,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  int64_t rank = cast<ShapedType>(init.getType()).getRank();
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             body)
+      .getResult(0);
+}
+
 } // namespace dsk::onnx_import

@@ -73,6 +73,15 @@ mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value scalar);
 
 /// Reports an error unless inputs 0 .. count-1 are all present.
+/// A linalg.generic with no inputs that writes every element of `init`
+/// (parallel over all its dimensions); `body` computes one element from the
+/// linalg.index values and yields it. Returns the filled tensor.
+mlir::Value
+generateElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
+                 llvm::function_ref<void(mlir::OpBuilder &, mlir::Location,
+                                         mlir::ValueRange)>
+                     body);
+
 mlir::LogicalResult requireInputs(NodeContext &ctx, size_t count);
 
 using dsk::castScalar;

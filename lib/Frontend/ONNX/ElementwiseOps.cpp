@@ -400,12 +400,8 @@ LogicalResult convertReverseSequence(NodeContext &ctx) {
   Value input = ctx.input(0), lengths = ctx.input(1);
   Value init =
       emptyLike(b, loc, type.getShape(), type.getElementType(), {input});
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-      SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, iterators,
-      [&](OpBuilder &nb, Location nl, ValueRange) {
+  Value reversed = generateElements(
+      b, loc, init, [&](OpBuilder &nb, Location nl, ValueRange) {
         SmallVector<Value> idx;
         for (int64_t d = 0; d < rank; ++d)
           idx.push_back(linalg::IndexOp::create(nb, nl, d));
@@ -423,7 +419,7 @@ LogicalResult convertReverseSequence(NodeContext &ctx) {
         Value v = tensor::ExtractOp::create(nb, nl, input, idx);
         linalg::YieldOp::create(nb, nl, v);
       });
-  ctx.setOutput(0, generic.getResult(0), ctx.isUnsigned(0));
+  ctx.setOutput(0, reversed, ctx.isUnsigned(0));
   return success();
 }
 

@@ -525,14 +525,9 @@ Value buildResize(NodeContext &ctx, Value x, bool isUnsigned,
     linalg::YieldOp::create(nb, nl, result);
   };
 
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      body);
+  Value result = generateElements(b, loc, init, body);
   // The result type is the most precise that the plan allows.
   auto resultType = RankedTensorType::get(shape, elementType);
-  Value result = generic.getResult(0);
   if (result.getType() != resultType)
     result = tensor::CastOp::create(b, loc, resultType, result);
   return result;
@@ -1201,12 +1196,7 @@ LogicalResult convertGridSample(NodeContext &ctx) {
     linalg::YieldOp::create(nb, nl, result);
   };
 
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      body);
-  Value result = generic.getResult(0);
+  Value result = generateElements(b, loc, init, body);
   auto resultType = RankedTensorType::get(shape, elementType);
   if (resultType != result.getType())
     result = tensor::CastOp::create(b, loc, resultType, result);
@@ -1332,12 +1322,7 @@ LogicalResult convertAffineGrid(NodeContext &ctx) {
     linalg::YieldOp::create(nb, nl,
                             castScalar(nb, nl, sum, elementType, false, false));
   };
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      body);
-  Value result = generic.getResult(0);
+  Value result = generateElements(b, loc, init, body);
   auto resultType = RankedTensorType::get(shape, elementType);
   if (resultType != result.getType())
     result = tensor::CastOp::create(b, loc, resultType, result);
@@ -1440,12 +1425,7 @@ LogicalResult convertCenterCropPad(NodeContext &ctx) {
           arith::ConstantOp::create(nb, nl, nb.getZeroAttr(elementType)));
     linalg::YieldOp::create(nb, nl, v);
   };
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
-      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      body);
-  Value result = generic.getResult(0);
+  Value result = generateElements(b, loc, init, body);
   auto resultType = RankedTensorType::get(shape, elementType);
   if (resultType != result.getType())
     result = tensor::CastOp::create(b, loc, resultType, result);

@@ -213,13 +213,15 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   StringRef linker = options.linker;
   std::string driver;
   if (!linker.empty()) {
+    // A path must exist as given; a bare name is looked up on PATH.
     if (llvm::sys::fs::can_execute(linker)) {
       driver = linker.str();
-    } else if (auto found = llvm::sys::findProgramByName(linker)) {
-      driver = *found;
-    } else {
-      return makeError("the linker '" + linker + "' was not found");
+    } else if (!linker.contains('/')) {
+      if (auto found = llvm::sys::findProgramByName(linker))
+        driver = *found;
     }
+    if (driver.empty())
+      return makeError("the linker '" + linker + "' was not found");
   } else {
     llvm::SmallVector<std::string> candidates;
     if (const char *cc = std::getenv("CC"); cc && *cc)
