@@ -97,9 +97,6 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
 
   DskExportModelOptions exportOptions;
   exportOptions.entry = options.entry;
-  exportOptions.targetArch = options.targetArch;
-  exportOptions.targetCpu = options.targetCpu;
-  exportOptions.targetFeatures = options.targetFeatures;
   pm.addPass(createDskExportModel(exportOptions));
   pm.addPass(createCanonicalizerPass());
   // Results are computed straight into the caller's output buffers.

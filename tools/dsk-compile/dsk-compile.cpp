@@ -8,16 +8,21 @@
 //   mlir       after the graph pipeline
 //   mlir-llvm  after the backend pipeline (LLVM dialect)
 //   llvm       optimized LLVM IR
+//   asm        target assembly
 //   obj        an object file
 //   lib        a shared library with the model ABI (the default)
-// Every stage that fails says which stage it was; the diagnostics before it
-// name the op and the ONNX node.
+// The driver is target-independent: it resolves -target through the
+// TargetBackendRegistry, writes the #dsk.target on the module, and leaves the
+// pipeline and every level after `mlir` to that backend. Every stage that
+// fails says which stage it was; the diagnostics before it name the op and
+// the ONNX node.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dsk/Frontend/ONNX/Import.h"
 #include "dsk/Pipelines/Pipelines.h"
-#include "dsk/Target/CPU/CpuTarget.h"
+#include "dsk/Target/TargetBackend.h"
+#include "dsk/Target/Targets.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -39,7 +44,16 @@ using namespace mlir;
 
 namespace {
 
-enum class EmitLevel { OnnxIR, MLIR, MLIRLLVM, LLVMIR, Object, Library };
+/// The driver's own levels, then the backend's (dsk::EmitLevel).
+enum class DriverLevel {
+  OnnxIR,
+  MLIR,
+  MLIRLLVM,
+  LLVMIR,
+  Assembly,
+  Object,
+  Library
+};
 
 /// --help lists these; LLVM's and MLIR's own options (e.g.
 /// --mlir-print-ir-after-all, --mlir-timing) still work and show with
@@ -55,45 +69,32 @@ llvm::cl::opt<std::string>
                llvm::cl::desc("Output file (default: the model's name with "
                               ".so/.o for lib/obj, stdout otherwise)"),
                llvm::cl::value_desc("file"), llvm::cl::cat(dskCategory));
-llvm::cl::opt<EmitLevel> emitLevel(
+llvm::cl::opt<DriverLevel> emitLevel(
     "emit", llvm::cl::desc("What to produce"),
-    llvm::cl::init(EmitLevel::Library),
+    llvm::cl::init(DriverLevel::Library),
     llvm::cl::values(
-        clEnumValN(EmitLevel::OnnxIR, "onnx-ir",
+        clEnumValN(DriverLevel::OnnxIR, "onnx-ir",
                    "The imported graph, before any pass"),
-        clEnumValN(EmitLevel::MLIR, "mlir", "After the graph pipeline"),
-        clEnumValN(EmitLevel::MLIRLLVM, "mlir-llvm",
+        clEnumValN(DriverLevel::MLIR, "mlir",
+                   "After the graph pipeline (with the target and the "
+                   "selected kernels)"),
+        clEnumValN(DriverLevel::MLIRLLVM, "mlir-llvm",
                    "After the backend pipeline (LLVM dialect)"),
-        clEnumValN(EmitLevel::LLVMIR, "llvm", "Optimized LLVM IR"),
-        clEnumValN(EmitLevel::Object, "obj", "An object file"),
-        clEnumValN(EmitLevel::Library, "lib",
+        clEnumValN(DriverLevel::LLVMIR, "llvm", "Optimized LLVM IR"),
+        clEnumValN(DriverLevel::Assembly, "asm", "Target assembly"),
+        clEnumValN(DriverLevel::Object, "obj", "An object file"),
+        clEnumValN(DriverLevel::Library, "lib",
                    "A shared library with the dsk model ABI (default)")),
     llvm::cl::cat(dskCategory));
-llvm::cl::opt<std::string>
-    targetName("target",
-               llvm::cl::desc("host (this CPU, the default), x86-64, "
-                              "x86-64-v2, x86-64-v3, x86-64-v4, or an LLVM "
-                              "CPU name such as znver5"),
-               llvm::cl::init("host"), llvm::cl::cat(dskCategory));
-llvm::cl::opt<std::string>
-    tripleName("mtriple",
-               llvm::cl::desc("LLVM target triple (default: this machine's)"),
-               llvm::cl::cat(dskCategory));
+llvm::cl::opt<std::string> targetName("target",
+                                      llvm::cl::desc("What to compile for"),
+                                      llvm::cl::init("host"),
+                                      llvm::cl::cat(dskCategory));
 llvm::cl::opt<unsigned> optLevel("O",
                                  llvm::cl::desc("LLVM optimization level "
                                                 "(0-3, default 2)"),
                                  llvm::cl::Prefix, llvm::cl::init(2),
                                  llvm::cl::cat(dskCategory));
-llvm::cl::opt<std::string>
-    linker("linker",
-           llvm::cl::desc("C compiler driver that links the "
-                          "library (default: $CC, cc, clang, gcc)"),
-           llvm::cl::cat(dskCategory));
-llvm::cl::opt<bool> parallel(
-    "parallel",
-    llvm::cl::desc("Run the outer loops of large ops on OpenMP threads "
-                   "(default true; the library then needs libomp)"),
-    llvm::cl::init(true), llvm::cl::cat(dskCategory));
 llvm::cl::list<std::string>
     dimSizes("dim",
              llvm::cl::desc("Size of a symbolic dimension: --dim NAME=SIZE "
@@ -104,17 +105,17 @@ llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Print stages and timings"),
 llvm::cl::alias verboseLong("verbose", llvm::cl::aliasopt(verbose));
 
 /// Prints what the compiler is doing (with -v) and how long each stage took.
-class Stages {
+class Stages final : public dsk::CompileStages {
 public:
   explicit Stages(bool enabled) : enabled(enabled) {}
 
-  void begin(StringRef name) {
+  void begin(const llvm::Twine &name) override {
     current = name.str();
     start = std::chrono::steady_clock::now();
     if (enabled)
       llvm::errs() << "[dsk-compile] " << current << "...\n";
   }
-  void end() {
+  void end() override {
     if (!enabled)
       return;
     double seconds =
@@ -138,8 +139,24 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
-bool isBinaryLevel(EmitLevel level) {
-  return level == EmitLevel::Object || level == EmitLevel::Library;
+bool isBinaryLevel(DriverLevel level) {
+  return level == DriverLevel::Object || level == DriverLevel::Library;
+}
+
+/// The backend's level for a driver level past `mlir`.
+dsk::EmitLevel backendLevel(DriverLevel level) {
+  switch (level) {
+  case DriverLevel::MLIRLLVM:
+    return dsk::EmitLevel::MLIRLLVM;
+  case DriverLevel::LLVMIR:
+    return dsk::EmitLevel::LLVMIR;
+  case DriverLevel::Assembly:
+    return dsk::EmitLevel::Assembly;
+  case DriverLevel::Object:
+    return dsk::EmitLevel::Object;
+  default:
+    return dsk::EmitLevel::Library;
+  }
 }
 
 std::string defaultOutputFile() {
@@ -147,7 +164,7 @@ std::string defaultOutputFile() {
     return "-";
   SmallString<128> path(llvm::sys::path::filename(inputFile));
   llvm::sys::path::replace_extension(
-      path, emitLevel == EmitLevel::Library ? ".so" : ".o");
+      path, emitLevel == DriverLevel::Library ? ".so" : ".o");
   return path.str().str();
 }
 
@@ -214,12 +231,32 @@ std::unique_ptr<llvm::ToolOutputFile> openOutput(StringRef path) {
 
 } // namespace
 
+/// Prints the -target names of every backend, for --help and errors.
+void printTargetNames(llvm::raw_ostream &os) {
+  for (const auto &backend : dsk::TargetBackendRegistry::global().getBackends())
+    os << "  " << backend->getName() << ": " << backend->getTargetDescription()
+       << "\n";
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
-  llvm::cl::HideUnrelatedOptions(dskCategory);
+  dsk::registerAllTargetBackends();
+  dsk::TargetBackendRegistry &backends = dsk::TargetBackendRegistry::global();
+  SmallVector<const llvm::cl::OptionCategory *> categories = {&dskCategory};
+  for (const auto &backend : backends.getBackends())
+    if (llvm::cl::OptionCategory *category = backend->registerCLOptions())
+      categories.push_back(category);
+  llvm::cl::HideUnrelatedOptions(categories);
+  // --help lists every backend's target names.
+  static std::string targetHelp = "What to compile for (default: host):\n";
+  {
+    llvm::raw_string_ostream os(targetHelp);
+    printTargetNames(os);
+  }
+  targetName.setDescription(StringRef(targetHelp).rtrim());
   llvm::cl::ParseCommandLineOptions(argc, argv, "dsk model compiler\n");
 
   if (outputFile.empty())
@@ -238,10 +275,30 @@ int main(int argc, char **argv) {
   if (failed(parseDimSizes(importOptions.dimSizes)))
     return 1;
 
+  // The backend comes first: a typo in -target should not cost a compile.
+  dsk::TargetBackend *backend = nullptr;
+  if (emitLevel != DriverLevel::OnnxIR) {
+    backend = backends.findForTarget(targetName);
+    if (!backend) {
+      llvm::errs() << "dsk-compile: error: unknown target '" << targetName
+                   << "'; the targets are:\n";
+      printTargetNames(llvm::errs());
+      return 1;
+    }
+    if (emitLevel != DriverLevel::MLIR &&
+        !backend->supportsEmitLevel(backendLevel(emitLevel))) {
+      llvm::errs() << "dsk-compile: error: the " << backend->getName()
+                   << " backend cannot emit '"
+                   << dsk::stringifyEmitLevel(backendLevel(emitLevel)) << "'\n";
+      return 1;
+    }
+  }
+
   DialectRegistry registry;
   dsk::onnx_import::registerDialects(registry);
   dsk::registerPipelineDialects(registry);
-  dsk::cpu::registerTranslations(registry);
+  if (backend)
+    backend->registerDialects(registry);
   MLIRContext context(registry);
   // A model's ops are huge to print; the diagnostics name the node instead.
   context.printOpOnDiagnostic(false);
@@ -249,18 +306,20 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   Stages stages(verbose);
 
-  // The target comes first: a typo should not cost a whole compile.
-  std::optional<dsk::cpu::CpuTarget> target;
-  if (emitLevel != EmitLevel::OnnxIR && emitLevel != EmitLevel::MLIR) {
+  dsk::TargetAttr target;
+  if (backend) {
     stages.begin("target " + targetName);
-    llvm::Expected<dsk::cpu::CpuTarget> resolved =
-        dsk::cpu::resolveCpuTarget(targetName, tripleName);
+    llvm::Expected<dsk::TargetAttr> resolved =
+        backend->resolveTarget(&context, targetName);
     if (!resolved)
       return stages.fail(llvm::toString(resolved.takeError()));
-    target = std::move(*resolved);
-    if (verbose)
-      llvm::errs() << "[dsk-compile] compiling for " << target->triple << " "
-                   << target->cpu << "\n";
+    target = *resolved;
+    if (verbose) {
+      llvm::errs() << "[dsk-compile] compiling for ";
+      if (!target.getTriple().empty())
+        llvm::errs() << target.getTriple() << " ";
+      llvm::errs() << target.getChip() << "\n";
+    }
     stages.end();
   }
 
@@ -281,7 +340,7 @@ int main(int argc, char **argv) {
   // get it from the op's location.
   ScopedDiagnosticHandler nodeNames(&context, printWithNodeName);
 
-  auto runPipeline = [&](StringRef name,
+  auto runPipeline = [&](const llvm::Twine &name,
                          function_ref<void(OpPassManager &)> build) {
     stages.begin(name);
     PassManager pm(&context);
@@ -302,93 +361,24 @@ int main(int argc, char **argv) {
     return 0;
   };
 
-  if (emitLevel == EmitLevel::OnnxIR)
+  if (emitLevel == DriverLevel::OnnxIR)
     return printModule();
+  // The one carrier of the target from here on.
+  (*module)->setAttr(dsk::DskDialect::kTargetAttrName, target);
   if (failed(runPipeline("graph pipeline", dsk::buildGraphPipeline)))
     return stages.fail();
-  if (emitLevel == EmitLevel::MLIR)
+  if (emitLevel == DriverLevel::MLIR)
     return printModule();
 
-  dsk::CpuPipelineOptions cpuOptions;
-  cpuOptions.targetArch = target->arch;
-  cpuOptions.targetCpu = target->cpu;
-  cpuOptions.targetFeatures = target->featureList();
-  cpuOptions.parallel = parallel;
-  if (failed(runPipeline("cpu pipeline", [&](OpPassManager &pm) {
-        dsk::buildCpuPipeline(pm, cpuOptions);
-      })))
+  if (failed(
+          runPipeline(backend->getName() + " pipeline",
+                      [&](OpPassManager &pm) { backend->buildPipeline(pm); })))
     return stages.fail();
-  if (emitLevel == EmitLevel::MLIRLLVM)
-    return printModule();
-
-  stages.begin("translate to LLVM IR");
-  auto machine = dsk::cpu::createTargetMachine(*target, optLevel);
-  if (!machine)
-    return stages.fail(llvm::toString(machine.takeError()));
-  llvm::LLVMContext llvmContext;
-  auto llvmModule =
-      dsk::cpu::translateToLLVMIR(*module, llvmContext, **machine);
-  if (!llvmModule)
-    return stages.fail(llvm::toString(llvmModule.takeError()));
-  bool usesOpenMP = dsk::cpu::usesOpenMP(**llvmModule);
-  // The MLIR module is no longer needed; large weights live twice otherwise.
-  module = nullptr;
-  stages.end();
-
-  stages.begin("optimize LLVM IR (O" + std::to_string(optLevel) + ")");
-  if (llvm::Error error = dsk::cpu::optimize(**llvmModule, **machine, optLevel))
-    return stages.fail(llvm::toString(std::move(error)));
-  stages.end();
-  if (emitLevel == EmitLevel::LLVMIR) {
-    std::unique_ptr<llvm::ToolOutputFile> output = openOutput(outputFile);
-    if (!output)
-      return 1;
-    (*llvmModule)->print(output->os(), nullptr);
-    output->keep();
-    return 0;
-  }
-
-  // The object goes to the output (obj) or to a temporary file (lib).
-  std::string objectPath = outputFile;
-  std::optional<llvm::FileRemover> removeObject;
-  if (emitLevel == EmitLevel::Library) {
-    SmallString<128> tempPath;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            llvm::sys::path::stem(outputFile), "o", tempPath)) {
-      llvm::errs() << "dsk-compile: error: cannot create a temporary object "
-                      "file: "
-                   << ec.message() << "\n";
-      return 1;
-    }
-    objectPath = tempPath.str().str();
-    removeObject.emplace(objectPath);
-  }
-  stages.begin("generate code");
-  {
-    std::unique_ptr<llvm::ToolOutputFile> object = openOutput(objectPath);
-    if (!object)
-      return 1;
-    if (llvm::Error error =
-            dsk::cpu::emitObject(**llvmModule, **machine, object->os()))
-      return stages.fail(llvm::toString(std::move(error)));
-    object->os().close();
-    if (object->os().has_error())
-      return stages.fail("cannot write " + objectPath + ": " +
-                         object->os().error().message());
-    object->keep();
-  }
-  stages.end();
-  if (emitLevel == EmitLevel::Object)
-    return 0;
-
-  stages.begin("link " + outputFile);
-  dsk::cpu::LinkOptions linkOptions;
-  linkOptions.linker = linker;
-  linkOptions.openmp = usesOpenMP;
-  linkOptions.builtinsArchive = dsk::cpu::compilerRtBuiltins(*target);
+  dsk::EmitOptions emitOptions;
+  emitOptions.outputPath = outputFile;
+  emitOptions.optLevel = optLevel;
   if (llvm::Error error =
-          dsk::cpu::linkSharedLibrary(objectPath, outputFile, linkOptions))
+          backend->emit(*module, backendLevel(emitLevel), emitOptions, stages))
     return stages.fail(llvm::toString(std::move(error)));
-  stages.end();
   return 0;
 }

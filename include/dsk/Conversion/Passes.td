@@ -53,7 +53,8 @@ def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
     - `llvm.mlir.global @dsk_model_metadata_v1`: the text that tells the
       runtime the inputs' and outputs' names (`dsk.onnx.name`), element types
       (`dsk.onnx.unsigned` marks ONNX-unsigned integers) and shapes, and the
-      target the code is compiled for (the pass options).
+      target the code is compiled for (the module's `dsk.target`, which must
+      be a CPU target).
 
     It runs on tensors, after `dsk-lower-to-linalg`. Shapes must be static
     and element types must be ones the ABI lists; anything else is an error
@@ -72,14 +73,6 @@ def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"main_graph\"",
            "The function to export">,
-    Option<"targetArch", "target-arch", "std::string", /*default=*/"\"\"",
-           "Architecture recorded in the metadata (e.g. x86_64)">,
-    Option<"targetCpu", "target-cpu", "std::string", /*default=*/"\"\"",
-           "CPU name recorded in the metadata (e.g. haswell)">,
-    Option<"targetFeatures", "target-features", "std::string",
-           /*default=*/"\"\"",
-           "Comma-separated CPU features the code is compiled to use, "
-           "recorded in the metadata so the runtime can check them">,
   ];
   let dependentDialects = [
     "mlir::bufferization::BufferizationDialect",

@@ -15,22 +15,14 @@ namespace dsk {
 /// program can run through with mlir-runner.
 void buildReferenceCpuPipeline(mlir::OpPassManager &pm);
 
-/// Options of the CPU backend pipeline; the target fields are recorded in
-/// the model's metadata (the runtime checks them when loading).
+/// Options of the CPU backend pipeline. The target comes from the module's
+/// `dsk.target` (recorded in the model's metadata, checked by the runtime
+/// when loading).
 struct CpuPipelineOptions
     : public mlir::PassPipelineOptions<CpuPipelineOptions> {
   Option<std::string> entry{*this, "entry",
                             llvm::cl::desc("The function to export"),
                             llvm::cl::init("main_graph")};
-  Option<std::string> targetArch{
-      *this, "target-arch",
-      llvm::cl::desc("Architecture recorded in the model (e.g. x86_64)")};
-  Option<std::string> targetCpu{
-      *this, "target-cpu",
-      llvm::cl::desc("CPU name recorded in the model (e.g. haswell)")};
-  Option<std::string> targetFeatures{
-      *this, "target-features",
-      llvm::cl::desc("Comma-separated CPU features the code may use")};
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run the outer loops of large ops on OpenMP threads"),

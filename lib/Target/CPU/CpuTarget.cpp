@@ -10,6 +10,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -59,6 +60,66 @@ Expected<const llvm::Target *> lookupTarget(const llvm::Triple &triple) {
 
 std::string CpuTarget::featureList() const {
   return llvm::join(enabledFeatures, ",");
+}
+
+dsk::TargetAttr CpuTarget::toAttr(mlir::MLIRContext *context) const {
+  llvm::SmallVector<mlir::StringAttr> features;
+  for (const std::string &feature : enabledFeatures)
+    features.push_back(mlir::StringAttr::get(context, feature));
+  return dsk::TargetAttr::get(context, dsk::TargetKind::CPU, arch, cpu,
+                              features, std::nullopt, triple);
+}
+
+Expected<CpuTarget> dsk::cpu::cpuTargetFromAttr(dsk::TargetAttr attr) {
+  if (attr.getKind() != dsk::TargetKind::CPU)
+    return makeError("the module's target is not a CPU target");
+  CpuTarget result;
+  llvm::Triple triple(attr.getTriple().empty()
+                          ? llvm::sys::getDefaultTargetTriple()
+                          : attr.getTriple().str());
+  result.triple = triple.str();
+  result.arch = attr.getArch().str();
+  if (triple.getArchName() != attr.getArch())
+    return makeError("the target's arch '" + attr.getArch() +
+                     "' is not the architecture of the triple '" +
+                     triple.str() + "'");
+  result.cpu = attr.getChip().empty() ? "generic" : attr.getChip().str();
+  Expected<const llvm::Target *> target = lookupTarget(triple);
+  if (!target)
+    return target.takeError();
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      (*target)->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(result.cpu))
+    return makeError("the target's cpu '" + result.cpu +
+                     "' is not a CPU that LLVM knows for " + triple.str());
+
+  // The listed features are exactly the enabled ones: what the CPU enables
+  // by default but the list lacks is turned off first, then every listed
+  // feature is turned on (which re-enables what it implies).
+  llvm::StringSet<> listed;
+  for (mlir::StringAttr feature : attr.getFeatures()) {
+    listed.insert(feature.getValue());
+    result.enabledFeatures.push_back(feature.getValue().str());
+  }
+  std::unique_ptr<llvm::MCSubtargetInfo> byCpu(
+      (*target)->createMCSubtargetInfo(triple, result.cpu, ""));
+  llvm::SmallVector<std::string> flags;
+  for (const llvm::SubtargetFeatureKV &feature :
+       byCpu->getAllProcessorFeatures())
+    if (byCpu->getFeatureBits().test(feature.Value) &&
+        !listed.contains(feature.Key))
+      flags.push_back(std::string("-") + feature.Key);
+  for (const std::string &feature : result.enabledFeatures) {
+    bool known = llvm::any_of(
+        byCpu->getAllProcessorFeatures(),
+        [&](const llvm::SubtargetFeatureKV &kv) { return feature == kv.Key; });
+    if (!known)
+      return makeError("the target lists the feature '" + feature +
+                       "', which LLVM does not know for " + triple.str());
+    flags.push_back("+" + feature);
+  }
+  result.featureFlags = llvm::join(flags, ",");
+  return result;
 }
 
 Expected<CpuTarget> dsk::cpu::resolveCpuTarget(StringRef name,
@@ -198,11 +259,13 @@ Error dsk::cpu::optimize(llvm::Module &module, llvm::TargetMachine &machine,
 }
 
 Error dsk::cpu::emitObject(llvm::Module &module, llvm::TargetMachine &machine,
-                           llvm::raw_pwrite_stream &os) {
+                           llvm::raw_pwrite_stream &os, bool assembly) {
   llvm::legacy::PassManager codegen;
   if (machine.addPassesToEmitFile(codegen, os, nullptr,
-                                  llvm::CodeGenFileType::ObjectFile))
-    return makeError("LLVM cannot emit an object file for " +
+                                  assembly ? llvm::CodeGenFileType::AssemblyFile
+                                           : llvm::CodeGenFileType::ObjectFile))
+    return makeError(llvm::Twine("LLVM cannot emit ") +
+                     (assembly ? "assembly" : "an object file") + " for " +
                      machine.getTargetTriple().str());
   codegen.run(module);
   return Error::success();

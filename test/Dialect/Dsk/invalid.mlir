@@ -25,7 +25,7 @@ func.func private @scale_unknown_key() attributes {s = #dsk.scale<local, size = 
 
 // -----
 
-// expected-error @below {{unknown key 'chip' in #dsk.target<cpu> (expected arch, cpu, features)}}
+// expected-error @below {{unknown key 'chip' in #dsk.target<cpu> (expected arch, cpu, features, triple)}}
 module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", chip = "sm_90">} {}
 
 // -----
@@ -454,14 +454,14 @@ func.func @kernel_not_a_kernel(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> ten
 // -----
 
 func.func @kernel_on_quantize(%x: tensor<4x8xf32>) -> tensor<4x8xi8, #dsk.uniform<scale = 1.0, zero_point = 0>> {
-  // expected-error @below {{'dsk.kernel' is only valid on a dsk compute operation}}
+  // expected-error @below {{'dsk.kernel' is only valid on a dsk compute operation or a linalg operation}}
   %0 = dsk.quantize %x {dsk.kernel = #dsk.kernel<"x86.quantize">} : tensor<4x8xf32> -> tensor<4x8xi8, #dsk.uniform<scale = 1.0, zero_point = 0>>
   return %0 : tensor<4x8xi8, #dsk.uniform<scale = 1.0, zero_point = 0>>
 }
 
 // -----
 
-// expected-error @below {{'dsk.kernel' is only valid on a dsk compute operation}}
+// expected-error @below {{'dsk.kernel' is only valid on a dsk compute operation or a linalg operation}}
 func.func private @kernel_on_func() attributes {dsk.kernel = #dsk.kernel<"gemm">}
 
 // -----

@@ -760,3 +760,10 @@ module attributes {dsk.target = #dsk.target<cpu, arch = "riscv64", features = []
 // CHECK: module attributes {dsk.target = #dsk.target<cpu, arch = "x\22y", cpu = "a\\b">}
 module attributes {dsk.target = #dsk.target<cpu, arch = "x\"y", cpu = "a\\b">} {
 }
+
+// -----
+
+// A CPU target with an LLVM triple.
+// CHECK:       module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx2", "fma"], triple = "x86_64-pc-linux-gnu">} {
+module attributes {dsk.target = #dsk.target<cpu, triple = "x86_64-pc-linux-gnu", arch = "x86_64", cpu = "haswell", features = ["avx2", "fma"]>} {
+}

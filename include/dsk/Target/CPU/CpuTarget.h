@@ -9,6 +9,8 @@
 #ifndef DSK_TARGET_CPU_CPUTARGET_H
 #define DSK_TARGET_CPU_CPUTARGET_H
 
+#include "dsk/Dialect/Dsk/IR/DskDialect.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/ADT/StringRef.h"
@@ -40,7 +42,14 @@ struct CpuTarget {
 
   /// `enabledFeatures` joined with commas.
   std::string featureList() const;
+
+  /// The #dsk.target that records this target on a module.
+  TargetAttr toAttr(mlir::MLIRContext *context) const;
 };
+
+/// The CPU target a module's #dsk.target describes: the LLVM feature flags
+/// are derived so that exactly the listed features are enabled.
+llvm::Expected<CpuTarget> cpuTargetFromAttr(TargetAttr attr);
 
 /// Resolves `-target=NAME`: `host` (this CPU and its features), `x86-64`,
 /// `x86-64-v2`/`-v3`/`-v4`, or any CPU name LLVM knows for the triple
@@ -67,9 +76,9 @@ translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
 llvm::Error optimize(llvm::Module &module, llvm::TargetMachine &machine,
                      unsigned optLevel);
 
-/// Emits `module` as an object file.
+/// Emits `module` as an object file, or as assembly text when `assembly`.
 llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
-                       llvm::raw_pwrite_stream &os);
+                       llvm::raw_pwrite_stream &os, bool assembly = false);
 
 /// Whether the module forks OpenMP parallel regions (dsk-cpu-pipeline's
 /// parallel loops), so the library must link LLVM's OpenMP runtime.

@@ -596,7 +596,7 @@ Attribute TargetAttr::parse(AsmParser &parser, Type) {
     return {};
   }
   bool isCpu = *kind == TargetKind::CPU;
-  std::string arch = isCpu ? "" : "nvptx64", chip;
+  std::string arch = isCpu ? "" : "nvptx64", chip, triple;
   SmallVector<StringAttr> features;
   std::optional<int64_t> ptx;
   auto parseValue = [&](StringRef key, SMLoc keyLoc) -> ParseResult {
@@ -606,6 +606,8 @@ Attribute TargetAttr::parse(AsmParser &parser, Type) {
       return parser.parseString(&chip);
     if (isCpu && key == "features")
       return parseStringList(parser, features);
+    if (isCpu && key == "triple")
+      return parser.parseString(&triple);
     if (!isCpu && key == "ptx") {
       int64_t version;
       if (parser.parseInteger(version))
@@ -614,13 +616,14 @@ Attribute TargetAttr::parse(AsmParser &parser, Type) {
       return success();
     }
     return unknownKey(parser, keyLoc, key,
-                      isCpu ? "target<cpu> (expected arch, cpu, features)"
-                            : "target<gpu> (expected chip, ptx)");
+                      isCpu
+                          ? "target<cpu> (expected arch, cpu, features, triple)"
+                          : "target<gpu> (expected chip, ptx)");
   };
   if (parseKeyValuePairs(parser, parseValue))
     return {};
   return parser.getChecked<TargetAttr>(loc, parser.getContext(), *kind, arch,
-                                       chip, features, ptx);
+                                       chip, features, ptx, triple);
 }
 
 void TargetAttr::print(AsmPrinter &printer) const {
@@ -636,6 +639,10 @@ void TargetAttr::print(AsmPrinter &printer) const {
       printer << ", features = ";
       printStringList(printer, getFeatures());
     }
+    if (!getTriple().empty()) {
+      printer << ", triple = ";
+      printer.printString(getTriple());
+    }
   } else {
     printer << ", chip = ";
     printer.printString(getChip());
@@ -648,7 +655,8 @@ void TargetAttr::print(AsmPrinter &printer) const {
 LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  TargetKind kind, StringRef arch,
                                  StringRef chip, ArrayRef<StringAttr> features,
-                                 std::optional<int64_t> ptxVersion) {
+                                 std::optional<int64_t> ptxVersion,
+                                 StringRef triple) {
   if (kind == TargetKind::CPU) {
     if (arch.empty())
       return emitError() << "a cpu target needs an arch";

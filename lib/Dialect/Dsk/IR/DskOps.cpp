@@ -9,6 +9,7 @@
 #include "dsk/Dialect/Dsk/IR/DskOps.h"
 #include "dsk/Dialect/Dsk/Utils/QuantMath.h"
 
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -195,10 +196,22 @@ Operation *DskDialect::materializeConstant(OpBuilder &builder, Attribute value,
   return arith::ConstantOp::create(builder, loc, type, cast<TypedAttr>(value));
 }
 
-/// Compute operations that a selection pass may annotate with a kernel.
+/// Compute operations that a selection pass may annotate with a kernel: the
+/// dsk compute ops, and the linalg ops that the importer and the kernel
+/// lowerings produce (convolutions, packed products).
 static bool isKernelAnnotatable(Operation *op) {
   return isa<MatmulOp, LowRankMatmulOp, SparseMatmulOp, AttentionOp,
-             MultiScaleAttentionOp, SparseAttentionOp>(op);
+             MultiScaleAttentionOp, SparseAttentionOp>(op) ||
+         isa<linalg::LinalgOp>(op);
+}
+
+TargetAttr dsk::getTarget(Operation *op) {
+  for (Operation *scope = op; scope; scope = scope->getParentOp())
+    if (auto module = dyn_cast<ModuleOp>(scope))
+      if (auto target =
+              module->getAttrOfType<TargetAttr>(DskDialect::kTargetAttrName))
+        return target;
+  return {};
 }
 
 LogicalResult DskDialect::verifyOperationAttribute(Operation *op,
@@ -219,14 +232,11 @@ LogicalResult DskDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name << "' must be a #dsk.kernel attribute";
     if (!isKernelAnnotatable(op))
-      return op->emitError()
-             << "'" << name << "' is only valid on a dsk compute operation";
+      return op->emitError() << "'" << name
+                             << "' is only valid on a dsk compute operation or "
+                                "a linalg operation";
     // A kernel may only need what the module's target provides.
-    // The target of the innermost enclosing module that sets one.
-    TargetAttr target;
-    for (auto module = op->getParentOfType<ModuleOp>(); module && !target;
-         module = module->getParentOfType<ModuleOp>())
-      target = module->getAttrOfType<TargetAttr>(kTargetAttrName);
+    TargetAttr target = getTarget(op);
     if (!target)
       return success();
     for (StringAttr feature : kernel.getRequiredFeatures())

@@ -179,20 +179,28 @@ def Dsk_PrecisionPolicyAttr : Dsk_Attr<"PrecisionPolicy", "policy"> {
 def Dsk_TargetAttr : Dsk_Attr<"Target", "target"> {
   let summary = "the compilation target";
   let description = [{
-    A CPU target names an architecture, an LLVM CPU name and the CPU features
-    the generated code may use; a GPU target names an NVIDIA chip and the PTX
-    ISA version to emit.
+    A CPU target names an architecture, an LLVM CPU name, the CPU features
+    the generated code may use (every one, by LLVM name: the list is complete,
+    so a feature that is not listed is not used) and optionally the LLVM
+    target triple (the compiler's default triple when absent); a GPU target
+    names an NVIDIA chip and the PTX ISA version to emit.
     ```mlir
     #dsk.target<cpu, arch = "x86_64", cpu = "znver5", features = ["avx512f", "avx512vnni"]>
+    #dsk.target<cpu, arch = "x86_64", cpu = "haswell", triple = "x86_64-pc-linux-gnu">
     #dsk.target<gpu, chip = "sm_90", ptx = 80>
     ```
+
+    The driver (`dsk-compile -target=...`) writes it on the module as the
+    `dsk.target` attribute; it is the one place passes and backends read the
+    target from.
   }];
   let parameters = (ins
     "TargetKind":$kind,
     StringRefParameter<"architecture">:$arch,
     StringRefParameter<"CPU name or GPU chip">:$chip,
     OptionalArrayRefParameter<"::mlir::StringAttr">:$features,
-    OptionalParameter<"std::optional<int64_t>">:$ptxVersion
+    OptionalParameter<"std::optional<int64_t>">:$ptxVersion,
+    StringRefParameter<"LLVM target triple (CPU; empty: the default)", "\"\"">:$triple
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;

@@ -37,7 +37,8 @@ def Dsk_Dialect : Dialect {
 
     Two discardable attributes are verified by the dialect:
     `dsk.target` (a `#dsk.target`) may only be placed on a `builtin.module`,
-    and `dsk.kernel` (a `#dsk.kernel`) only on a dsk compute operation; the
+    and `dsk.kernel` (a `#dsk.kernel`) only on a dsk compute operation or a
+    linalg operation (convolutions, packed products); the
     CPU features a kernel requires must be provided by the enclosing module's
     target when one is set.
   }];

@@ -39,6 +39,10 @@ inline mlir::Attribute getQuantEncoding(mlir::Type type) {
 /// The per-axis quantization axis of a dsk encoding, if any.
 std::optional<int64_t> getQuantAxis(mlir::Attribute encoding);
 
+/// The compilation target of `op`: the `dsk.target` of the innermost module
+/// that encloses `op` (or is `op`) and sets one; null when none does.
+TargetAttr getTarget(mlir::Operation *op);
+
 } // namespace dsk
 
 #endif // DSK_DIALECT_DSK_IR_DSKDIALECT_H

@@ -39,15 +39,18 @@ module {
 
 // -----
 
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
 // expected-error @+1 {{the entry function must have a single block to be exported}}
 func.func @main_graph(%x: tensor<2xf32>) -> tensor<2xf32> {
   cf.br ^next
 ^next:
   return %x : tensor<2xf32>
 }
+}
 
 // -----
 
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
 // Every input and output that the ABI cannot carry is reported, by index and
 // name (dsk.onnx.name, or the kind and index without one).
 // expected-error @+11 {{input 0 ('x') has type 'f32'; a compiled model's inputs and outputs are ranked tensors}}
@@ -73,4 +76,23 @@ func.func @main_graph(%x: f32 {dsk.onnx.name = "x"}, %unranked: tensor<*xf32>,
   %0 = tensor.empty(%n) : tensor<2x?xf32>
   %1 = tensor.empty() : tensor<3xi128>
   return %0, %1 : tensor<2x?xf32>, tensor<3xi128>
+}
+}
+
+// -----
+
+// expected-error @+1 {{the module needs a CPU #dsk.target in its 'dsk.target' attribute (dsk-compile sets it from -target)}}
+module {
+  func.func @main_graph(%x: tensor<2xf32>) -> tensor<2xf32> {
+    return %x : tensor<2xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{the module needs a CPU #dsk.target in its 'dsk.target' attribute (dsk-compile sets it from -target)}}
+module attributes {dsk.target = #dsk.target<gpu, chip = "sm_80">} {
+  func.func @main_graph(%x: tensor<2xf32>) -> tensor<2xf32> {
+    return %x : tensor<2xf32>
+  }
 }

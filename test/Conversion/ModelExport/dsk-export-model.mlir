@@ -1,16 +1,13 @@
 // RUN: dsk-opt %s -split-input-file -dsk-export-model | FileCheck %s
-// RUN: dsk-opt %s -split-input-file \
-// RUN:   -dsk-export-model="target-arch=x86_64 target-cpu=haswell target-features=avx,avx2,fma" \
-// RUN:   | FileCheck %s --check-prefix=TARGET
 
 // Every element type the ABI lists. Integers are signless in the IR: the
 // importer's dsk.onnx.unsigned marks ONNX-unsigned ones, and builtin unsigned
 // types count as unsigned too. Names are percent-encoded (space, '%', a
 // non-ASCII byte, a tab); a value without dsk.onnx.name is called after its
 // kind and index. Rank 0 has no dimension fields.
-// Without options the target is "unknown generic" with no features.
+// The module's #dsk.target is recorded: arch, cpu and the features.
 // CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget unknown generic\0Afeatures -\0A
+// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0A
 // CHECK-SAME: input a f16 1 2\0A
 // CHECK-SAME: input b bf16 2 2 3\0A
 // CHECK-SAME: input c f32 3 1 2 3\0A
@@ -32,6 +29,7 @@
 // CHECK-SAME: end\0A\00")
 // CHECK-LABEL: func.func @dsk_model_run_v1(
 // CHECK-NOT: @main_graph
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
 func.func @main_graph(
     %a: tensor<2xf16> {dsk.onnx.name = "a"},
     %b: tensor<2x3xbf16> {dsk.onnx.name = "b"},
@@ -54,6 +52,7 @@ func.func @main_graph(
   %h0 = arith.constant dense<7> : tensor<i64>
   return %0, %mask, %h0 : tensor<2xf32>, tensor<2x2xi1>, tensor<i64>
 }
+}
 
 // -----
 
@@ -63,7 +62,7 @@ func.func @main_graph(
 // materialized in place into its restrict, writable output buffer. The body
 // of the entry function is inlined and the entry function is gone.
 // CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget unknown generic\0Afeatures -\0Ainput x f32 2 2 3\0Ainput s f32 0\0Aoutput y f32 2 2 3\0Aend\0A\00")
+// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput x f32 2 2 3\0Ainput s f32 0\0Aoutput y f32 2 2 3\0Aend\0A\00")
 // CHECK-LABEL: func.func @dsk_model_run_v1(
 // CHECK-SAME: %[[BUFS:[^:]+]]: !llvm.ptr) {
 // CHECK: %[[SLOT0:.+]] = llvm.getelementptr %[[BUFS]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
@@ -100,6 +99,7 @@ func.func @main_graph(
 // CHECK-NEXT: return{{$}}
 // CHECK-NOT: @main_graph
 #id = affine_map<(d0, d1) -> (d0, d1)>
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
 func.func @main_graph(%x: tensor<2x3xf32> {dsk.onnx.name = "x"},
                       %s: tensor<f32> {dsk.onnx.name = "s"})
     -> (tensor<2x3xf32> {dsk.onnx.name = "y"}) {
@@ -114,12 +114,15 @@ func.func @main_graph(%x: tensor<2x3xf32> {dsk.onnx.name = "x"},
   } -> tensor<2x3xf32>
   return %y : tensor<2x3xf32>
 }
+}
 
 // -----
 
-// The pass options are recorded in the metadata as given.
-// TARGET: @dsk_model_metadata_v1("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput x f32 1 4\0Aoutput y f32 1 4\0Aend\0A\00")
+// A target without a CPU name or features is recorded as generic, none.
+// CHECK: @dsk_model_metadata_v1("dsk-model 1\0Atarget aarch64 generic\0Afeatures -\0Ainput x f32 1 4\0Aoutput y f32 1 4\0Aend\0A\00")
+module attributes {dsk.target = #dsk.target<cpu, arch = "aarch64">} {
 func.func @main_graph(%x: tensor<4xf32> {dsk.onnx.name = "x"})
     -> (tensor<4xf32> {dsk.onnx.name = "y"}) {
   return %x : tensor<4xf32>
+}
 }

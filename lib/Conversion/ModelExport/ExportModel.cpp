@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dsk/Conversion/Passes.h"
+#include "dsk/Dialect/Dsk/IR/DskDialect.h"
 #include "dsk/Runtime/ModelABI.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -122,13 +123,19 @@ FailureOr<AbiValue> describeValue(func::FuncOp entry, unsigned index,
 }
 
 std::string buildMetadata(ArrayRef<AbiValue> inputs, ArrayRef<AbiValue> outputs,
-                          StringRef arch, StringRef cpu, StringRef features) {
+                          dsk::TargetAttr target) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "dsk-model " << DSK_MODEL_ABI_VERSION << "\n";
-  os << "target " << (arch.empty() ? "unknown" : arch) << " "
-     << (cpu.empty() ? "generic" : cpu) << "\n";
-  os << "features " << (features.empty() ? "-" : features) << "\n";
+  os << "target " << target.getArch() << " "
+     << (target.getChip().empty() ? "generic" : target.getChip()) << "\n";
+  os << "features ";
+  if (target.getFeatures().empty())
+    os << "-";
+  llvm::interleave(
+      target.getFeatures(), os,
+      [&](StringAttr feature) { os << feature.getValue(); }, ",");
+  os << "\n";
   auto print = [&](StringRef kind, const AbiValue &value) {
     os << kind << " " << encodeName(value.name) << " " << value.typeName << " "
        << value.type.getRank();
@@ -198,6 +205,14 @@ struct ExportModelPass : public dsk::impl::DskExportModelBase<ExportModelPass> {
         module.emitError() << "the module already defines @" << symbol;
         return signalPassFailure();
       }
+    // The runtime checks the recorded target before it runs the model.
+    dsk::TargetAttr target = dsk::getTarget(module);
+    if (!target || target.getKind() != dsk::TargetKind::CPU) {
+      module.emitError() << "the module needs a CPU #dsk.target in its '"
+                         << dsk::DskDialect::kTargetAttrName
+                         << "' attribute (dsk-compile sets it from -target)";
+      return signalPassFailure();
+    }
     if (!entryFunc.getBody().hasOneBlock()) {
       entryFunc.emitError()
           << "the entry function must have a single block to be exported";
@@ -269,8 +284,7 @@ struct ExportModelPass : public dsk::impl::DskExportModelBase<ExportModelPass> {
     rewriter.replaceOpWithNewOp<func::ReturnOp>(returnOp);
     rewriter.eraseOp(entryFunc);
 
-    std::string metadata =
-        buildMetadata(inputs, outputs, targetArch, targetCpu, targetFeatures);
+    std::string metadata = buildMetadata(inputs, outputs, target);
     metadata.push_back('\0');
     rewriter.setInsertionPointToStart(module.getBody());
     auto metadataType =
