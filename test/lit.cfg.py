@@ -28,6 +28,7 @@ config.substitutions.append(("%mlir_c_runner_utils", c_runner_utils))
 # the project's Python with its pinned packages.
 config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%dsk_src_root", config.dsk_src_root))
+config.substitutions.append(("%dsk_tools_dir", config.dsk_tools_dir))
 
 tool_dirs = [config.dsk_tools_dir, config.llvm_tools_dir]
 tools = ["dsk-compile", "dsk-opt", "dsk-run", "mlir-runner", "not",

@@ -92,6 +92,9 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
 
 void dsk::buildCpuPipeline(OpPassManager &pm,
                            const CpuPipelineOptions &options) {
+  // Kernels selected for the target: their constant operands are packed
+  // while still tensors; the rest is the reference lowering.
+  pm.addPass(createDskCpuPackWeights());
   pm.addPass(createDskLowerToLinalg());
   pm.addPass(createConvertElementwiseToLinalgPass());
 
@@ -109,6 +112,10 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   // The library must not call MLIR's runner utilities (memrefCopy).
   pm.addNestedPass<func::FuncOp>(createDskExpandStridedCopies());
+  // The selected kernels' code; the remaining linalg ops become loops.
+  DskCpuLowerKernelsOptions kernelOptions;
+  kernelOptions.parallel = options.parallel;
+  pm.addNestedPass<func::FuncOp>(createDskCpuLowerKernels(kernelOptions));
   // Contractions and convolutions get a vectorizable innermost loop.
   pm.addNestedPass<func::FuncOp>(createDskInterchangeLoops());
   DskLinalgToLoopsOptions loopOptions;
@@ -126,6 +133,8 @@ void dsk::buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createDskFuseAttention());
   pm.addPass(createCSEPass());
+  // Last: kernels are chosen for the graph as the passes above left it.
+  pm.addPass(createDskSelectKernels());
 }
 
 void dsk::registerPipelineDialects(DialectRegistry &registry) {

@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
 #include "dsk/Frontend/ONNX/Import.h"
 #include "dsk/Pipelines/Pipelines.h"
 #include "dsk/Target/TargetBackend.h"
@@ -100,8 +101,15 @@ llvm::cl::list<std::string>
              llvm::cl::desc("Size of a symbolic dimension: --dim NAME=SIZE "
                             "(repeatable)"),
              llvm::cl::value_desc("NAME=SIZE"), llvm::cl::cat(dskCategory));
-llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Print stages and timings"),
+llvm::cl::opt<bool> verbose("v",
+                            llvm::cl::desc("Print stages and timings, and the "
+                                           "kernel of every compute op"),
                             llvm::cl::cat(dskCategory));
+llvm::cl::opt<bool> printKernels(
+    "print-kernels",
+    llvm::cl::desc("Print the kernel selected for every compute op (or why "
+                   "it keeps the reference lowering) to stderr"),
+    llvm::cl::cat(dskCategory));
 llvm::cl::alias verboseLong("verbose", llvm::cl::aliasopt(verbose));
 
 /// Prints what the compiler is doing (with -v) and how long each stage took.
@@ -367,6 +375,8 @@ int main(int argc, char **argv) {
   (*module)->setAttr(dsk::DskDialect::kTargetAttrName, target);
   if (failed(runPipeline("graph pipeline", dsk::buildGraphPipeline)))
     return stages.fail();
+  if (printKernels || verbose)
+    dsk::printKernelReport(*module, llvm::errs());
   if (emitLevel == DriverLevel::MLIR)
     return printModule();
 

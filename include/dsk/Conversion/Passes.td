@@ -181,4 +181,77 @@ def DskLinalgToLoops : Pass<"dsk-linalg-to-loops", "mlir::func::FuncOp"> {
   ];
 }
 
+def DskCpuPackWeights : Pass<"dsk-cpu-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Pack the constant weights of GEMM kernels into panels";
+  let description = [{
+    For every `dsk.matmul` whose selected kernel is one of the f32 GEMM
+    kernels (`x86.avx512f.gemm_f32`, `x86.avx2.gemm_f32`,
+    `generic.gemm_f32`; tiles `[MR, NR, KC, vector width]`), packs the
+    constant right-hand side `B` (`K x N`, or `N x K` with `transpose_rhs`) at
+    compile time into panels of `NR` columns, `Bp[N/NR][K][NR]` with
+    `Bp[j, k, c] = B[k, j * NR + c]` (zero past `N`), so that the kernel
+    reads each panel row as `NR / width` aligned vectors. The product
+    becomes a `linalg.generic` over `(m, n, k)` on the left-hand side with its
+    batch dimensions folded into `m`, reading `Bp[n floordiv NR, k, n mod
+    NR]`, accumulating into the bias (broadcast) or zeros, and carrying the
+    kernel: `dsk-cpu-lower-kernels` turns it into the microkernel after
+    bufferization, and any other lowering of the generic computes the same
+    product.
+
+    ```mlir
+    %y = dsk.matmul %x, %w {dsk.kernel = #dsk.kernel<"x86.avx2.gemm_f32",
+        requires = ["avx2", "fma"], tiles = [6, 16, 256, 8]>}
+        : (tensor<2x4x64xf32>, tensor<64x40xf32>) -> tensor<2x4x40xf32>
+    // becomes (Bp: tensor<3x64x16xf32>, a constant)
+    %x2 = tensor.collapse_shape %x [[0, 1], [2]] : ... to tensor<8x64xf32>
+    %p = linalg.generic {indexing_maps = [(m, n, k) -> (m, k),
+                             (m, n, k) -> (n floordiv 16, k, n mod 16),
+                             (m, n, k) -> (m, n)], ...}
+        ins(%x2, %bp) outs(%zeros) {dsk.kernel = ...}
+    %y = tensor.expand_shape %p [[0, 1], [2]] : ... into tensor<2x4x40xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
+def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
+  let summary = "Generate the selected CPU kernels' code on buffers";
+  let description = [{
+    Replaces every linalg op on memrefs that carries a CPU kernel this pass
+    implements with the kernel's code in the `vector` dialect:
+
+    - f32 GEMM (`*.gemm_f32`, the packed products of `dsk-cpu-pack-weights`):
+      the panels of `NR` columns are distributed over threads
+      (`scf.parallel` when `parallel` is set and the product has at least
+      `min-parallel-flops` multiply-adds), `K` is blocked by `KC` so a panel
+      block stays in the L1 cache, and each `MR x NR` block of the output is
+      computed by a register-blocked microkernel: `MR * NR / width` vector
+      accumulators carried through the loop over `k`, one broadcast of an
+      `A` element and `NR / width` vector loads of the panel per step, fused
+      multiply-adds. Rows that do not fill `MR` get a smaller microkernel of
+      the remaining rows; the last panel, when `N` is not a multiple of `NR`,
+      reads and writes the output through masks.
+
+    Every output element accumulates its products in increasing `k`, as
+    the reference loop nest does, with one rounding per fused multiply-add.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Distribute the panels of large products over threads">,
+    Option<"minParallelFlops", "min-parallel-flops", "int64_t",
+           /*default=*/"1048576",
+           "Products with fewer multiply-adds stay sequential">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // DSK_CONVERSION_PASSES_TD

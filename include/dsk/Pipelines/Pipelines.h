@@ -41,8 +41,9 @@ void buildCpuPipeline(mlir::OpPassManager &pm,
                       const CpuPipelineOptions &options);
 
 /// The graph-level pipeline run after import: canonicalize (which also
-/// quantizes constant weights), dsk-fuse-attention, CSE. Graph passes join
-/// it as they land.
+/// quantizes constant weights), dsk-fuse-attention, CSE, and
+/// dsk-select-kernels (which reads the module's dsk.target; without one it
+/// does nothing). Graph passes join it as they land.
 void buildGraphPipeline(mlir::OpPassManager &pm);
 
 /// Registers the dialects and external interface models (bufferization,

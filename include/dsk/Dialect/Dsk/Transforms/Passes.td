@@ -33,4 +33,31 @@ def DskFuseAttention : Pass<"dsk-fuse-attention", "mlir::func::FuncOp"> {
   ];
 }
 
+def DskSelectKernels : Pass<"dsk-select-kernels", "mlir::ModuleOp"> {
+  let summary = "Choose a kernel for every compute op from the target's table";
+  let description = [{
+    Reads the module's `dsk.target` and, for every compute operation (the
+    dsk products and attention ops, linalg convolutions), picks the first
+    row of the kernel table (`KernelTable.h`) whose required features the
+    target provides and that computes the op (element types, shapes,
+    constant operands), and records it as a `#dsk.kernel` attribute with the
+    row's tile sizes. The backend's lowerings read the attribute; an op
+    without one keeps the reference lowering (`dsk-compile --print-kernels`
+    says why). An op that already carries a kernel keeps it. Without a target
+    the pass does nothing.
+
+    ```mlir
+    module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64",
+        cpu = "skylake-avx512", features = ["avx2", "avx512f", "fma"]>} {
+      %y = dsk.matmul %x, %w : (tensor<8x64xf32>, tensor<64x32xf32>)
+          -> tensor<8x32xf32>
+    }
+    // %w a constant: the matmul gets
+    //   {dsk.kernel = #dsk.kernel<"x86.avx512f.gemm_f32",
+    //                 requires = ["avx512f"], tiles = [8, 32, 256, 16]>}
+    ```
+  }];
+  let dependentDialects = ["::dsk::DskDialect"];
+}
+
 #endif // DSK_DIALECT_DSK_TRANSFORMS_PASSES_TD

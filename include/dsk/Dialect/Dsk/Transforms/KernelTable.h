@@ -1,0 +1,96 @@
+//===- KernelTable.h - which kernel computes an op on a target --*- C++ -*-===//
+//
+// The per-target table that dsk-select-kernels consults. Each row names a
+// kernel that a backend lowering implements, the target features it needs,
+// the ops (shapes, element types, operand kinds) it computes, and how its
+// tile sizes follow from the target. Rows are tried in order, so the most
+// specific (widest vectors) come first. Quantized, sparse and GPU kernels are
+// added as rows here, next to a lowering that honours them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_DIALECT_DSK_TRANSFORMS_KERNELTABLE_H
+#define DSK_DIALECT_DSK_TRANSFORMS_KERNELTABLE_H
+
+#include "dsk/Dialect/Dsk/IR/DskDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
+#include <string>
+
+namespace dsk {
+
+/// Kernel names shared by the table and the lowerings that implement them.
+namespace kernels {
+/// f32 GEMM with the constant right-hand side packed at compile time into
+/// panels of NR columns and a register-blocked MR x NR microkernel.
+/// Tiles: [MR, NR, KC, vector width].
+constexpr llvm::StringLiteral kGemmF32Avx512 = "x86.avx512f.gemm_f32";
+constexpr llvm::StringLiteral kGemmF32Avx2 = "x86.avx2.gemm_f32";
+constexpr llvm::StringLiteral kGemmF32Generic = "generic.gemm_f32";
+
+/// Whether `name` is one of the f32 GEMM kernels.
+inline bool isGemmF32(llvm::StringRef name) {
+  return name == kGemmF32Avx512 || name == kGemmF32Avx2 ||
+         name == kGemmF32Generic;
+}
+} // namespace kernels
+
+/// One row of the kernel table.
+struct KernelRow {
+  /// The kernel's name, as `#dsk.kernel` records it.
+  std::string name;
+  /// The kind of target the kernel runs on.
+  TargetKind targetKind = TargetKind::CPU;
+  /// Target features the kernel's code needs (LLVM names).
+  llvm::SmallVector<std::string> requiredFeatures;
+  /// Whether the kernel computes `op`; when not, `whyNot` says why (one
+  /// short clause, for the report).
+  std::function<bool(mlir::Operation *op, std::string &whyNot)> matches;
+  /// The kernel's tile sizes for `op` on `target`.
+  std::function<llvm::SmallVector<int64_t>(mlir::Operation *op,
+                                           TargetAttr target)>
+      tiles;
+};
+
+/// The table: built-in rows first, then rows that others add.
+class KernelTable {
+public:
+  /// The process-wide table, with the built-in rows.
+  static KernelTable &get();
+
+  void addRow(KernelRow row) { rows.push_back(std::move(row)); }
+  llvm::ArrayRef<KernelRow> getRows() const { return rows; }
+
+private:
+  KernelTable();
+  llvm::SmallVector<KernelRow> rows;
+};
+
+/// The outcome of selecting a kernel for one op.
+struct KernelSelection {
+  /// The selected kernel, or null when no row applies.
+  KernelAttr kernel;
+  /// When no row applies: why, row by row.
+  std::string reason;
+};
+
+/// Whether dsk-select-kernels considers `op` (dsk compute ops and linalg
+/// convolutions).
+bool isSelectableComputeOp(mlir::Operation *op);
+
+/// Selects the first row of the table whose features `target` provides and
+/// that computes `op`.
+KernelSelection selectKernel(mlir::Operation *op, TargetAttr target);
+
+/// Prints one line per compute op of `module`: the op, where it comes from,
+/// its operand and result shapes, and its kernel with tiles, or that it keeps
+/// the reference lowering and why.
+void printKernelReport(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+} // namespace dsk
+
+#endif // DSK_DIALECT_DSK_TRANSFORMS_KERNELTABLE_H

@@ -1,0 +1,188 @@
+//===- PackWeights.cpp - pack GEMM weights into the kernel's panels -------===//
+//
+// The compile-time half of the f32 GEMM kernels (data tiling): a constant
+// right-hand side is rewritten into panels of NR columns, and the product
+// becomes a linalg.generic that reads the panels and carries the kernel to
+// dsk-cpu-lower-kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsk/Conversion/Passes.h"
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
+#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace dsk {
+#define GEN_PASS_DEF_DSKCPUPACKWEIGHTS
+#include "dsk/Conversion/Passes.h.inc"
+} // namespace dsk
+
+using namespace mlir;
+using namespace dsk;
+
+namespace {
+
+/// The values of an f32 constant, in row-major order; empty when the
+/// constant's data is not available (an elided resource).
+std::vector<float> readF32Constant(Attribute value, int64_t numElements) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (dense.isSplat())
+      return std::vector<float>(numElements, dense.getSplatValue<float>());
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(value))
+    if (std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef())
+      return std::vector<float>(data->begin(), data->end());
+  return {};
+}
+
+/// B (K x N, or N x K when transposed) as panels Bp[N1][K][NR].
+std::vector<float> packPanels(ArrayRef<float> b, int64_t k, int64_t n,
+                              bool transposed, int64_t nr) {
+  int64_t panels = llvm::divideCeilSigned(n, nr);
+  std::vector<float> packed(panels * k * nr, 0.0f);
+  for (int64_t j = 0; j < panels; ++j)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t c = 0; c < nr && j * nr + c < n; ++c) {
+        int64_t col = j * nr + c;
+        packed[(j * k + kk) * nr + c] =
+            transposed ? b[col * k + kk] : b[kk * n + col];
+      }
+  return packed;
+}
+
+/// `bias` broadcast to `shape` (numpy rules, as dsk.matmul defines them),
+/// or zeros.
+Value buildInit(OpBuilder &b, Location loc, Value bias,
+                ArrayRef<int64_t> shape) {
+  Type f32 = b.getF32Type();
+  Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
+  if (!bias) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  }
+  auto biasType = cast<RankedTensorType>(bias.getType());
+  unsigned rank = shape.size(), biasRank = biasType.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d = 0; d < biasRank; ++d) {
+    unsigned loop = rank - biasRank + d;
+    exprs.push_back(biasType.getDimSize(d) == 1 && shape[loop] != 1
+                        ? b.getAffineConstantExpr(0)
+                        : b.getAffineDimExpr(loop));
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, b.getContext()),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, empty.getType(), ValueRange{bias}, ValueRange{empty}, maps,
+             iterators,
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, args[0]);
+             })
+      .getResult(0);
+}
+
+/// Rewrites one f32 GEMM matmul. Returns false, leaving the op to the
+/// reference lowering without its kernel, when the constant's data is not
+/// available (an elided resource); fails when the op breaks the kernel's
+/// contract, which the error says.
+FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
+                           KernelAttr kernel) {
+  ArrayRef<int64_t> tiles = kernel.getTiles();
+  if (tiles.size() != 4 || tiles[1] % tiles[3] != 0)
+    return op.emitError() << "kernel '" << kernel.getName()
+                          << "' needs tiles [MR, NR, KC, width] with NR a "
+                             "multiple of width";
+  int64_t nr = tiles[1];
+  auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+  auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+  RankedTensorType resultType = op.getType();
+  bool transposed = op.getTransposeRhs();
+  int64_t k = lhsType.getShape().back();
+  int64_t n = resultType.getShape().back();
+  int64_t m = resultType.getNumElements() / n;
+
+  Attribute value;
+  if (!matchPattern(op.getRhs(), m_Constant(&value)))
+    return op.emitError() << "kernel '" << kernel.getName()
+                          << "' needs a constant rhs";
+  std::vector<float> weights = readF32Constant(value, rhsType.getNumElements());
+  if (weights.empty())
+    return false;
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  MLIRContext *ctx = rewriter.getContext();
+  auto packedType = RankedTensorType::get(
+      {llvm::divideCeilSigned(n, nr), k, nr}, rewriter.getF32Type());
+  std::vector<float> packed = packPanels(weights, k, n, transposed, nr);
+  Value panels = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(packedType, ArrayRef(packed)));
+
+  // The lhs's batch dimensions (the rhs has none) fold into the rows.
+  SmallVector<ReassociationIndices> reassociation;
+  ReassociationIndices rows;
+  for (int64_t d = 0; d + 1 < lhsType.getRank(); ++d)
+    rows.push_back(d);
+  reassociation.push_back(rows);
+  reassociation.push_back({lhsType.getRank() - 1});
+  Value lhs = op.getLhs();
+  if (lhsType.getRank() > 2)
+    lhs = tensor::CollapseShapeOp::create(rewriter, loc, lhs, reassociation);
+  Value init = buildInit(rewriter, loc, op.getBias(), resultType.getShape());
+  if (resultType.getRank() > 2)
+    init = tensor::CollapseShapeOp::create(rewriter, loc, init, reassociation);
+
+  AffineExpr dm, dn, dk;
+  bindDims(ctx, dm, dn, dk);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {dm, dk}, ctx),
+      AffineMap::get(3, 0, {dn.floorDiv(nr), dk, dn % nr}, ctx),
+      AffineMap::get(3, 0, {dm, dn}, ctx)};
+  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
+                                                utils::IteratorType::parallel,
+                                                utils::IteratorType::reduction};
+  auto product = linalg::GenericOp::create(
+      rewriter, loc, RankedTensorType::get({m, n}, rewriter.getF32Type()),
+      ValueRange{lhs, panels}, ValueRange{init}, maps, iterators,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value mul = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        linalg::YieldOp::create(
+            nb, nl, arith::AddFOp::create(nb, nl, args[2], mul).getResult());
+      });
+  product->setAttr(DskDialect::kKernelAttrName, kernel);
+  Value result = product.getResult(0);
+  if (resultType.getRank() > 2)
+    result = tensor::ExpandShapeOp::create(rewriter, loc, resultType, result,
+                                           reassociation);
+  rewriter.replaceOp(op, result);
+  return true;
+}
+
+struct PackWeightsPass
+    : public dsk::impl::DskCpuPackWeightsBase<PackWeightsPass> {
+  void runOnOperation() override {
+    SmallVector<std::pair<MatmulOp, KernelAttr>> products;
+    getOperation().walk([&](MatmulOp op) {
+      auto kernel = op->getAttrOfType<KernelAttr>(DskDialect::kKernelAttrName);
+      if (kernel && kernels::isGemmF32(kernel.getName()))
+        products.push_back({op, kernel});
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, kernel] : products) {
+      FailureOr<bool> packed = packMatmul(rewriter, op, kernel);
+      if (failed(packed))
+        return signalPassFailure();
+      if (!*packed)
+        op->removeAttr(DskDialect::kKernelAttrName);
+    }
+  }
+};
+
+} // namespace

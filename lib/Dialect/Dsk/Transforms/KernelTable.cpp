@@ -1,0 +1,188 @@
+//===- KernelTable.cpp - which kernel computes an op on a target ----------===//
+
+#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace dsk;
+
+namespace {
+
+/// Whether the f32 GEMM kernels (packed constant weights, register-blocked
+/// microkernel) compute `op`: an f32 dsk.matmul whose right-hand side is a
+/// constant matrix, so that it can be packed at compile time.
+bool matchesGemmF32(Operation *op, std::string &whyNot) {
+  auto matmul = dyn_cast<MatmulOp>(op);
+  if (!matmul) {
+    whyNot = "not a matmul";
+    return false;
+  }
+  auto isF32 = [](Value value) {
+    return value && getElementTypeOrSelf(value.getType()).isF32();
+  };
+  if (!isF32(matmul.getLhs()) || !isF32(matmul.getRhs()) ||
+      !isF32(matmul.getResult()) ||
+      (matmul.getBias() && !isF32(matmul.getBias()))) {
+    whyNot = "not f32";
+    return false;
+  }
+  if (getQuantEncoding(matmul.getRhs().getType())) {
+    whyNot = "quantized rhs";
+    return false;
+  }
+  if (matmul.getTransposeLhs()) {
+    whyNot = "transposed lhs";
+    return false;
+  }
+  auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
+  auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
+  if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape() ||
+      !matmul.getType().hasStaticShape()) {
+    whyNot = "dynamic shape";
+    return false;
+  }
+  if (rhsType.getRank() != 2) {
+    whyNot = "rhs has batch dimensions";
+    return false;
+  }
+  if (!matchPattern(matmul.getRhs(), m_Constant())) {
+    whyNot = "rhs is not a constant";
+    return false;
+  }
+  return true;
+}
+
+/// A GEMM row: MR rows of NR = `vectorsPerRow` vectors of `vectorWidth` f32
+/// each, K blocked by KC so that a KC x NR panel of the packed weights stays
+/// in the L1 cache.
+KernelRow gemmF32Row(StringRef name, ArrayRef<std::string> features,
+                     int64_t rows, int64_t vectorsPerRow, int64_t vectorWidth) {
+  KernelRow row;
+  row.name = name.str();
+  row.requiredFeatures.assign(features.begin(), features.end());
+  row.matches = matchesGemmF32;
+  row.tiles = [=](Operation *, TargetAttr) {
+    return SmallVector<int64_t>{rows, vectorsPerRow * vectorWidth, 256,
+                                vectorWidth};
+  };
+  return row;
+}
+
+std::string describeShapes(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto print = [&](Type type) {
+    if (auto shaped = dyn_cast<ShapedType>(type)) {
+      llvm::interleave(shaped.getShape(), os, "x");
+      os << (shaped.getRank() ? "x" : "") << shaped.getElementType();
+      return;
+    }
+    os << type;
+  };
+  os << "(";
+  llvm::interleaveComma(op->getOperandTypes(), os, print);
+  os << " -> ";
+  llvm::interleaveComma(op->getResultTypes(), os, print);
+  os << ")";
+  return text;
+}
+
+std::string describeLocation(Location loc) {
+  std::string name;
+  loc->walk([&](Location inner) {
+    if (auto nameLoc = dyn_cast<NameLoc>(inner)) {
+      name = "node '" + nameLoc.getName().str() + "'";
+      return WalkResult::interrupt();
+    }
+    if (auto fileLoc = dyn_cast<FileLineColLoc>(inner)) {
+      name = (llvm::sys::path::filename(fileLoc.getFilename().getValue()) +
+              ":" + llvm::Twine(fileLoc.getLine()))
+                 .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name.empty() ? "unknown location" : name;
+}
+
+} // namespace
+
+KernelTable::KernelTable() {
+  // Widest vectors first; the generic row runs on any CPU (128-bit vectors,
+  // which LLVM legalizes for whatever the target has).
+  rows.push_back(gemmF32Row(kernels::kGemmF32Avx512, {"avx512f"}, 8, 2, 16));
+  rows.push_back(gemmF32Row(kernels::kGemmF32Avx2, {"avx2", "fma"}, 6, 2, 8));
+  rows.push_back(gemmF32Row(kernels::kGemmF32Generic, {}, 4, 2, 4));
+}
+
+KernelTable &KernelTable::get() {
+  static KernelTable table;
+  return table;
+}
+
+bool dsk::isSelectableComputeOp(Operation *op) {
+  return isa<MatmulOp, LowRankMatmulOp, SparseMatmulOp, AttentionOp,
+             MultiScaleAttentionOp, SparseAttentionOp>(op) ||
+         isa<linalg::ConvolutionOpInterface>(op);
+}
+
+KernelSelection dsk::selectKernel(Operation *op, TargetAttr target) {
+  KernelSelection selection;
+  llvm::SmallVector<std::string> reasons;
+  for (const KernelRow &row : KernelTable::get().getRows()) {
+    if (row.targetKind != target.getKind())
+      continue;
+    auto missing = llvm::find_if(row.requiredFeatures, [&](StringRef f) {
+      return !target.hasFeature(f);
+    });
+    if (missing != row.requiredFeatures.end()) {
+      reasons.push_back(row.name + ": target lacks " + *missing);
+      continue;
+    }
+    std::string whyNot;
+    if (!row.matches(op, whyNot)) {
+      reasons.push_back(row.name + ": " + whyNot);
+      continue;
+    }
+    MLIRContext *context = op->getContext();
+    SmallVector<StringAttr> features =
+        llvm::map_to_vector(row.requiredFeatures, [&](const std::string &f) {
+          return StringAttr::get(context, f);
+        });
+    selection.kernel =
+        KernelAttr::get(context, row.name, features, row.tiles(op, target));
+    return selection;
+  }
+  selection.reason = reasons.empty() ? "no kernel in the table for this op"
+                                     : llvm::join(reasons, "; ");
+  return selection;
+}
+
+void dsk::printKernelReport(ModuleOp module, llvm::raw_ostream &os) {
+  TargetAttr target = getTarget(module);
+  module.walk([&](Operation *op) {
+    if (!isSelectableComputeOp(op))
+      return;
+    os << op->getName() << " at " << describeLocation(op->getLoc()) << " "
+       << describeShapes(op) << ": ";
+    if (auto kernel =
+            op->getAttrOfType<KernelAttr>(DskDialect::kKernelAttrName)) {
+      os << kernel.getName() << " tiles [";
+      llvm::interleaveComma(kernel.getTiles(), os);
+      os << "]\n";
+      return;
+    }
+    os << "reference lowering";
+    if (target)
+      os << " (" << selectKernel(op, target).reason << ")";
+    else
+      os << " (no target)";
+    os << "\n";
+  });
+}

@@ -1,0 +1,68 @@
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1" | FileCheck %s
+
+// A packed GEMM on buffers, M = 5 rows (one block of MR = 4 and a 1-row
+// tail), N = 10 (two full panels of NR = 4 and a 2-column tail
+// panel), K = 3 (one K block of KC = 8). Each microkernel carries MR x NR /
+// width vector accumulators through the k loop: one vector load of the panel
+// and one broadcast A element per row and step, FMAs; the tail panel reads
+// and writes C through a mask.
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d1 floordiv 4, d2, d1 mod 4)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @gemm
+// CHECK-SAME: (%[[A:.+]]: memref<5x3xf32>, %[[P:.+]]: memref<3x3x4xf32>, %[[C:.+]]: memref<5x10xf32>)
+// CHECK: scf.parallel (%[[J:.+]]) = (%{{.+}}) to (%{{.+}}) step
+// CHECK:   scf.for %[[K0:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK:     scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK-COUNT-4: vector.load %[[C]]
+// CHECK:       scf.for %{{.+}} = %[[K0]] to %{{.+}} step %{{.+}} iter_args(
+// CHECK:         vector.load %[[P]][%[[J]], %{{.+}}, %{{.+}}] : memref<3x3x4xf32>, vector<4xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK:       }
+// CHECK-COUNT-4: vector.store %{{.+}}, %[[C]]
+// The 1-row tail of a full panel.
+// CHECK: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: vector.store
+// CHECK: }
+// The tail panel: 2 of 4 columns, masked.
+// CHECK: %[[MASK:.+]] = vector.constant_mask [2] : vector<4xi1>
+// CHECK: vector.maskedload %[[C]][%{{.+}}, %{{.+}}], %[[MASK]]
+// CHECK: vector.maskedstore %[[C]][%{{.+}}, %{{.+}}], %[[MASK]]
+// CHECK-NOT: linalg.generic
+func.func @gemm(%a: memref<5x3xf32>, %p: memref<3x3x4xf32>, %c: memref<5x10xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<5x3xf32>, memref<3x3x4xf32>) outs(%c : memref<5x10xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.gemm_f32", tiles = [4, 4, 8, 4]>} {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// The generic kernel multiplies and adds (no fma intrinsic, which a CPU
+// without FMA would call per element); a generic whose maps are not the
+// packed form keeps its generic lowering.
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d1 floordiv 4, d2, d1 mod 4)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @generic_row
+// CHECK-NOT: vector.fma
+// CHECK: arith.mulf %{{.+}} : vector<4xf32>
+// CHECK: arith.addf %{{.+}} : vector<4xf32>
+// CHECK-NOT: linalg.generic
+func.func @generic_row(%a: memref<2x3xf32>, %p: memref<1x3x4xf32>, %c: memref<2x4xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<2x3xf32>, memref<1x3x4xf32>) outs(%c : memref<2x4xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"generic.gemm_f32", tiles = [4, 4, 8, 4]>} {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
