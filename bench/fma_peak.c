@@ -1,14 +1,15 @@
 /* fma_peak.c - measured single-thread f32 FMA peak (the denominator for "% of peak").
  *
- * Runs NACC independent FMA chains (vfmadd231ps on registers only, no memory traffic)
- * for about 0.5 s per ISA and prints GFLOP/s (1 FMA = 2 flop per lane), best and median of 5. The ISA is picked
- * at run time with __builtin_cpu_supports: ymm (AVX2+FMA) is measured when present, zmm
- * (AVX-512F) too when present; otherwise only SSE (xmm, mul+add) is measured.
+ * Runs independent FMA chains (register-only vfmadd231ps, no memory traffic) and prints
+ * GFLOP/s (1 FMA = 2 flop per lane): 5 runs of ~0.1 s per ISA, best and median. The ISA is
+ * picked at run time with __builtin_cpu_supports: ymm (AVX2+FMA) when present, zmm
+ * (AVX-512F) as well when present; on older hosts only SSE (xmm, mul+add).
  *
- * Build and run (functions carry target attributes, so no -m flags are needed; adding
- * -mavx512f -mfma is harmless):
- *     clang-22 -O2 -o /tmp/fma_peak bench/fma_peak.c && /tmp/fma_peak
- * Pin it for a stable number:  taskset -c 0 /tmp/fma_peak   (repeat: /tmp/fma_peak 5)
+ * Build and run (the kernels carry target attributes, so no -m flags are needed, and the
+ * binary then runs on any x86-64 host; with -mavx512f -mfma it needs an AVX-512 host):
+ *     clang-22 -O2 -o /tmp/fma_peak bench/fma_peak.c && /tmp/fma_peak [repeats]
+ * The best figure is the peak; the spread between best and median shows machine noise
+ * (frequency changes, the other core busy), so repeat it next to the kernel you compare.
  */
 #include <immintrin.h>
 #include <stdio.h>
