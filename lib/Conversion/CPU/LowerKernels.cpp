@@ -99,8 +99,8 @@ public:
       : b(b), loc(loc), gemm(gemm),
         vectorType(VectorType::get({gemm.width}, b.getF32Type())) {}
 
-  /// Panels `[firstPanel, endPanel)` (a loop over full panels, parallel when
-  /// asked), then the last, partial panel if N is not a multiple of NR.
+  /// A loop over the full panels (scf.parallel when asked), then the last,
+  /// partial panel when N is not a multiple of NR.
   void emit(bool parallel) {
     int64_t fullPanels = gemm.n / gemm.nr;
     if (fullPanels > 0) {

@@ -11,6 +11,8 @@
 #include "dsk/Dialect/Dsk/IR/DskOps.h"
 #include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
 
+#include "../DskToLinalg/LinalgBuilders.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -54,38 +56,6 @@ std::vector<float> packPanels(ArrayRef<float> b, int64_t k, int64_t n,
             transposed ? b[col * k + kk] : b[kk * n + col];
       }
   return packed;
-}
-
-/// `bias` broadcast to `shape` (numpy rules, as dsk.matmul defines them),
-/// or zeros.
-Value buildInit(OpBuilder &b, Location loc, Value bias,
-                ArrayRef<int64_t> shape) {
-  Type f32 = b.getF32Type();
-  Value empty = tensor::EmptyOp::create(b, loc, shape, f32);
-  if (!bias) {
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-    return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-  }
-  auto biasType = cast<RankedTensorType>(bias.getType());
-  unsigned rank = shape.size(), biasRank = biasType.getRank();
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d = 0; d < biasRank; ++d) {
-    unsigned loop = rank - biasRank + d;
-    exprs.push_back(biasType.getDimSize(d) == 1 && shape[loop] != 1
-                        ? b.getAffineConstantExpr(0)
-                        : b.getAffineDimExpr(loop));
-  }
-  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, b.getContext()),
-                                 b.getMultiDimIdentityMap(rank)};
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, empty.getType(), ValueRange{bias}, ValueRange{empty}, maps,
-             iterators,
-             [](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, args[0]);
-             })
-      .getResult(0);
 }
 
 /// Rewrites one f32 GEMM matmul. Returns false, leaving the op to the
@@ -135,7 +105,9 @@ FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
   Value lhs = op.getLhs();
   if (lhsType.getRank() > 2)
     lhs = tensor::CollapseShapeOp::create(rewriter, loc, lhs, reassociation);
-  Value init = buildInit(rewriter, loc, op.getBias(), resultType.getShape());
+  Value init =
+      lowering::biasOrZeros(rewriter, loc, op.getBias(), /*biasUnsigned=*/false,
+                            resultType.getShape(), rewriter.getF32Type());
   if (resultType.getRank() > 2)
     init = tensor::CollapseShapeOp::create(rewriter, loc, init, reassociation);
 

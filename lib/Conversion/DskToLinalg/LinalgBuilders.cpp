@@ -223,4 +223,22 @@ Value buildAttention(OpBuilder &b, Location loc, Value query, Value key,
       });
 }
 
+Value biasOrZeros(OpBuilder &b, Location loc, Value bias, bool biasUnsigned,
+                  ArrayRef<int64_t> shape, Type accType) {
+  if (!bias)
+    return filledTensor(b, loc, shape, accType, 0.0);
+  unsigned rank = shape.size();
+  auto loops = llvm::to_vector(llvm::seq<unsigned>(0, rank));
+  AffineMap map = broadcastMap(
+      b.getContext(), rank, cast<RankedTensorType>(bias.getType()).getShape(),
+      shape, loops);
+  return buildGeneric(
+      b, loc, {bias}, {map}, emptyTensor(b, loc, shape, accType),
+      b.getMultiDimIdentityMap(rank),
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        return castScalar(nb, nl, args[0], accType, biasUnsigned);
+      });
+}
+
 } // namespace dsk::lowering

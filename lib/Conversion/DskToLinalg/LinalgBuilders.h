@@ -28,6 +28,13 @@ mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
 
 /// A tensor of `shape` filled with the float or integer `value`.
+/// A tensor of `shape` in `accType` holding `bias` broadcast to it (numpy
+/// rules; `biasUnsigned` for ui storage), or zeros without a bias: the
+/// accumulator that products with a bias start from.
+mlir::Value biasOrZeros(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value bias, bool biasUnsigned,
+                        llvm::ArrayRef<int64_t> shape, mlir::Type accType);
+
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
                          double value);
