@@ -10,14 +10,14 @@
 
 // V3: dsk.matmul at dsk-compile-kernels.mlir:{{[0-9]+}} (4x64xf32, 64x40xf32 -> 4x40xf32): x86.avx2.gemm_f32 tiles [6, 16, 256, 8]
 // V3-NEXT: dsk.matmul at dsk-compile-kernels.mlir:{{[0-9]+}} (4x40xf32, 40x4xf32 -> 4x4xf32): reference lowering (x86.avx512f.gemm_f32: target lacks avx512f; x86.avx2.gemm_f32: rhs is not a constant; generic.gemm_f32: rhs is not a constant)
-// V4: dsk.matmul at dsk-compile-kernels.mlir:{{[0-9]+}} (4x64xf32, 64x40xf32 -> 4x40xf32): x86.avx512f.gemm_f32 tiles [8, 32, 256, 16]
+// V4: dsk.matmul at dsk-compile-kernels.mlir:{{[0-9]+}} (4x64xf32, 64x40xf32 -> 4x40xf32): x86.avx512f.gemm_f32 tiles [12, 32, 256, 16]
 // V4-NEXT: dsk.matmul at {{.*}}: reference lowering (x86.avx512f.gemm_f32: rhs is not a constant; x86.avx2.gemm_f32: rhs is not a constant; generic.gemm_f32: rhs is not a constant)
 // GENERIC: dsk.matmul at dsk-compile-kernels.mlir:{{[0-9]+}} (4x64xf32, 64x40xf32 -> 4x40xf32): generic.gemm_f32 tiles [4, 8, 256, 4]
 // GENERIC-NEXT: reference lowering (x86.avx512f.gemm_f32: target lacks avx512f; x86.avx2.gemm_f32: target lacks avx2; generic.gemm_f32: rhs is not a constant)
 
 // The driver writes the target on the module; the kernel is an attribute.
 // IR: module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "skylake-avx512", features = [{{.*}}"avx512f"{{.*}}]
-// IR: dsk.matmul %{{.+}}, %{{.+}} {dsk.kernel = #dsk.kernel<"x86.avx512f.gemm_f32", requires = ["avx512f"], tiles = [8, 32, 256, 16]>}
+// IR: dsk.matmul %{{.+}}, %{{.+}} {dsk.kernel = #dsk.kernel<"x86.avx512f.gemm_f32", requires = ["avx512f"], tiles = [12, 32, 256, 16]>}
 func.func @main_graph(%x: tensor<4x64xf32> {dsk.onnx.name = "x"}) -> (tensor<4x4xf32> {dsk.onnx.name = "y"}) {
   %w = arith.constant dense<0.5> : tensor<64x40xf32>
   %h = dsk.matmul %x, %w : (tensor<4x64xf32>, tensor<64x40xf32>) -> tensor<4x40xf32>

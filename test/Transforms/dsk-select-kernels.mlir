@@ -25,7 +25,7 @@ func.func @avx2(%x: tensor<4x8xf32>, %xi: tensor<4x8xi8>, %t: tensor<8x4xf32>) -
 // AVX-512F comes first where the target has it; a transposed rhs is packed
 // like any other.
 // CHECK-LABEL: func.func @avx512
-// CHECK: dsk.kernel = #dsk.kernel<"x86.avx512f.gemm_f32", requires = ["avx512f"], tiles = [8, 32, 256, 16]>
+// CHECK: dsk.kernel = #dsk.kernel<"x86.avx512f.gemm_f32", requires = ["avx512f"], tiles = [12, 32, 256, 16]>
 module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "skylake-avx512", features = ["avx2", "avx512f", "fma"]>} {
 func.func @avx512(%x: tensor<2x4x8xf32>) -> tensor<2x4x16xf32> {
   %w = arith.constant dense<1.0> : tensor<16x8xf32>

@@ -225,11 +225,16 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
     implements with the kernel's code in the `vector` dialect:
 
     - f32 GEMM (`*.gemm_f32`, the packed products of `dsk-cpu-pack-weights`):
-      the panels of `NR` columns are distributed over threads
-      (`scf.parallel` when `parallel` is set and the product has at least
-      `min-parallel-flops` multiply-adds), `K` is blocked by `KC` so a panel
-      block stays in the L1 cache, and each `MR x NR` block of the output is
-      computed by a register-blocked microkernel: `MR * NR / width` vector
+      the output is split into tasks, blocks of at most `row-block` rows
+      (a multiple of `MR`) times groups of panels of at most `column-group`
+      columns, split evenly; the tasks run on threads (`scf.parallel` when
+      `parallel` is set and the product has at least `min-parallel-flops`
+      multiply-adds). Within a task the loops are K blocks of `KC` → slivers
+      of `MR` rows → panels of `NR` columns, so the task's `KC x group`
+      slab of packed weights stays in L2 while row slivers pass over it and
+      each `MR x KC` sliver of `A` stays in L1 while the panels pass under
+      it. Each `MR x NR` block of the output is computed by a
+      register-blocked microkernel: `MR * NR / width` vector
       accumulators carried through the loop over `k`, one broadcast of an
       `A` element and `NR / width` vector loads of the panel per step, fused
       multiply-adds. Rows that do not fill `MR` get a smaller microkernel of
@@ -245,6 +250,11 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
     Option<"minParallelFlops", "min-parallel-flops", "int64_t",
            /*default=*/"1048576",
            "Products with fewer multiply-adds stay sequential">,
+    Option<"rowBlock", "row-block", "int64_t", /*default=*/"512",
+           "Most rows of one GEMM task (rounded down to a multiple of MR)">,
+    Option<"columnGroup", "column-group", "int64_t", /*default=*/"512",
+           "Most columns of one GEMM task (rounded down to a multiple of "
+           "NR): the KC x column-group slab of packed weights stays in L2">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -10,6 +10,7 @@
 #include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -92,39 +93,71 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
   return gemm;
 }
 
+/// How a packed GEMM is split into tasks: blocks of rows times groups of
+/// panels, each task an independent part of C.
+struct GemmBlocking {
+  int64_t rowsPerBlock, rowBlocks;
+  int64_t panelsPerGroup, panelGroups;
+};
+
+/// Splits M into at most `maxRows`-row blocks (a multiple of MR) and the
+/// panels into groups of at most `maxColumns` columns, both as even as the
+/// tiles allow, so that threads get equal shares.
+GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
+                       int64_t maxColumns) {
+  auto split = [](int64_t extent, int64_t unit, int64_t maxExtent) {
+    int64_t units = llvm::divideCeilSigned(extent, unit);
+    int64_t maxUnits = std::max<int64_t>(1, maxExtent / unit);
+    int64_t parts = llvm::divideCeilSigned(units, maxUnits);
+    int64_t perPart = llvm::divideCeilSigned(units, parts);
+    return std::make_pair(perPart, llvm::divideCeilSigned(units, perPart));
+  };
+  GemmBlocking blocking;
+  auto [mrPerBlock, rowBlocks] = split(gemm.m, gemm.mr, maxRows);
+  blocking.rowsPerBlock = mrPerBlock * gemm.mr;
+  blocking.rowBlocks = rowBlocks;
+  std::tie(blocking.panelsPerGroup, blocking.panelGroups) =
+      split(gemm.n, gemm.nr, maxColumns);
+  return blocking;
+}
+
 /// Emits the code of one packed GEMM in place of its generic.
+///
+/// The loop order keeps each operand in the cache level that reuses it:
+/// tasks (row block x panel group) → K blocks of KC → MR-row slivers → panels.
+/// A task's KC x (group columns) slab of packed weights stays in L2 while
+/// the row slivers pass over it, and an MR x KC sliver of A stays in L1
+/// while the panels of the group pass under it.
 class GemmEmitter {
 public:
-  GemmEmitter(OpBuilder &b, Location loc, const PackedGemm &gemm)
-      : b(b), loc(loc), gemm(gemm),
+  GemmEmitter(OpBuilder &b, Location loc, const PackedGemm &gemm,
+              const GemmBlocking &blocking)
+      : b(b), loc(loc), gemm(gemm), blocking(blocking),
         vectorType(VectorType::get({gemm.width}, b.getF32Type())) {}
 
-  /// A loop over the full panels (scf.parallel when asked), then the last,
-  /// partial panel when N is not a multiple of NR.
+  /// The tasks: one scf.parallel over (row block, panel group) when asked,
+  /// else a sequential nest.
   void emit(bool parallel) {
-    int64_t fullPanels = gemm.n / gemm.nr;
-    if (fullPanels > 0) {
-      Value lb = index(0), ub = index(fullPanels), step = index(1);
-      auto body = [&](OpBuilder &nb, Location, Value panel) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        emitPanel(panel, gemm.nr);
-      };
-      if (parallel) {
-        scf::ParallelOp::create(b, loc, lb, ub, step,
-                                [&](OpBuilder &nb, Location nl,
-                                    ValueRange ivs) { body(nb, nl, ivs[0]); });
-      } else {
-        scf::ForOp::create(
-            b, loc, lb, ub, step, ValueRange{},
-            [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
-              body(nb, nl, iv);
-              scf::YieldOp::create(nb, nl);
-            });
-      }
+    Value zero = index(0), one = index(1);
+    SmallVector<Value, 2> upper = {index(blocking.rowBlocks),
+                                   index(blocking.panelGroups)};
+    if (parallel) {
+      scf::ParallelOp::create(
+          b, loc, ValueRange{zero, zero}, upper, ValueRange{one, one},
+          [&](OpBuilder &nb, Location, ValueRange ivs) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            emitTask(ivs[0], ivs[1]);
+          });
+      return;
     }
-    if (int64_t tail = gemm.n % gemm.nr)
-      emitPanel(index(fullPanels), tail);
+    scf::buildLoopNest(
+        b, loc, ValueRange{zero, zero}, upper, ValueRange{one, one},
+        [&](OpBuilder &nb, Location, ValueRange ivs) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          emitTask(ivs[0], ivs[1]);
+        });
   }
 
 private:
@@ -132,30 +165,75 @@ private:
     return arith::ConstantIndexOp::create(b, loc, value);
   }
 
-  /// One panel of `columns` valid columns: K in blocks of KC, rows in blocks
-  /// of MR and a last block of the remaining rows.
-  void emitPanel(Value panel, int64_t columns) {
-    Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
+  Value min(Value lhs, Value rhs) {
+    return arith::MinSIOp::create(b, loc, lhs, rhs);
+  }
+
+  /// Builds `body` under `scf.if (condition)`.
+  void emitIf(Value condition, llvm::function_ref<void()> body) {
+    auto ifOp = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    body();
+  }
+
+  /// One task: rows [row0, row1) of C times the panels of one group. Only
+  /// the last row block holds the M % MR tail rows and only the last group
+  /// the partial panel, each emitted under a condition that canonicalization
+  /// folds when there is a single block or group.
+  void emitTask(Value rowBlock, Value panelGroup) {
+    Value m = index(gemm.m);
+    Value row0 =
+        arith::MulIOp::create(b, loc, rowBlock, index(blocking.rowsPerBlock));
+    Value row1 = min(
+        arith::AddIOp::create(b, loc, row0, index(blocking.rowsPerBlock)), m);
     int64_t fullRows = gemm.m - gemm.m % gemm.mr;
-    auto kBlock = [&](OpBuilder &nb, Location, Value k0, ValueRange) {
+    Value fullRowsEnd = min(row1, index(fullRows));
+    Value panel0 = arith::MulIOp::create(b, loc, panelGroup,
+                                         index(blocking.panelsPerGroup));
+    int64_t fullPanels = gemm.n / gemm.nr;
+    Value panel1 = min(
+        arith::AddIOp::create(b, loc, panel0, index(blocking.panelsPerGroup)),
+        index(fullPanels));
+    Value isLastGroup =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, panelGroup,
+                              index(blocking.panelGroups - 1));
+    Value holdsRowTail =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, row1, m);
+
+    // The panels of the group for the rows [row, row + rows).
+    auto emitPanels = [&](Value row, int64_t rows, Value k0, Value k1) {
+      scf::ForOp::create(
+          b, loc, panel0, panel1, index(1), ValueRange{},
+          [&](OpBuilder &pb, Location pl, Value panel, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+            emitMicrokernel(row, rows, panel, gemm.nr, k0, k1);
+            scf::YieldOp::create(pb, pl);
+          });
+      if (int64_t tail = gemm.n % gemm.nr)
+        emitIf(isLastGroup, [&] {
+          emitMicrokernel(row, rows, index(fullPanels), tail, k0, k1);
+        });
+    };
+
+    auto kBlock = [&](OpBuilder &kb, Location, Value k0, ValueRange) {
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-      Value k1 = arith::MinSIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, k0, index(gemm.kc)),
-          index(gemm.k));
-      if (fullRows > 0)
-        scf::ForOp::create(
-            b, loc, index(0), index(fullRows), index(gemm.mr), ValueRange{},
-            [&](OpBuilder &rb, Location rl, Value row0, ValueRange) {
-              OpBuilder::InsertionGuard inner(b);
-              b.setInsertionPoint(rb.getInsertionBlock(),
-                                  rb.getInsertionPoint());
-              emitMicrokernel(row0, gemm.mr, panel, column0, columns, k0, k1);
-              scf::YieldOp::create(rb, rl);
-            });
+      b.setInsertionPoint(kb.getInsertionBlock(), kb.getInsertionPoint());
+      Value k1 =
+          min(arith::AddIOp::create(b, loc, k0, index(gemm.kc)), index(gemm.k));
+      scf::ForOp::create(
+          b, loc, row0, fullRowsEnd, index(gemm.mr), ValueRange{},
+          [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
+            OpBuilder::InsertionGuard inner(b);
+            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+            emitPanels(row, gemm.mr, k0, k1);
+            scf::YieldOp::create(rb, rl);
+          });
       if (int64_t rest = gemm.m % gemm.mr)
-        emitMicrokernel(index(fullRows), rest, panel, column0, columns, k0, k1);
-      scf::YieldOp::create(nb, loc);
+        emitIf(holdsRowTail,
+               [&] { emitPanels(index(fullRows), rest, k0, k1); });
+      scf::YieldOp::create(kb, loc);
     };
     scf::ForOp::create(b, loc, index(0), index(gemm.k), index(gemm.kc),
                        ValueRange{}, kBlock);
@@ -163,8 +241,9 @@ private:
 
   /// C[row0 : row0 + rows, column0 : column0 + columns] += A * Bp over
   /// k in [k0, k1): rows x NR/width vector accumulators in registers.
-  void emitMicrokernel(Value row0, int64_t rows, Value panel, Value column0,
-                       int64_t columns, Value k0, Value k1) {
+  void emitMicrokernel(Value row0, int64_t rows, Value panel, int64_t columns,
+                       Value k0, Value k1) {
+    Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
     // Vectors of the panel that hold valid columns, and the mask of the last
     // when the panel is partial.
     int64_t vectors = llvm::divideCeilSigned(columns, gemm.width);
@@ -239,6 +318,7 @@ private:
   OpBuilder &b;
   Location loc;
   const PackedGemm &gemm;
+  const GemmBlocking &blocking;
   VectorType vectorType;
 };
 
@@ -258,10 +338,11 @@ struct LowerKernelsPass
     IRRewriter rewriter(&getContext());
     for (auto &[op, gemm] : gemms) {
       rewriter.setInsertionPoint(op);
+      GemmBlocking blocking = blockGemm(gemm, rowBlock, columnGroup);
       bool isParallel = parallel &&
                         gemm.m * gemm.n * gemm.k >= minParallelFlops &&
-                        gemm.n / gemm.nr > 1;
-      GemmEmitter(rewriter, op.getLoc(), gemm).emit(isParallel);
+                        blocking.rowBlocks * blocking.panelGroups > 1;
+      GemmEmitter(rewriter, op.getLoc(), gemm, blocking).emit(isParallel);
       rewriter.eraseOp(op);
     }
   }

@@ -1,35 +1,66 @@
-// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1" | FileCheck %s
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1" -canonicalize | FileCheck %s
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1 row-block=4 column-group=8" -canonicalize | FileCheck %s --check-prefix=TASKS
+
+// (-canonicalize folds the single-iteration task loops and the tail
+// conditions of a product that is one task.)
 
 // A packed GEMM on buffers, M = 5 rows (one block of MR = 4 and a 1-row
 // tail), N = 10 (two full panels of NR = 4 and a 2-column tail
 // panel), K = 3 (one K block of KC = 8). Each microkernel carries MR x NR /
 // width vector accumulators through the k loop: one vector load of the panel
 // and one broadcast A element per row and step, FMAs; the tail panel reads
-// and writes C through a mask.
+// and writes C through a mask. With the default blocks the product is one
+// task, so nothing runs in parallel: K blocks (one here, folded) → MR-row
+// slivers (one) → panels.
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d1 floordiv 4, d2, d1 mod 4)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @gemm
 // CHECK-SAME: (%[[A:.+]]: memref<5x3xf32>, %[[P:.+]]: memref<3x3x4xf32>, %[[C:.+]]: memref<5x10xf32>)
-// CHECK: scf.parallel (%[[J:.+]]) = (%{{.+}}) to (%{{.+}}) step
-// CHECK:   scf.for %[[K0:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
-// CHECK:     scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
+// CHECK-NOT: scf.parallel
+// CHECK: scf.for %[[J:.+]] = %{{.+}} to %{{.+}} step %{{.+}} {
 // CHECK-COUNT-4: vector.load %[[C]]
-// CHECK:       scf.for %{{.+}} = %[[K0]] to %{{.+}} step %{{.+}} iter_args(
-// CHECK:         vector.load %[[P]][%[[J]], %{{.+}}, %{{.+}}] : memref<3x3x4xf32>, vector<4xf32>
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(
+// CHECK:     vector.load %[[P]][%[[J]], %{{.+}}, %{{.+}}] : memref<3x3x4xf32>, vector<4xf32>
 // CHECK-COUNT-4: vector.fma
-// CHECK:       }
+// CHECK:   }
 // CHECK-COUNT-4: vector.store %{{.+}}, %[[C]]
-// The 1-row tail of a full panel.
-// CHECK: vector.fma
-// CHECK-NOT: vector.fma
-// CHECK: vector.store
 // CHECK: }
-// The tail panel: 2 of 4 columns, masked.
+// The tail panel of the 4-row sliver: 2 of 4 columns, masked.
 // CHECK: %[[MASK:.+]] = vector.constant_mask [2] : vector<4xi1>
 // CHECK: vector.maskedload %[[C]][%{{.+}}, %{{.+}}], %[[MASK]]
 // CHECK: vector.maskedstore %[[C]][%{{.+}}, %{{.+}}], %[[MASK]]
+// The 1-row tail: the full panels, then the masked one.
+// CHECK: scf.for
+// CHECK: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: vector.store
+// CHECK: vector.maskedload
+// CHECK: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: vector.maskedstore
 // CHECK-NOT: linalg.generic
+
+// With at most 4 rows and 8 columns per task, the product is 2 row blocks
+// (4 rows, 1 row) x 2 panel groups (panels 0-1, panel 2 partial), run as one
+// scf.parallel; only the last row block computes the row tail and only the
+// last group the masked panel.
+// TASKS-LABEL: func.func @gemm
+// TASKS: scf.parallel (%[[RB:.+]], %[[PG:.+]]) = (%{{.+}}, %{{.+}}) to (%c2, %c2) step
+// TASKS:   %[[LAST_GROUP:.+]] = arith.cmpi eq, %[[PG]], %c1
+// TASKS:   %[[ROW_TAIL:.+]] = arith.cmpi eq, %{{.+}}, %c5
+// TASKS:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c4 {
+// TASKS:     scf.for
+// TASKS-COUNT-4: vector.fma
+// TASKS:     scf.if %[[LAST_GROUP]] {
+// TASKS:       vector.maskedload
+// TASKS:   scf.if %[[ROW_TAIL]] {
+// TASKS:     scf.for
+// TASKS:       vector.fma
+// TASKS-NOT:   vector.fma
+// TASKS:     scf.if %[[LAST_GROUP]] {
+// TASKS:       vector.maskedstore
+// TASKS:   scf.reduce
 func.func @gemm(%a: memref<5x3xf32>, %p: memref<3x3x4xf32>, %c: memref<5x10xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %p : memref<5x3xf32>, memref<3x3x4xf32>) outs(%c : memref<5x10xf32>)

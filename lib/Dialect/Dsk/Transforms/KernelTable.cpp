@@ -116,7 +116,7 @@ std::string describeLocation(Location loc) {
 KernelTable::KernelTable() {
   // Widest vectors first; the generic row runs on any CPU (128-bit vectors,
   // which LLVM legalizes for whatever the target has).
-  rows.push_back(gemmF32Row(kernels::kGemmF32Avx512, {"avx512f"}, 8, 2, 16));
+  rows.push_back(gemmF32Row(kernels::kGemmF32Avx512, {"avx512f"}, 12, 2, 16));
   rows.push_back(gemmF32Row(kernels::kGemmF32Avx2, {"avx2", "fma"}, 6, 2, 8));
   rows.push_back(gemmF32Row(kernels::kGemmF32Generic, {}, 4, 2, 4));
 }

@@ -54,7 +54,7 @@ def DskSelectKernels : Pass<"dsk-select-kernels", "mlir::ModuleOp"> {
     }
     // %w a constant: the matmul gets
     //   {dsk.kernel = #dsk.kernel<"x86.avx512f.gemm_f32",
-    //                 requires = ["avx512f"], tiles = [8, 32, 256, 16]>}
+    //                 requires = ["avx512f"], tiles = [12, 32, 256, 16]>}
     ```
   }];
   let dependentDialects = ["::dsk::DskDialect"];
