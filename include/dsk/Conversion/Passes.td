@@ -182,7 +182,7 @@ def DskLinalgToLoops : Pass<"dsk-linalg-to-loops", "mlir::func::FuncOp"> {
 }
 
 def DskCpuPackWeights : Pass<"dsk-cpu-pack-weights", "mlir::ModuleOp"> {
-  let summary = "Pack the constant weights of GEMM kernels into panels";
+  let summary = "Pack the constant weights of GEMM and convolution kernels";
   let description = [{
     For every `dsk.matmul` whose selected kernel is one of the f32 GEMM
     kernels (`x86.avx512f.gemm_f32`, `x86.avx2.gemm_f32`,
@@ -210,6 +210,18 @@ def DskCpuPackWeights : Pass<"dsk-cpu-pack-weights", "mlir::ModuleOp"> {
         ins(%x2, %bp) outs(%zeros) {dsk.kernel = ...}
     %y = tensor.expand_shape %p [[0, 1], [2]] : ... into tensor<2x4x40xf32>
     ```
+
+    For every `linalg.conv_2d_nchw_fchw` whose kernel is one of the f32
+    convolution kernels (`*.conv2d_f32`, same tiles), the constant filter
+    `W[F][C][KH][KW]`, read as `F x K` with `K = C*KH*KW`, is packed into
+    slivers of `MR` output channels, `Wp[F/MR][K][MR]` (zero past `F`), and
+    the convolution becomes a GEMM whose left-hand side is the filter:
+    `out[n][f][p] += Wp[f floordiv MR][k][f mod MR] * patches[n][k][p]` over
+    the output positions `p = oh * OW + ow`. `patches` is the (already
+    padded) input itself for a 1x1 filter with unit strides, else its
+    patches `[N][K][OH*OW]` copied by a `linalg.generic` (im2col). The
+    accumulator is the convolution's own init (bias or zeros), and the
+    result is expanded back to `[N][F][OH][OW]`.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -24,11 +24,22 @@ using namespace dsk;
 
 namespace {
 
-/// The operands and sizes of a packed f32 GEMM (dsk-cpu-pack-weights):
-/// C[M][N] += A[M][K] * Bp[n / NR][K][n % NR].
+/// Which operand of a GEMM the compiler packed at compile time.
+enum class PackedOperand {
+  /// dsk-cpu-pack-weights' matmul form: C[M][N] += A[M][K] *
+  /// Bp[n / NR][K][n % NR], panels of the constant right-hand side.
+  Rhs,
+  /// Its convolution form: C[batch][M][N] += Ap[m / MR][K][m % MR] *
+  /// B[batch][K][N], slivers of the constant filter times the patches.
+  Lhs,
+};
+
+/// The operands and sizes of a packed f32 GEMM.
 struct PackedGemm {
-  Value a, panels, c;
-  int64_t m, n, k;
+  PackedOperand packed;
+  /// Rhs: A, panels, C. Lhs: slivers, B, C.
+  Value a, b, c;
+  int64_t batch, m, n, k;
   int64_t mr, nr, kc, width;
   /// Fused multiply-adds; the generic kernel multiplies and adds instead,
   /// since a CPU without FMA would call fmaf per element (LLVM still fuses
@@ -36,58 +47,90 @@ struct PackedGemm {
   bool fused;
 };
 
-/// Whether `op` is the packed GEMM that `kernel` describes, with buffers the
-/// microkernel can address: the panels and C contiguous in their last
-/// dimension. Anything else keeps its generic lowering.
+bool isStaticF32Memref(Value value, int64_t rank) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  return type && type.getRank() == rank && type.hasStaticShape() &&
+         type.getElementType().isF32();
+}
+
+/// Whether the buffer is contiguous in its last dimension, so vectors load
+/// and store along it.
+bool isInnerContiguous(Value value) {
+  int64_t offset;
+  SmallVector<int64_t> strides;
+  return succeeded(cast<MemRefType>(value.getType())
+                       .getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+/// Whether `op` is a packed GEMM that `kernel` describes (one of the two
+/// forms of dsk-cpu-pack-weights, exactly), with buffers the microkernel can
+/// address. Anything else keeps its generic lowering.
 std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
                                           KernelAttr kernel) {
   ArrayRef<int64_t> tiles = kernel.getTiles();
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || tiles.size() != 4)
+      op.getNumDpsInits() != 1 || tiles.size() != 4 || tiles[1] % tiles[3] != 0)
     return std::nullopt;
-  PackedGemm gemm{op.getDpsInputs()[0],
-                  op.getDpsInputs()[1],
-                  op.getDpsInits()[0],
-                  0,
-                  0,
-                  0,
-                  tiles[0],
-                  tiles[1],
-                  tiles[2],
-                  tiles[3],
-                  kernel.getName() != kernels::kGemmF32Generic};
-  auto aType = dyn_cast<MemRefType>(gemm.a.getType());
-  auto pType = dyn_cast<MemRefType>(gemm.panels.getType());
-  auto cType = dyn_cast<MemRefType>(gemm.c.getType());
-  if (!aType || !pType || !cType || aType.getRank() != 2 ||
-      pType.getRank() != 3 || cType.getRank() != 2 || !aType.hasStaticShape() ||
-      !pType.hasStaticShape() || !cType.hasStaticShape() ||
-      !aType.getElementType().isF32() || !pType.getElementType().isF32() ||
-      !cType.getElementType().isF32())
-    return std::nullopt;
-  gemm.m = cType.getDimSize(0);
-  gemm.n = cType.getDimSize(1);
-  gemm.k = aType.getDimSize(1);
-  if (gemm.nr % gemm.width != 0 || pType.getDimSize(2) != gemm.nr ||
-      pType.getDimSize(1) != gemm.k ||
-      pType.getDimSize(0) != llvm::divideCeilSigned(gemm.n, gemm.nr))
-    return std::nullopt;
-  auto innerContiguous = [](MemRefType type) {
-    int64_t offset;
-    SmallVector<int64_t> strides;
-    return succeeded(type.getStridesAndOffset(strides, offset)) &&
-           strides.back() == 1;
-  };
-  if (!innerContiguous(pType) || !innerContiguous(cType))
-    return std::nullopt;
-  // The indexing of dsk-cpu-pack-weights, exactly.
+  PackedGemm gemm;
+  gemm.a = op.getDpsInputs()[0];
+  gemm.b = op.getDpsInputs()[1];
+  gemm.c = op.getDpsInits()[0];
+  gemm.mr = tiles[0];
+  gemm.nr = tiles[1];
+  gemm.kc = tiles[2];
+  gemm.width = tiles[3];
+  gemm.fused = kernel.getName() != kernels::kGemmF32Generic &&
+               kernel.getName() != kernels::kConv2dF32Generic;
   MLIRContext *ctx = op.getContext();
-  AffineExpr dm, dn, dk;
-  bindDims(ctx, dm, dn, dk);
+  auto shape = [](Value value) {
+    return cast<MemRefType>(value.getType()).getShape();
+  };
+
+  if (op.getNumLoops() == 3) {
+    gemm.packed = PackedOperand::Rhs;
+    if (!isStaticF32Memref(gemm.a, 2) || !isStaticF32Memref(gemm.b, 3) ||
+        !isStaticF32Memref(gemm.c, 2))
+      return std::nullopt;
+    gemm.batch = 1;
+    gemm.m = shape(gemm.c)[0];
+    gemm.n = shape(gemm.c)[1];
+    gemm.k = shape(gemm.a)[1];
+    if (shape(gemm.b) !=
+            ArrayRef<int64_t>{llvm::divideCeilSigned(gemm.n, gemm.nr), gemm.k,
+                              gemm.nr} ||
+        !isInnerContiguous(gemm.b) || !isInnerContiguous(gemm.c))
+      return std::nullopt;
+    AffineExpr dm, dn, dk;
+    bindDims(ctx, dm, dn, dk);
+    SmallVector<AffineMap> expected = {
+        AffineMap::get(3, 0, {dm, dk}, ctx),
+        AffineMap::get(3, 0, {dn.floorDiv(gemm.nr), dk, dn % gemm.nr}, ctx),
+        AffineMap::get(3, 0, {dm, dn}, ctx)};
+    if (op.getIndexingMapsArray() != ArrayRef(expected))
+      return std::nullopt;
+    return gemm;
+  }
+
+  gemm.packed = PackedOperand::Lhs;
+  if (op.getNumLoops() != 4 || !isStaticF32Memref(gemm.a, 3) ||
+      !isStaticF32Memref(gemm.b, 3) || !isStaticF32Memref(gemm.c, 3))
+    return std::nullopt;
+  gemm.batch = shape(gemm.c)[0];
+  gemm.m = shape(gemm.c)[1];
+  gemm.n = shape(gemm.c)[2];
+  gemm.k = shape(gemm.b)[1];
+  if (shape(gemm.a) !=
+          ArrayRef<int64_t>{llvm::divideCeilSigned(gemm.m, gemm.mr), gemm.k,
+                            gemm.mr} ||
+      !isInnerContiguous(gemm.b) || !isInnerContiguous(gemm.c))
+    return std::nullopt;
+  AffineExpr dn, dm, dp, dk;
+  bindDims(ctx, dn, dm, dp, dk);
   SmallVector<AffineMap> expected = {
-      AffineMap::get(3, 0, {dm, dk}, ctx),
-      AffineMap::get(3, 0, {dn.floorDiv(gemm.nr), dk, dn % gemm.nr}, ctx),
-      AffineMap::get(3, 0, {dm, dn}, ctx)};
+      AffineMap::get(4, 0, {dm.floorDiv(gemm.mr), dk, dm % gemm.mr}, ctx),
+      AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+      AffineMap::get(4, 0, {dn, dm, dp}, ctx)};
   if (op.getIndexingMapsArray() != ArrayRef(expected))
     return std::nullopt;
   return gemm;
@@ -135,29 +178,64 @@ public:
       : b(b), loc(loc), gemm(gemm), blocking(blocking),
         vectorType(VectorType::get({gemm.width}, b.getF32Type())) {}
 
-  /// The tasks: one scf.parallel over (row block, panel group) when asked,
-  /// else a sequential nest.
+  /// The tasks: one scf.parallel over (image, row block, panel group) when
+  /// asked, else a sequential nest; the image dimension only when there is
+  /// more than one (the convolution form's batch).
   void emit(bool parallel) {
     Value zero = index(0), one = index(1);
-    SmallVector<Value, 2> upper = {index(blocking.rowBlocks),
-                                   index(blocking.panelGroups)};
-    if (parallel) {
-      scf::ParallelOp::create(
-          b, loc, ValueRange{zero, zero}, upper, ValueRange{one, one},
-          [&](OpBuilder &nb, Location, ValueRange ivs) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-            emitTask(ivs[0], ivs[1]);
-          });
-      return;
+    SmallVector<Value, 3> upper;
+    if (gemm.batch > 1)
+      upper.push_back(index(gemm.batch));
+    upper.push_back(index(blocking.rowBlocks));
+    upper.push_back(index(blocking.panelGroups));
+    SmallVector<Value, 3> lower(upper.size(), zero), steps(upper.size(), one);
+    auto body = [&](OpBuilder &nb, Location, ValueRange ivs) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+      image = gemm.batch > 1 ? ivs.front() : zero;
+      Value rowBlock = ivs[ivs.size() - 2], panelGroup = ivs.back();
+      if (blocks) {
+        // This task's own block buffer.
+        Value task = arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(
+                b, loc,
+                arith::AddIOp::create(
+                    b, loc,
+                    arith::MulIOp::create(b, loc, image,
+                                          index(blocking.rowBlocks)),
+                    rowBlock),
+                index(blocking.panelGroups)),
+            panelGroup);
+        SmallVector<OpFoldResult> offsets = {task, b.getIndexAttr(0),
+                                             b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                           b.getIndexAttr(gemm.kc),
+                                           b.getIndexAttr(gemm.nr)};
+        SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+        auto blockType = memref::SubViewOp::inferRankReducedResultType(
+            {gemm.kc, gemm.nr}, cast<MemRefType>(blocks.getType()), offsets,
+            sizes, strides);
+        blockBuffer = memref::SubViewOp::create(b, loc, blockType, blocks,
+                                                offsets, sizes, strides);
+      }
+      emitTask(rowBlock, panelGroup);
+    };
+    // The convolution form packs blocks of B on the fly, each task into a
+    // buffer of its own (threads never share one), allocated once for the
+    // product.
+    if (gemm.packed == PackedOperand::Lhs) {
+      int64_t tasks = gemm.batch * blocking.rowBlocks * blocking.panelGroups;
+      blocks = memref::AllocOp::create(
+          b, loc, MemRefType::get({tasks, gemm.kc, gemm.nr}, b.getF32Type()),
+          b.getI64IntegerAttr(64));
     }
-    scf::buildLoopNest(
-        b, loc, ValueRange{zero, zero}, upper, ValueRange{one, one},
-        [&](OpBuilder &nb, Location, ValueRange ivs) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          emitTask(ivs[0], ivs[1]);
-        });
+    if (parallel)
+      scf::ParallelOp::create(b, loc, lower, upper, steps, body);
+    else
+      scf::buildLoopNest(b, loc, lower, upper, steps, body);
+    if (blocks)
+      memref::DeallocOp::create(b, loc, blocks);
   }
 
 private:
@@ -201,46 +279,112 @@ private:
     Value holdsRowTail =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, row1, m);
 
-    // The panels of the group for the rows [row, row + rows).
-    auto emitPanels = [&](Value row, int64_t rows, Value k0, Value k1) {
+    // Calls `body` for each MR-row sliver of the task (rows, then the tail
+    // sliver under its condition) and for each panel of the group.
+    using SliverBody = llvm::function_ref<void(Value row, int64_t rows)>;
+    using PanelBody = llvm::function_ref<void(Value panel, int64_t columns)>;
+    auto forEachSliver = [&](SliverBody body) {
+      scf::ForOp::create(
+          b, loc, row0, fullRowsEnd, index(gemm.mr), ValueRange{},
+          [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+            body(row, gemm.mr);
+            scf::YieldOp::create(rb, rl);
+          });
+      if (int64_t rest = gemm.m % gemm.mr)
+        emitIf(holdsRowTail, [&] { body(index(fullRows), rest); });
+    };
+    auto forEachPanel = [&](PanelBody body) {
       scf::ForOp::create(
           b, loc, panel0, panel1, index(1), ValueRange{},
           [&](OpBuilder &pb, Location pl, Value panel, ValueRange) {
             OpBuilder::InsertionGuard guard(b);
             b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
-            emitMicrokernel(row, rows, panel, gemm.nr, k0, k1);
+            body(panel, gemm.nr);
             scf::YieldOp::create(pb, pl);
           });
       if (int64_t tail = gemm.n % gemm.nr)
-        emitIf(isLastGroup, [&] {
-          emitMicrokernel(row, rows, index(fullPanels), tail, k0, k1);
-        });
+        emitIf(isLastGroup, [&] { body(index(fullPanels), tail); });
     };
 
+    // Rhs: an MR x KC sliver of the unpacked A stays in L1 while the packed
+    // panels pass under it. Lhs: the packed filter slivers are contiguous,
+    // so the KC x NR block of B is the one to keep in L1 while the slivers
+    // pass over it; B's rows lie a whole image row of patches apart, which
+    // maps them onto a few cache sets, so the block is first copied into a
+    // contiguous buffer (packed on the fly, as BLIS packs B).
     auto kBlock = [&](OpBuilder &kb, Location, Value k0, ValueRange) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(kb.getInsertionBlock(), kb.getInsertionPoint());
       Value k1 =
           min(arith::AddIOp::create(b, loc, k0, index(gemm.kc)), index(gemm.k));
-      scf::ForOp::create(
-          b, loc, row0, fullRowsEnd, index(gemm.mr), ValueRange{},
-          [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
-            OpBuilder::InsertionGuard inner(b);
-            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-            emitPanels(row, gemm.mr, k0, k1);
-            scf::YieldOp::create(rb, rl);
+      if (gemm.packed == PackedOperand::Rhs)
+        forEachSliver([&](Value row, int64_t rows) {
+          forEachPanel([&](Value panel, int64_t columns) {
+            emitMicrokernel(row, rows, panel, columns, k0, k1);
           });
-      if (int64_t rest = gemm.m % gemm.mr)
-        emitIf(holdsRowTail,
-               [&] { emitPanels(index(fullRows), rest, k0, k1); });
+        });
+      else
+        forEachPanel([&](Value panel, int64_t columns) {
+          emitPackBlock(panel, columns, k0, k1);
+          forEachSliver([&](Value row, int64_t rows) {
+            emitMicrokernel(row, rows, panel, columns, k0, k1);
+          });
+        });
       scf::YieldOp::create(kb, loc);
     };
     scf::ForOp::create(b, loc, index(0), index(gemm.k), index(gemm.kc),
                        ValueRange{}, kBlock);
   }
 
-  /// C[row0 : row0 + rows, column0 : column0 + columns] += A * Bp over
-  /// k in [k0, k1): rows x NR/width vector accumulators in registers.
+  /// Copies B[image][k0 : k1][column0 : column0 + columns] into the
+  /// contiguous block buffer, zero past `columns`.
+  void emitPackBlock(Value panel, int64_t columns, Value k0, Value k1) {
+    Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
+    int64_t vectors = gemm.nr / gemm.width;
+    Value zeros = arith::ConstantOp::create(b, loc, vectorType,
+                                            b.getZeroAttr(vectorType));
+    scf::ForOp::create(
+        b, loc, k0, k1, index(1), ValueRange{},
+        [&](OpBuilder &nb, Location nl, Value k, ValueRange) {
+          Value row = arith::SubIOp::create(nb, nl, k, k0);
+          for (int64_t v = 0; v < vectors; ++v) {
+            int64_t valid =
+                std::clamp<int64_t>(columns - v * gemm.width, 0, gemm.width);
+            Value offset =
+                arith::ConstantIndexOp::create(nb, nl, v * gemm.width);
+            Value value = zeros;
+            if (valid > 0) {
+              SmallVector<Value, 3> at = {
+                  image, k, arith::AddIOp::create(nb, nl, column0, offset)};
+              if (valid == gemm.width)
+                value = vector::LoadOp::create(nb, nl, vectorType, gemm.b, at);
+              else
+                value = vector::MaskedLoadOp::create(
+                    nb, nl, vectorType, gemm.b, at,
+                    vector::ConstantMaskOp::create(
+                        nb, nl, VectorType::get({gemm.width}, nb.getI1Type()),
+                        ArrayRef<int64_t>{valid}),
+                    zeros);
+            }
+            vector::StoreOp::create(nb, nl, value, blockBuffer,
+                                    ValueRange{row, offset});
+          }
+          scf::YieldOp::create(nb, nl);
+        });
+  }
+
+  /// The indices of C[row][column] in the current image.
+  SmallVector<Value, 3> cIndices(Value row, Value column) {
+    if (gemm.packed == PackedOperand::Rhs)
+      return {row, column};
+    return {image, row, column};
+  }
+
+  /// C[row0 : row0 + rows, column0 : column0 + columns] += A * B over
+  /// k in [k0, k1), for the panel (NR columns) `panel`: rows x NR/width
+  /// vector accumulators in registers.
   void emitMicrokernel(Value row0, int64_t rows, Value panel, int64_t columns,
                        Value k0, Value k1) {
     Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
@@ -259,33 +403,51 @@ private:
       columnIndex.push_back(
           arith::AddIOp::create(b, loc, column0, index(v * gemm.width)));
     auto isMasked = [&](int64_t v) { return lastMask && v == vectors - 1; };
-
-    SmallVector<Value> accumulators;
     Value zeros = arith::ConstantOp::create(b, loc, vectorType,
                                             b.getZeroAttr(vectorType));
+    // A vector of `memref` at `at`, through the mask when `v` is the partial
+    // last vector.
+    auto loadVector = [&](OpBuilder &lb, Location ll, Value memref,
+                          ValueRange at, int64_t v) -> Value {
+      if (isMasked(v))
+        return vector::MaskedLoadOp::create(lb, ll, vectorType, memref, at,
+                                            *lastMask, zeros);
+      return vector::LoadOp::create(lb, ll, vectorType, memref, at);
+    };
+    Value sliver;
+    if (gemm.packed == PackedOperand::Lhs)
+      sliver = arith::DivUIOp::create(b, loc, row0, index(gemm.mr));
+
+    SmallVector<Value> accumulators;
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v) {
-        SmallVector<Value, 2> at = {rowIndex[r], columnIndex[v]};
-        accumulators.push_back(
-            isMasked(v) ? vector::MaskedLoadOp::create(
-                              b, loc, vectorType, gemm.c, at, *lastMask, zeros)
-                              .getResult()
-                        : vector::LoadOp::create(b, loc, vectorType, gemm.c, at)
-                              .getResult());
-      }
+      for (int64_t v = 0; v < vectors; ++v)
+        accumulators.push_back(loadVector(
+            b, loc, gemm.c, cIndices(rowIndex[r], columnIndex[v]), v));
 
     auto step = [&](OpBuilder &nb, Location nl, Value k, ValueRange acc) {
+      // One row of B's panel (the packed panel, or the packed block of the
+      // convolution form), zero-padded past N: no mask.
       SmallVector<Value> panelRow;
-      for (int64_t v = 0; v < vectors; ++v)
-        panelRow.push_back(
-            vector::LoadOp::create(nb, nl, vectorType, gemm.panels,
-                                   ValueRange{panel, k,
-                                              arith::ConstantIndexOp::create(
-                                                  nb, nl, v * gemm.width)}));
+      for (int64_t v = 0; v < vectors; ++v) {
+        if (gemm.packed == PackedOperand::Rhs)
+          panelRow.push_back(
+              vector::LoadOp::create(nb, nl, vectorType, gemm.b,
+                                     ValueRange{panel, k,
+                                                arith::ConstantIndexOp::create(
+                                                    nb, nl, v * gemm.width)}));
+        else
+          panelRow.push_back(vector::LoadOp::create(
+              nb, nl, vectorType, blockBuffer,
+              ValueRange{
+                  arith::SubIOp::create(nb, nl, k, k0),
+                  arith::ConstantIndexOp::create(nb, nl, v * gemm.width)}));
+      }
       SmallVector<Value> next;
       for (int64_t r = 0; r < rows; ++r) {
-        Value element =
-            memref::LoadOp::create(nb, nl, gemm.a, ValueRange{rowIndex[r], k});
+        SmallVector<Value, 3> aIndices = {rowIndex[r], k};
+        if (gemm.packed == PackedOperand::Lhs)
+          aIndices = {sliver, k, arith::ConstantIndexOp::create(nb, nl, r)};
+        Value element = memref::LoadOp::create(nb, nl, gemm.a, aIndices);
         Value broadcast =
             vector::BroadcastOp::create(nb, nl, vectorType, element);
         for (int64_t v = 0; v < vectors; ++v) {
@@ -307,7 +469,7 @@ private:
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v) {
         Value acc = loop.getResult(r * vectors + v);
-        SmallVector<Value, 2> at = {rowIndex[r], columnIndex[v]};
+        SmallVector<Value, 3> at = cIndices(rowIndex[r], columnIndex[v]);
         if (isMasked(v))
           vector::MaskedStoreOp::create(b, loc, gemm.c, at, *lastMask, acc);
         else
@@ -320,6 +482,11 @@ private:
   const PackedGemm &gemm;
   const GemmBlocking &blocking;
   VectorType vectorType;
+  /// The image of the task being emitted (index 0 in the matmul form).
+  Value image;
+  /// The block buffers of all tasks, and the current task's KC x NR block
+  /// of B, packed on the fly (convolution form).
+  Value blocks, blockBuffer;
 };
 
 struct LowerKernelsPass
@@ -330,7 +497,8 @@ struct LowerKernelsPass
     SmallVector<std::pair<linalg::GenericOp, PackedGemm>> gemms;
     getOperation().walk([&](linalg::GenericOp op) {
       auto kernel = op->getAttrOfType<KernelAttr>(DskDialect::kKernelAttrName);
-      if (!kernel || !kernels::isGemmF32(kernel.getName()))
+      if (!kernel || !(kernels::isGemmF32(kernel.getName()) ||
+                       kernels::isConv2dF32(kernel.getName())))
         return;
       if (std::optional<PackedGemm> gemm = matchPackedGemm(op, kernel))
         gemms.push_back({op, *gemm});
@@ -339,9 +507,10 @@ struct LowerKernelsPass
     for (auto &[op, gemm] : gemms) {
       rewriter.setInsertionPoint(op);
       GemmBlocking blocking = blockGemm(gemm, rowBlock, columnGroup);
-      bool isParallel = parallel &&
-                        gemm.m * gemm.n * gemm.k >= minParallelFlops &&
-                        blocking.rowBlocks * blocking.panelGroups > 1;
+      bool isParallel =
+          parallel &&
+          gemm.batch * gemm.m * gemm.n * gemm.k >= minParallelFlops &&
+          gemm.batch * blocking.rowBlocks * blocking.panelGroups > 1;
       GemmEmitter(rewriter, op.getLoc(), gemm, blocking).emit(isParallel);
       rewriter.eraseOp(op);
     }

@@ -137,18 +137,143 @@ FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
   return true;
 }
 
+/// W [F][K] (a filter [F][C][KH][KW] read as rows of K = C*KH*KW) as
+/// slivers Wp[ceil(F/MR)][K][MR], zero-padded past F.
+std::vector<float> packSlivers(ArrayRef<float> w, int64_t f, int64_t k,
+                               int64_t mr) {
+  int64_t slivers = llvm::divideCeilSigned(f, mr);
+  std::vector<float> packed(slivers * k * mr, 0.0f);
+  for (int64_t s = 0; s < slivers; ++s)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t r = 0; r < mr && s * mr + r < f; ++r)
+        packed[(s * k + kk) * mr + r] = w[(s * mr + r) * k + kk];
+  return packed;
+}
+
+/// The input's patches as a matrix per image, [N][C*KH*KW][OH*OW]: the
+/// input itself for a 1x1 filter with unit strides, else a copy
+/// (im2col) made by a linalg.generic over [N][C][KH][KW][OH][OW].
+Value buildPatches(OpBuilder &b, Location loc, linalg::Conv2DNchwFchwOp conv) {
+  Value input = conv.getInputs()[0];
+  auto inputType = cast<RankedTensorType>(input.getType());
+  ArrayRef<int64_t> filterShape =
+      cast<RankedTensorType>(conv.getInputs()[1].getType()).getShape();
+  ArrayRef<int64_t> outShape =
+      cast<RankedTensorType>(conv.getOutputs()[0].getType()).getShape();
+  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(conv.getDilations().getValues<int64_t>());
+  int64_t kh = filterShape[2], kw = filterShape[3];
+  if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
+      inputType.getDimSize(2) == outShape[2] &&
+      inputType.getDimSize(3) == outShape[3])
+    return tensor::CollapseShapeOp::create(
+        b, loc, input, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+
+  MLIRContext *ctx = b.getContext();
+  int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1);
+  SmallVector<AffineExpr> d(6);
+  bindDimsList(ctx, MutableArrayRef(d));
+  // d: n, c, kh, kw, oh, ow.
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0,
+                     {d[0], d[1], d[4] * strides[0] + d[2] * dilations[0],
+                      d[5] * strides[1] + d[3] * dilations[1]},
+                     ctx),
+      AffineMap::getMultiDimIdentityMap(6, ctx)};
+  SmallVector<int64_t> patchShape = {n, c, kh, kw, outShape[2], outShape[3]};
+  Value empty = tensor::EmptyOp::create(b, loc, patchShape, b.getF32Type());
+  auto copy = linalg::GenericOp::create(
+      b, loc, empty.getType(), ValueRange{input}, ValueRange{empty}, maps,
+      SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, args[0]);
+      });
+  return tensor::CollapseShapeOp::create(
+      b, loc, copy.getResult(0),
+      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+}
+
+/// Rewrites one f32 convolution as the packed-filter GEMM
+/// out[n][f][p] += Wp[f floordiv MR][k][f mod MR] * patches[n][k][p].
+/// Returns false when the filter's data is not available (an elided
+/// resource), leaving the op to the reference lowering.
+FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
+                         KernelAttr kernel) {
+  ArrayRef<int64_t> tiles = kernel.getTiles();
+  if (tiles.size() != 4 || tiles[1] % tiles[3] != 0)
+    return conv.emitError() << "kernel '" << kernel.getName()
+                            << "' needs tiles [MR, NR, KC, width] with NR a "
+                               "multiple of width";
+  int64_t mr = tiles[0];
+  Value filter = conv.getInputs()[1];
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  Attribute value;
+  if (!matchPattern(filter, m_Constant(&value)))
+    return conv.emitError()
+           << "kernel '" << kernel.getName() << "' needs a constant filter";
+  std::vector<float> weights =
+      readF32Constant(value, filterType.getNumElements());
+  if (weights.empty())
+    return false;
+
+  Location loc = conv.getLoc();
+  rewriter.setInsertionPoint(conv);
+  MLIRContext *ctx = rewriter.getContext();
+  auto resultType = cast<RankedTensorType>(conv.getResultTypes()[0]);
+  ArrayRef<int64_t> shape = resultType.getShape();
+  int64_t n = shape[0], f = shape[1], p = shape[2] * shape[3];
+  int64_t k = filterType.getNumElements() / f;
+  auto packedType = RankedTensorType::get(
+      {llvm::divideCeilSigned(f, mr), k, mr}, rewriter.getF32Type());
+  std::vector<float> packed = packSlivers(weights, f, k, mr);
+  Value slivers = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(packedType, ArrayRef(packed)));
+  Value patches = buildPatches(rewriter, loc, conv);
+  SmallVector<ReassociationIndices> spatial = {{0}, {1}, {2, 3}};
+  Value init = tensor::CollapseShapeOp::create(rewriter, loc,
+                                               conv.getOutputs()[0], spatial);
+
+  AffineExpr dn, df, dp, dk;
+  bindDims(ctx, dn, df, dp, dk);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0, {df.floorDiv(mr), dk, df % mr}, ctx),
+      AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+      AffineMap::get(4, 0, {dn, df, dp}, ctx)};
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, utils::IteratorType::parallel,
+      utils::IteratorType::parallel, utils::IteratorType::reduction};
+  auto product = linalg::GenericOp::create(
+      rewriter, loc, RankedTensorType::get({n, f, p}, rewriter.getF32Type()),
+      ValueRange{slivers, patches}, ValueRange{init}, maps, iterators,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value mul = arith::MulFOp::create(nb, nl, args[1], args[0]);
+        linalg::YieldOp::create(
+            nb, nl, arith::AddFOp::create(nb, nl, args[2], mul).getResult());
+      });
+  product->setAttr(DskDialect::kKernelAttrName, kernel);
+  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+      conv, resultType, product.getResult(0), spatial);
+  return true;
+}
+
 struct PackWeightsPass
     : public dsk::impl::DskCpuPackWeightsBase<PackWeightsPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<MatmulOp, KernelAttr>> products;
-    getOperation().walk([&](MatmulOp op) {
+    SmallVector<std::pair<Operation *, KernelAttr>> products;
+    getOperation().walk([&](Operation *op) {
       auto kernel = op->getAttrOfType<KernelAttr>(DskDialect::kKernelAttrName);
-      if (kernel && kernels::isGemmF32(kernel.getName()))
+      if (kernel &&
+          ((isa<MatmulOp>(op) && kernels::isGemmF32(kernel.getName())) ||
+           (isa<linalg::Conv2DNchwFchwOp>(op) &&
+            kernels::isConv2dF32(kernel.getName()))))
         products.push_back({op, kernel});
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, kernel] : products) {
-      FailureOr<bool> packed = packMatmul(rewriter, op, kernel);
+      FailureOr<bool> packed =
+          isa<MatmulOp>(op)
+              ? packMatmul(rewriter, cast<MatmulOp>(op), kernel)
+              : packConv(rewriter, cast<linalg::Conv2DNchwFchwOp>(op), kernel);
       if (failed(packed))
         return signalPassFailure();
       if (!*packed)

@@ -14,15 +14,13 @@ using namespace dsk;
 
 namespace {
 
+template <typename OpTy> bool isOp(Operation *op) { return isa<OpTy>(op); }
+
 /// Whether the f32 GEMM kernels (packed constant weights, register-blocked
 /// microkernel) compute `op`: an f32 dsk.matmul whose right-hand side is a
 /// constant matrix, so that it can be packed at compile time.
 bool matchesGemmF32(Operation *op, std::string &whyNot) {
-  auto matmul = dyn_cast<MatmulOp>(op);
-  if (!matmul) {
-    whyNot = "not a matmul";
-    return false;
-  }
+  auto matmul = cast<MatmulOp>(op);
   auto isF32 = [](Value value) {
     return value && getElementTypeOrSelf(value.getType()).isF32();
   };
@@ -58,15 +56,45 @@ bool matchesGemmF32(Operation *op, std::string &whyNot) {
   return true;
 }
 
+/// Whether the f32 convolution kernels compute `op`: a 2-D NCHW
+/// convolution (any strides and dilations; the importer pads the input)
+/// of f32 tensors with static shapes and a constant filter.
+bool matchesConv2dF32(Operation *op, std::string &whyNot) {
+  auto conv = cast<linalg::Conv2DNchwFchwOp>(op);
+  Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
+  Value init = conv.getOutputs()[0];
+  auto isF32Tensor = [](Value value) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    return type && type.getElementType().isF32();
+  };
+  if (!isF32Tensor(input) || !isF32Tensor(filter) || !isF32Tensor(init)) {
+    whyNot = "not f32 tensors";
+    return false;
+  }
+  for (Value value : {input, filter, init})
+    if (!cast<RankedTensorType>(value.getType()).hasStaticShape()) {
+      whyNot = "dynamic shape";
+      return false;
+    }
+  if (!matchPattern(filter, m_Constant())) {
+    whyNot = "filter is not a constant";
+    return false;
+  }
+  return true;
+}
+
 /// A GEMM row: MR rows of NR = `vectorsPerRow` vectors of `vectorWidth` f32
 /// each, K blocked by KC so that a KC x NR panel of the packed weights stays
 /// in the L1 cache.
 KernelRow gemmF32Row(StringRef name, ArrayRef<std::string> features,
-                     int64_t rows, int64_t vectorsPerRow, int64_t vectorWidth) {
+                     int64_t rows, int64_t vectorsPerRow, int64_t vectorWidth,
+                     bool (*handles)(Operation *),
+                     bool (*matches)(Operation *, std::string &)) {
   KernelRow row;
   row.name = name.str();
+  row.handles = handles;
   row.requiredFeatures.assign(features.begin(), features.end());
-  row.matches = matchesGemmF32;
+  row.matches = matches;
   row.tiles = [=](Operation *, TargetAttr) {
     return SmallVector<int64_t>{rows, vectorsPerRow * vectorWidth, 256,
                                 vectorWidth};
@@ -116,9 +144,21 @@ std::string describeLocation(Location loc) {
 KernelTable::KernelTable() {
   // Widest vectors first; the generic row runs on any CPU (128-bit vectors,
   // which LLVM legalizes for whatever the target has).
-  rows.push_back(gemmF32Row(kernels::kGemmF32Avx512, {"avx512f"}, 12, 2, 16));
-  rows.push_back(gemmF32Row(kernels::kGemmF32Avx2, {"avx2", "fma"}, 6, 2, 8));
-  rows.push_back(gemmF32Row(kernels::kGemmF32Generic, {}, 4, 2, 4));
+  rows.push_back(gemmF32Row(kernels::kGemmF32Avx512, {"avx512f"}, 12, 2, 16,
+                            isOp<MatmulOp>, matchesGemmF32));
+  rows.push_back(gemmF32Row(kernels::kGemmF32Avx2, {"avx2", "fma"}, 6, 2, 8,
+                            isOp<MatmulOp>, matchesGemmF32));
+  rows.push_back(gemmF32Row(kernels::kGemmF32Generic, {}, 4, 2, 4,
+                            isOp<MatmulOp>, matchesGemmF32));
+  // Convolutions: the rows are output channels, whose counts are multiples
+  // of 8 in most networks, so MR is 8 (AVX-512) or 4 (AVX2) rather than the
+  // GEMM's 12 or 6, which would leave a thin tail sliver.
+  rows.push_back(gemmF32Row(kernels::kConv2dF32Avx512, {"avx512f"}, 8, 2, 16,
+                            isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
+  rows.push_back(gemmF32Row(kernels::kConv2dF32Avx2, {"avx2", "fma"}, 4, 3, 8,
+                            isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
+  rows.push_back(gemmF32Row(kernels::kConv2dF32Generic, {}, 4, 2, 4,
+                            isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
 }
 
 KernelTable &KernelTable::get() {
@@ -136,7 +176,7 @@ KernelSelection dsk::selectKernel(Operation *op, TargetAttr target) {
   KernelSelection selection;
   llvm::SmallVector<std::string> reasons;
   for (const KernelRow &row : KernelTable::get().getRows()) {
-    if (row.targetKind != target.getKind())
+    if (row.targetKind != target.getKind() || !row.handles(op))
       continue;
     auto missing = llvm::find_if(row.requiredFeatures, [&](StringRef f) {
       return !target.hasFeature(f);

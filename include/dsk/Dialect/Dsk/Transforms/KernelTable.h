@@ -37,6 +37,23 @@ inline bool isGemmF32(llvm::StringRef name) {
   return name == kGemmF32Avx512 || name == kGemmF32Avx2 ||
          name == kGemmF32Generic;
 }
+
+/// f32 2-D convolution (NCHW) as a GEMM whose left-hand side is the
+/// constant filter, packed at compile time into slivers of MR output
+/// channels, and whose right-hand side is the input's patches (the input
+/// itself for a 1x1 convolution with unit strides): out[n][f][p] =
+/// sum_k W[f][k] * patches[n][k][p], computed by the register-blocked
+/// microkernel of the GEMM kernels over MR channels x NR output positions.
+/// Tiles: [MR, NR, KC, vector width].
+constexpr llvm::StringLiteral kConv2dF32Avx512 = "x86.avx512f.conv2d_f32";
+constexpr llvm::StringLiteral kConv2dF32Avx2 = "x86.avx2.conv2d_f32";
+constexpr llvm::StringLiteral kConv2dF32Generic = "generic.conv2d_f32";
+
+/// Whether `name` is one of the f32 convolution kernels.
+inline bool isConv2dF32(llvm::StringRef name) {
+  return name == kConv2dF32Avx512 || name == kConv2dF32Avx2 ||
+         name == kConv2dF32Generic;
+}
 } // namespace kernels
 
 /// One row of the kernel table.
@@ -47,8 +64,11 @@ struct KernelRow {
   TargetKind targetKind = TargetKind::CPU;
   /// Target features the kernel's code needs (LLVM names).
   llvm::SmallVector<std::string> requiredFeatures;
-  /// Whether the kernel computes `op`; when not, `whyNot` says why (one
-  /// short clause, for the report).
+  /// The kind of op the kernel is for (e.g. dsk.matmul); rows for other
+  /// kinds are not tried, nor listed in the report's reasons.
+  std::function<bool(mlir::Operation *op)> handles;
+  /// Whether the kernel computes `op`, an op it handles; when not, `whyNot`
+  /// says why (one short clause, for the report).
   std::function<bool(mlir::Operation *op, std::string &whyNot)> matches;
   /// The kernel's tile sizes for `op` on `target`.
   std::function<llvm::SmallVector<int64_t>(mlir::Operation *op,
