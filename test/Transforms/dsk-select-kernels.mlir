@@ -44,3 +44,22 @@ func.func @no_target(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
   %0 = dsk.matmul %x, %w : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
 }
+
+// -----
+
+// Convolutions: an f32 NCHW convolution with a constant filter gets the
+// convolution kernel of the target (MR = 4 channels on AVX2); one whose
+// filter is an argument keeps the reference lowering.
+// CHECK-LABEL: func.func @conv
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", requires = ["avx2", "fma"], tiles = [4, 24, 256, 8]>
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides
+// CHECK-NOT: dsk.kernel
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
+func.func @conv(%x: tensor<1x3x6x6xf32>, %f: tensor<8x3x3x3xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %w = arith.constant dense<1.0> : tensor<8x3x3x3xf32>
+  %init = arith.constant dense<0.0> : tensor<1x8x4x4xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %f : tensor<1x3x6x6xf32>, tensor<8x3x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %0, %1 : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}
+}

@@ -253,6 +253,17 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       the remaining rows; the last panel, when `N` is not a multiple of `NR`,
       reads and writes the output through masks.
 
+    - f32 convolution (`*.conv2d_f32`, the packed-filter GEMM of
+      `dsk-cpu-pack-weights`, `C[n][f][p] += Wp[f / MR][k][f % MR] *
+      B[n][k][p]`): the same tasks (one more task dimension for the images)
+      and microkernel, with the roles swapped: the broadcasts come from the
+      packed filter slivers, and the vectors from `B`, whose `KC x NR` block
+      is first copied by the task into a buffer of its own (zero-filled past
+      `N`), because `B`'s rows lie far apart in memory. Within a K block the
+      panels are the outer loop and the slivers the inner, so the copied
+      block stays in L1 while every sliver passes over it. The buffers of
+      all tasks are one allocation per product.
+
     Every output element accumulates its products in increasing `k`, as
     the reference loop nest does, with one rounding per fused multiply-add.
   }];

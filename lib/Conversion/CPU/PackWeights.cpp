@@ -43,6 +43,19 @@ std::vector<float> readF32Constant(Attribute value, int64_t numElements) {
   return {};
 }
 
+/// The kernels' operands are f32 tensors with static shapes (the table
+/// selects them only for such ops; a hand-written kernel may break that).
+LogicalResult checkStaticF32(Operation *op, KernelAttr kernel) {
+  for (Value operand : op->getOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return op->emitError() << "kernel '" << kernel.getName()
+                             << "' needs f32 tensors with static shapes, got "
+                             << operand.getType();
+  }
+  return success();
+}
+
 /// B (K x N, or N x K when transposed) as panels Bp[N1][K][NR].
 std::vector<float> packPanels(ArrayRef<float> b, int64_t k, int64_t n,
                               bool transposed, int64_t nr) {
@@ -69,6 +82,8 @@ FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
     return op.emitError() << "kernel '" << kernel.getName()
                           << "' needs tiles [MR, NR, KC, width] with NR a "
                              "multiple of width";
+  if (failed(checkStaticF32(op, kernel)))
+    return failure();
   int64_t nr = tiles[1];
   auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
@@ -205,6 +220,8 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
                             << "' needs tiles [MR, NR, KC, width] with NR a "
                                "multiple of width";
   int64_t mr = tiles[0];
+  if (failed(checkStaticF32(conv, kernel)))
+    return failure();
   Value filter = conv.getInputs()[1];
   auto filterType = cast<RankedTensorType>(filter.getType());
   Attribute value;

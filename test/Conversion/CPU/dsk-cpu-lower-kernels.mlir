@@ -97,3 +97,49 @@ func.func @generic_row(%a: memref<2x3xf32>, %p: memref<1x3x4xf32>, %c: memref<2x
   }
   return
 }
+
+// -----
+
+// The convolution form (packed filter slivers on the left, patches on the
+// right): 2 images, M = 3 channels (a sliver of MR = 2 and a 1-channel
+// tail), N = 10 positions (a panel of NR = 8 and a 2-position tail), K = 3.
+// Each task gets a KC x NR buffer of its own; per panel, the block of
+// patches is copied into it (masked and zero-filled past N), then the
+// slivers pass over it: broadcasts from the packed filter, full vector loads
+// from the block.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_form
+// CHECK-SAME: (%[[W:.+]]: memref<2x3x2xf32>, %[[X:.+]]: memref<2x3x10xf32>, %[[Y:.+]]: memref<2x3x10xf32>)
+// CHECK: %[[BLOCKS:.+]] = memref.alloc() {alignment = 64 : i64} : memref<2x8x8xf32>
+// CHECK: scf.parallel (%[[N:.+]]) =
+// CHECK:   %[[BLOCK:.+]] = memref.subview %[[BLOCKS]][%[[N]], 0, 0] [1, 8, 8] [1, 1, 1]
+// The full panel: copy, then the 2-channel sliver and the 1-channel tail.
+// CHECK:   scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step
+// CHECK:     %[[V:.+]] = vector.load %[[X]][%[[N]], %[[K]], %{{.+}}] : memref<2x3x10xf32>, vector<8xf32>
+// CHECK:     vector.store %[[V]], %[[BLOCK]]
+// CHECK:   scf.for
+// CHECK:     vector.load %[[BLOCK]]
+// CHECK:     memref.load %[[W]]
+// CHECK-COUNT-2: vector.fma
+// CHECK:   vector.store %{{.+}}, %[[Y]][%[[N]], %{{.+}}, %{{.+}}]
+// CHECK:   vector.load %[[BLOCK]]
+// CHECK:   vector.fma
+// CHECK-NOT: vector.fma
+// The tail panel: 2 of 8 positions, loaded through a mask.
+// CHECK:   vector.maskedload %[[X]]
+// CHECK:   vector.maskedstore %[[Y]]
+// CHECK: memref.dealloc %[[BLOCKS]]
+// CHECK-NOT: linalg.generic
+func.func @conv_form(%w: memref<2x3x2xf32>, %x: memref<2x3x10xf32>, %y: memref<2x3x10xf32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<2x3x2xf32>, memref<2x3x10xf32>) outs(%y : memref<2x3x10xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_f32", tiles = [2, 8, 8, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}

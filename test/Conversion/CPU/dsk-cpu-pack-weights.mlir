@@ -37,3 +37,45 @@ func.func @transposed(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>)
   return %0, %1 : tensor<3x2xf32>, tensor<3x2xf32>
 }
 
+
+// -----
+
+// A 1x1 convolution with unit strides: the filter (3 channels x 2 inputs)
+// becomes slivers of MR = 2 channels (the second zero-padded past channel
+// 3): Wp[s, c, r] = W[2 s + r, c]. The input itself is the patch matrix
+// (collapsed spatially), the convolution's init is the accumulator, and the
+// GEMM's result is expanded back to NCHW.
+// CHECK-DAG: #[[$W:.+]] = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+// CHECK-DAG: #[[$X:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[$Y:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_1x1
+// CHECK-SAME: (%[[X:.+]]: tensor<2x2x3x4xf32>, %[[INIT:.+]]: tensor<2x3x3x4xf32>)
+// CHECK: %[[W:.+]] = arith.constant dense<{{\[}}{{\[}}[1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]], {{\[}}[5.000000e+00, 0.000000e+00], [6.000000e+00, 0.000000e+00]]]> : tensor<2x2x2xf32>
+// CHECK: %[[P:.+]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<2x2x3x4xf32> into tensor<2x2x12xf32>
+// CHECK: %[[ACC:.+]] = tensor.collapse_shape %[[INIT]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x3x4xf32> into tensor<2x3x12xf32>
+// CHECK: %[[R:.+]] = linalg.generic {indexing_maps = [#[[$W]], #[[$X]], #[[$Y]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[W]], %[[P]] : tensor<2x2x2xf32>, tensor<2x2x12xf32>) outs(%[[ACC]] : tensor<2x3x12xf32>) attrs = {{ *}}{dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 16, 8]>}
+// CHECK: tensor.expand_shape %[[R]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 3, 4] : tensor<2x3x12xf32> into tensor<2x3x3x4xf32>
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @conv_1x1(%x: tensor<2x2x3x4xf32>, %init: tensor<2x3x3x4xf32>) -> tensor<2x3x3x4xf32> {
+  %w = arith.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]], [[[5.0]], [[6.0]]]]> : tensor<3x2x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 16, 8]>} ins(%x, %w : tensor<2x2x3x4xf32>, tensor<3x2x1x1xf32>) outs(%init : tensor<2x3x3x4xf32>) -> tensor<2x3x3x4xf32>
+  return %0 : tensor<2x3x3x4xf32>
+}
+
+// -----
+
+// A strided, dilated 2x2 convolution: the patches are copied (im2col) by a
+// generic over [N, C, KH, KW, OH, OW] that reads the input at
+// (oh * stride + kh * dilation, ow * stride + kw * dilation), then
+// collapsed to [N, C * KH * KW, OH * OW].
+// CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2 * 3, d5 * 3 + d3 * 3)>
+// CHECK-DAG: #[[$ID:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
+// CHECK-LABEL: func.func @conv_im2col
+// CHECK: %[[COPY:.+]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%{{.+}} : tensor<1x2x9x10xf32>) outs(%{{.+}} : tensor<1x2x2x2x3x3xf32>)
+// CHECK: %[[P:.+]] = tensor.collapse_shape %[[COPY]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x2x2x3x3xf32> into tensor<1x8x9xf32>
+// CHECK: linalg.generic {{.+}} ins(%{{.+}}, %[[P]] : tensor<1x8x4xf32>, tensor<1x8x9xf32>)
+func.func @conv_im2col(%x: tensor<1x2x9x10xf32>, %init: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x2x2x2xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<3> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"generic.conv2d_f32", tiles = [4, 8, 16, 4]>} ins(%x, %w : tensor<1x2x9x10xf32>, tensor<4x2x2x2xf32>) outs(%init : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}

@@ -1,0 +1,174 @@
+"""The f32 GEMM and convolution kernels against NumPy over a sweep of shapes.
+
+For every kernel row of the table whose code this CPU can run (the AVX-512F,
+AVX2+FMA and generic rows of each family), compiles one model per shape:
+MatMul + bias (sizes of 1, primes, non-multiples of every tile, K larger
+than the K block, more rows and columns than one task takes) and Conv (1x1
+with and without strides, 3x3 padded, 7x7 strided, dilated, batches, output
+channels and positions that are not multiples of MR / NR, channels x window
+larger than the K block, more channels and positions than one task takes).
+Checks from --print-kernels that the row's kernel, not the reference
+lowering, was selected, runs the model with dsk-run and compares with NumPy
+in float64 (rtol 1e-4, atol 1e-4). A row the CPU cannot run prints
+"skipped: host lacks <feature>". Ends with "N passed, N failed".
+
+usage: kernel_sweep.py BIN_DIR WORK_DIR
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+# (target, /proc/cpuinfo flags the code needs, row suffix)
+TARGETS = [
+    ("skylake-avx512", ["avx512f"], "x86.avx512f"),
+    ("x86-64-v3", ["avx2", "fma"], "x86.avx2"),
+    ("x86-64", [], "generic"),
+]
+# (batch, M, K, N): ones, primes, tails of MR/NR/width, K > KC (256).
+GEMM_SHAPES = [
+    (1, 1, 1, 1),
+    (1, 1, 300, 33),
+    (2, 7, 13, 31),
+    (1, 17, 64, 64),
+    (3, 5, 257, 47),
+    (1, 9, 600, 97),
+    (1, 64, 96, 160),
+    (1, 600, 20, 530),
+]
+# (N, C, H, W, F, kernel, stride, pad, dilation)
+CONV_SHAPES = [
+    (1, 1, 1, 1, 1, 1, 1, 0, 1),
+    (2, 4, 8, 8, 16, 1, 1, 0, 1),
+    (3, 5, 6, 7, 13, 1, 2, 0, 1),
+    (1, 3, 9, 11, 5, 3, 1, 1, 1),
+    (1, 16, 7, 7, 20, 3, 2, 1, 1),
+    (1, 8, 10, 10, 9, 3, 1, 0, 2),
+    (1, 3, 23, 19, 8, 7, 2, 3, 1),
+    (2, 40, 9, 9, 33, 3, 1, 1, 1),
+    (2, 4, 40, 40, 520, 1, 1, 0, 1),
+]
+
+
+def host_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def save_model(path, nodes, x_shape, y_shape, initializers):
+    graph = helper.make_graph(
+        nodes, "kernel",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)],
+        [numpy_helper.from_array(v, name) for name, v in initializers])
+    onnx.save(helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def gemm_case(path, shape, rng):
+    """A MatMul + bias model; returns (input, expected output)."""
+    batch, m, k, n = shape
+    w = rng.standard_normal((k, n)).astype(np.float32)
+    b = rng.standard_normal((n,)).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["xw"]),
+             helper.make_node("Add", ["xw", "b"], ["y"])]
+    save_model(path, nodes, [batch, m, k], [batch, m, n], [("w", w), ("b", b)])
+    x = rng.standard_normal((batch, m, k)).astype(np.float32)
+    return x, x.astype(np.float64) @ w + b
+
+
+def reference_conv(x, w, b, stride, pad, dilation):
+    """Conv in float64 through explicit windows."""
+    n, c, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh = (h + 2 * pad - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd + 2 * pad - dilation * (kw - 1) - 1) // stride + 1
+    y = np.zeros((n, f, oh, ow)) + b.reshape(1, f, 1, 1)
+    for i in range(kh):
+        for j in range(kw):
+            window = xp[:, :, i * dilation:i * dilation + stride * (oh - 1) + 1:stride,
+                        j * dilation:j * dilation + stride * (ow - 1) + 1:stride]
+            y += np.einsum("nchw,fc->nfhw", window, w[:, :, i, j])
+    return y
+
+
+def conv_case(path, shape, rng):
+    """A Conv (with bias) model; returns (input, expected output)."""
+    n, c, h, wd, f, k, stride, pad, dilation = shape
+    w = rng.standard_normal((f, c, k, k)).astype(np.float32)
+    b = rng.standard_normal((f,)).astype(np.float32)
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    y = reference_conv(x, w, b, stride, pad, dilation)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"],
+                              kernel_shape=[k, k], strides=[stride] * 2,
+                              pads=[pad] * 4, dilations=[dilation] * 2)]
+    save_model(path, nodes, list(x.shape), list(y.shape), [("w", w), ("b", b)])
+    return x, y
+
+
+FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
+            ("conv2d_f32", CONV_SHAPES, conv_case)]
+
+
+def run_case(bin_dir, work, target, kernel, name, make, shape, rng):
+    model = os.path.join(work, name + ".onnx")
+    library = os.path.join(work, name + ".so")
+    x, expected = make(model, shape, rng)
+    compiled = subprocess.run(
+        [os.path.join(bin_dir, "dsk-compile"), model, "-target=" + target,
+         "--print-kernels", "-o", library], capture_output=True, text=True)
+    if compiled.returncode != 0 or kernel not in compiled.stderr:
+        print(f"FAIL {name}: kernel {kernel} not selected or compile "
+              f"failed:\n{compiled.stderr}")
+        return False
+    np.save(os.path.join(work, name + "-x.npy"), x)
+    np.save(os.path.join(work, name + "-y.npy"), expected.astype(np.float32))
+    ran = subprocess.run(
+        [os.path.join(bin_dir, "dsk-run"), library,
+         os.path.join(work, name + "-x.npy"), "--expected",
+         os.path.join(work, name + "-y.npy"), "--rtol", "1e-4",
+         "--atol", "1e-4"], capture_output=True, text=True)
+    if ran.returncode != 0:
+        print(f"FAIL {name}:\n{ran.stdout}{ran.stderr}")
+        return False
+    print(f"ok {name} {kernel}")
+    return True
+
+
+def main():
+    bin_dir, work = sys.argv[1], sys.argv[2]
+    os.makedirs(work, exist_ok=True)
+    flags = host_flags()
+    rng = np.random.default_rng(7)
+    passed = failed = 0
+    for target, needs, prefix in TARGETS:
+        for family, shapes, make in FAMILIES:
+            kernel = f"{prefix}.{family}"
+            missing = [f for f in needs if f not in flags]
+            if missing:
+                print(f"{kernel}: skipped: host lacks {missing[0]}")
+                continue
+            for shape in shapes:
+                name = f"{target}-{family}-" + "x".join(map(str, shape))
+                if run_case(bin_dir, work, target, kernel, name, make, shape,
+                            rng):
+                    passed += 1
+                else:
+                    failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
