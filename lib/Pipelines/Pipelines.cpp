@@ -116,6 +116,9 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   DskCpuLowerKernelsOptions kernelOptions;
   kernelOptions.parallel = options.parallel;
   pm.addNestedPass<func::FuncOp>(createDskCpuLowerKernels(kernelOptions));
+  // Intermediates (kernels' scratch included) live in the caller's
+  // workspace, laid out at compile time.
+  pm.addPass(createDskPlanMemory());
   // Contractions and convolutions get a vectorizable innermost loop.
   pm.addNestedPass<func::FuncOp>(createDskInterchangeLoops());
   DskLinalgToLoopsOptions loopOptions;

@@ -1,9 +1,10 @@
-/*===- Metadata.c - parse a model's dsk_model_metadata_v1 text -----------===*
+/*===- Metadata.c - parse a model's metadata text (versions 1 and 2) -----===*
  *
  * The format is described in ModelABI.h. The parser is strict: the text
  * comes from a file the caller chose, so anything that does not follow the
  * format exactly is reported with its line number instead of being guessed
- * at.
+ * at. The one leniency is the format's own: a version-2 reader skips header
+ * lines it does not know, which later revisions may add.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -281,7 +282,128 @@ static void *carve(char **cursor, size_t count, size_t size, size_t align) {
   return (void *)p;
 }
 
-dsk_status dsk_parse_metadata(const char *text, const char *path,
+/* The header lines between `dsk-model N` and the first tensor. */
+typedef enum header_key {
+  KEY_KIND,
+  KEY_TARGET,
+  KEY_FEATURES,
+  KEY_WORKSPACE,
+  NUM_KEYS
+} header_key;
+
+static const char *const key_names[NUM_KEYS] = {"kind", "target", "features",
+                                                "workspace"};
+static const char *const key_syntax[NUM_KEYS] = {
+    "kind <kind>", "target <arch> <cpu>", "features <f1>,<f2>,...",
+    "workspace <bytes>"};
+
+/* The header lines of each version, in the order they must come. */
+static const header_key v1_keys[] = {KEY_TARGET, KEY_FEATURES};
+static const header_key v2_keys[] = {KEY_KIND, KEY_TARGET, KEY_FEATURES,
+                                     KEY_WORKSPACE};
+
+/* Returns the header key among `keys` that `f` names, or NUM_KEYS. */
+static header_key find_key(field f, const header_key *keys, size_t num_keys) {
+  for (size_t i = 0; i < num_keys; ++i)
+    if (field_is(f, key_names[keys[i]]))
+      return keys[i];
+  return NUM_KEYS;
+}
+
+/* Parses "dsk-model N", which must name `version`. */
+static dsk_status parse_version(parser *ps, const char *line, size_t len,
+                                int version) {
+  field fields[2];
+  long n = split(ps, line, len, fields, 2);
+  if (n < 0)
+    return DSK_ERROR_BAD_MODEL;
+  if (!field_is(fields[0], "dsk-model") || n != 2)
+    return line_error(ps, "expected 'dsk-model %d', got '%.*s'", version,
+                      (int)(len < QUOTE_MAX ? len : QUOTE_MAX), line);
+  int64_t got;
+  if (parse_int(fields[1], &got) <= 0 || got < 1 || got > DSK_MODEL_ABI_VERSION)
+    return line_error(ps,
+                      "metadata version '%.*s' is not supported (this "
+                      "runtime reads versions 1 and 2)",
+                      quote_len(fields[1]), fields[1].p);
+  if (got != version)
+    return line_error(ps,
+                      "metadata version %lld does not match its symbol '%s', "
+                      "which holds version %d",
+                      (long long)got,
+                      version == 1 ? DSK_MODEL_METADATA_SYMBOL_V1
+                                   : DSK_MODEL_METADATA_SYMBOL,
+                      version);
+  return DSK_OK;
+}
+
+/* Parses "features <f1>,<f2>,..." (or "features -"). */
+static dsk_status parse_features(parser *ps, field f) {
+  if (field_is(f, "-")) {
+    ps->model->features = copy_field(ps, (field){"", 0});
+    return DSK_OK;
+  }
+  for (size_t i = 0, start = 0; i <= f.len; ++i) {
+    if (i < f.len && f.p[i] != ',')
+      continue;
+    if (i == start)
+      return line_error(ps, "empty feature name in '%.*s'", quote_len(f), f.p);
+    start = i + 1;
+  }
+  ps->model->features = copy_field(ps, f);
+  return DSK_OK;
+}
+
+/* Parses "workspace <bytes>". The size is rounded up to the alignment when
+ * the runtime allocates it, so that must not overflow either. */
+static dsk_status parse_workspace(parser *ps, field f) {
+  int64_t bytes;
+  int ok = parse_int(f, &bytes);
+  if (ok == 0)
+    return line_error(ps,
+                      "workspace size '%.*s' is not a non-negative decimal "
+                      "integer",
+                      quote_len(f), f.p);
+  if (ok < 0 ||
+      (uint64_t)bytes > SIZE_MAX - (DSK_MODEL_WORKSPACE_ALIGNMENT - 1))
+    return line_error(ps, "workspace size '%.*s' is too large for this machine",
+                      quote_len(f), f.p);
+  ps->model->workspace_size = (size_t)bytes;
+  return DSK_OK;
+}
+
+/* Parses header line `key`, whose first field has been matched. */
+static dsk_status parse_header(parser *ps, header_key key, const field *fs,
+                               long n) {
+  long want = key == KEY_TARGET ? 3 : 2;
+  if (n != want)
+    return line_error(ps, "expected '%s', got %ld fields", key_syntax[key], n);
+  dsk_model *m = ps->model;
+  switch (key) {
+  case KEY_KIND:
+    /* Not malformed, just meant for another runtime. */
+    if (!field_is(fs[1], "cpu"))
+      return dsk_set_error(ps->err, DSK_ERROR_BAD_MODEL,
+                           "%s: the model is for target kind '%.*s' (metadata "
+                           "line %u), but this runtime runs cpu models only",
+                           ps->path, quote_len(fs[1]), fs[1].p, ps->line);
+    m->kind = "cpu";
+    return DSK_OK;
+  case KEY_TARGET:
+    m->arch = copy_field(ps, fs[1]);
+    m->cpu = copy_field(ps, fs[2]);
+    return DSK_OK;
+  case KEY_FEATURES:
+    return parse_features(ps, fs[1]);
+  case KEY_WORKSPACE:
+    return parse_workspace(ps, fs[1]);
+  case NUM_KEYS:
+    break;
+  }
+  return DSK_OK;
+}
+
+dsk_status dsk_parse_metadata(const char *text, int version, const char *path,
                               dsk_model **out, dsk_error *err) {
   *out = NULL;
   /* Pre-scan for pool sizes. */
@@ -314,20 +436,29 @@ dsk_status dsk_parse_metadata(const char *text, const char *path,
       carve(&cursor, fields_total, sizeof(int32_t), alignof(int32_t));
   ps.strings = cursor;
   m->path = copy_field(&ps, (field){path, path_len});
+  m->abi_version = version;
+  /* Version 1 predates the kind line: its models are all cpu models. */
+  m->kind = "cpu";
 
-  /* Stages, in the order the lines must come. */
-  enum { HEADER, TARGET, FEATURES, INPUTS, OUTPUTS, END } stage = HEADER;
+  const header_key *keys = version == 1 ? v1_keys : v2_keys;
+  size_t num_keys = version == 1 ? sizeof(v1_keys) / sizeof(v1_keys[0])
+                                 : sizeof(v2_keys) / sizeof(v2_keys[0]);
+  const char *order =
+      version == 1 ? "target, features" : "kind, target, features, workspace";
+  /* Where we are: the next header key expected, whether a tensor line or the
+   * 'end' line has been seen. */
+  size_t next_key = 0;
+  int seen_tensor = 0, seen_end = 0;
   dsk_status st = DSK_OK;
   const char *p = text, *end = text + text_len;
-  field fields[2];
   while (st == DSK_OK) {
     ++ps.line;
     if (p == end) {
-      if (stage != END)
+      if (!seen_end)
         st = line_error(&ps, "the metadata ends without an 'end' line");
       break;
     }
-    if (stage == END) {
+    if (seen_end) {
       st = line_error(&ps, "unexpected text after the 'end' line");
       break;
     }
@@ -340,24 +471,12 @@ dsk_status dsk_parse_metadata(const char *text, const char *path,
     const char *line = p;
     p = nl + 1;
 
-    if (stage == HEADER) {
-      long n = split(&ps, line, len, fields, 2);
-      if (n < 0) {
-        st = DSK_ERROR_BAD_MODEL;
-      } else if (!field_is(fields[0], "dsk-model") || n != 2) {
-        st = line_error(&ps, "expected 'dsk-model 1', got '%.*s'",
-                        (int)(len < QUOTE_MAX ? len : QUOTE_MAX), line);
-      } else if (!field_is(fields[1], "1")) {
-        st = line_error(&ps,
-                        "metadata version '%.*s' is not supported (this "
-                        "runtime reads version 1)",
-                        quote_len(fields[1]), fields[1].p);
-      }
-      stage = TARGET;
+    if (ps.line == 1) {
+      st = parse_version(&ps, line, len, version);
       continue;
     }
 
-    /* Tensor lines have any number of fields; the others at most 3. */
+    /* Tensor lines have any number of fields; the others a few. */
     long n;
     field stack_fields[64];
     field *fs = stack_fields;
@@ -371,49 +490,23 @@ dsk_status dsk_parse_metadata(const char *text, const char *path,
       }
     }
     n = split(&ps, line, len, fs, max);
+    int is_input = n > 0 && field_is(fs[0], "input");
+    int is_output = n > 0 && field_is(fs[0], "output");
+    int is_end = n > 0 && field_is(fs[0], "end");
+    header_key key = n > 0 ? find_key(fs[0], keys, num_keys) : NUM_KEYS;
     if (n < 0) {
       st = DSK_ERROR_BAD_MODEL;
-    } else if (stage == TARGET) {
-      if (!field_is(fs[0], "target"))
-        st =
-            line_error(&ps, "expected a 'target <arch> <cpu>' line, got '%.*s'",
-                       quote_len(fs[0]), fs[0].p);
-      else if (n != 3)
-        st = line_error(&ps, "expected 'target <arch> <cpu>', got %ld fields",
-                        n);
-      else {
-        m->arch = copy_field(&ps, fs[1]);
-        m->cpu = copy_field(&ps, fs[2]);
-        stage = FEATURES;
-      }
-    } else if (stage == FEATURES) {
-      if (!field_is(fs[0], "features"))
-        st = line_error(&ps,
-                        "expected a 'features <f1>,<f2>,...' line, got "
-                        "'%.*s'",
-                        quote_len(fs[0]), fs[0].p);
-      else if (n != 2)
-        st = line_error(&ps,
-                        "expected 'features <f1>,<f2>,...', got %ld fields", n);
-      else if (field_is(fs[1], "-")) {
-        m->features = copy_field(&ps, (field){"", 0});
-        stage = INPUTS;
-      } else {
-        field f = fs[1];
-        for (size_t i = 0, start = 0; i <= f.len && st == DSK_OK; ++i) {
-          if (i < f.len && f.p[i] != ',')
-            continue;
-          if (i == start)
-            st = line_error(&ps, "empty feature name in '%.*s'", quote_len(f),
-                            f.p);
-          start = i + 1;
-        }
-        m->features = copy_field(&ps, f);
-        stage = INPUTS;
-      }
-    } else if (field_is(fs[0], "input") || field_is(fs[0], "output")) {
-      int is_input = fs[0].len == 5;
-      if (is_input && stage == OUTPUTS) {
+    } else if (next_key < num_keys && key == keys[next_key]) {
+      st = parse_header(&ps, key, fs, n);
+      ++next_key;
+    } else if (version >= 2 && !seen_tensor && key == NUM_KEYS && !is_input &&
+               !is_output && !is_end) {
+      /* A header field of a later revision of version 2: skipped. */
+    } else if (next_key < num_keys) {
+      st = line_error(&ps, "expected a '%s' line, got '%.*s'",
+                      key_syntax[keys[next_key]], quote_len(fs[0]), fs[0].p);
+    } else if (is_input || is_output) {
+      if (is_input && m->num_outputs > 0) {
         st = line_error(&ps, "input line after an output line (inputs must "
                              "come first)");
       } else {
@@ -423,14 +516,19 @@ dsk_status dsk_parse_metadata(const char *text, const char *path,
           ++m->num_inputs;
         else
           ++m->num_outputs;
-        stage = is_input ? INPUTS : OUTPUTS;
+        seen_tensor = 1;
       }
-    } else if (field_is(fs[0], "end")) {
+    } else if (is_end) {
       if (n != 1)
         st = line_error(&ps, "the 'end' line has %ld fields, expected 1", n);
       else if (m->num_outputs == 0)
         st = line_error(&ps, "the model declares no outputs");
-      stage = END;
+      seen_end = 1;
+    } else if (key != NUM_KEYS) {
+      st = line_error(&ps,
+                      "'%s' line out of place (version %d header lines come "
+                      "once each, in the order %s, before the first input)",
+                      key_names[key], version, order);
     } else {
       st = line_error(&ps,
                       "unknown line '%.*s' (expected input, output or "

@@ -1,8 +1,9 @@
 /*===- Runtime.c - load and run dsk-compiled models ----------------------===*
  *
- * The C API of Runtime.h: opening a model library, describing its tensors and
- * checking caller tensors before calling the model's run function. The
- * metadata parser lives in Metadata.c, the CPU check in CpuFeatures.c.
+ * The C API of Runtime.h: opening a model library (ABI version 2, or 1),
+ * describing its tensors, checking caller tensors and workspaces before
+ * calling the model's run function. The metadata parser lives in Metadata.c,
+ * the CPU check in CpuFeatures.c.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -109,6 +110,55 @@ DSK_API const char *dsk_status_name(dsk_status status) {
   return "unknown status";
 }
 
+/* The symbols of each ABI version this runtime loads, newest first. */
+static const struct abi_symbols {
+  int version;
+  const char *metadata;
+  const char *run;
+} abis[] = {
+    {2, DSK_MODEL_METADATA_SYMBOL, DSK_MODEL_RUN_SYMBOL},
+    {1, DSK_MODEL_METADATA_SYMBOL_V1, DSK_MODEL_RUN_SYMBOL_V1},
+};
+enum { NUM_ABIS = sizeof(abis) / sizeof(abis[0]) };
+
+/* Finds the newest ABI whose symbols `handle` exports: sets *abi, *metadata
+ * and *run, or reports DSK_ERROR_BAD_MODEL. A library that exports one
+ * symbol of a version but not the other is broken, not older. */
+static dsk_status find_abi(void *handle, const char *path,
+                           const struct abi_symbols **abi, void **metadata,
+                           void **run, dsk_error *err) {
+  for (int i = 0; i < NUM_ABIS; ++i) {
+    *metadata = dlsym(handle, abis[i].metadata);
+    *run = dlsym(handle, abis[i].run);
+    if (*metadata && *run) {
+      *abi = &abis[i];
+      return DSK_OK;
+    }
+    if (*metadata || *run)
+      return dsk_set_error(
+          err, DSK_ERROR_BAD_MODEL,
+          "%s does not export the symbol '%s' (though it exports '%s'): it "
+          "is not a dsk model, or it was compiled for another model ABI "
+          "version (this runtime reads versions 1 and 2)",
+          path, *run ? abis[i].metadata : abis[i].run,
+          *run ? abis[i].run : abis[i].metadata);
+  }
+  return dsk_set_error(
+      err, DSK_ERROR_BAD_MODEL,
+      "%s exports neither '%s' nor '%s': it is not a dsk model, or it was "
+      "compiled for another model ABI version (this runtime reads versions 1 "
+      "and 2)",
+      path, DSK_MODEL_METADATA_SYMBOL, DSK_MODEL_METADATA_SYMBOL_V1);
+}
+
+/* Allocates `bytes` (> 0) aligned to DSK_MODEL_WORKSPACE_ALIGNMENT, or
+ * returns NULL. The metadata parser made sure rounding up cannot overflow. */
+static void *alloc_workspace(size_t bytes) {
+  size_t align = DSK_MODEL_WORKSPACE_ALIGNMENT;
+  /* C11's aligned_alloc wants a multiple of the alignment. */
+  return aligned_alloc(align, (bytes + align - 1) / align * align);
+}
+
 DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
                                   dsk_error *err) {
   if (model)
@@ -138,41 +188,41 @@ DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
                          why ? why : "unknown dlopen error");
   }
 
-  const char *symbols[] = {DSK_MODEL_METADATA_SYMBOL, DSK_MODEL_RUN_SYMBOL};
-  void *found[2];
-  for (int i = 0; i < 2; ++i) {
-    dlerror();
-    found[i] = dlsym(handle, symbols[i]);
-    if (!found[i]) {
-      dlclose(handle);
-      return dsk_set_error(
-          err, DSK_ERROR_BAD_MODEL,
-          "%s does not export the symbol '%s': it is not a dsk model, or it "
-          "was compiled for another model ABI version (this runtime reads "
-          "version %d)",
-          path, symbols[i], DSK_MODEL_ABI_VERSION);
-    }
-  }
-
-  dsk_model *m;
-  dsk_status st = dsk_parse_metadata((const char *)found[0], path, &m, err);
-  if (st == DSK_OK) {
+  const struct abi_symbols *abi;
+  void *metadata, *run;
+  dsk_model *m = NULL;
+  dsk_status st = find_abi(handle, path, &abi, &metadata, &run, err);
+  if (st == DSK_OK)
+    st =
+        dsk_parse_metadata((const char *)metadata, abi->version, path, &m, err);
+  if (st == DSK_OK)
     st = dsk_check_cpu(m, err);
-    if (st != DSK_OK)
-      free(m);
+  if (st == DSK_OK && m->workspace_size > 0) {
+    m->workspace = alloc_workspace(m->workspace_size);
+    if (!m->workspace)
+      st = dsk_set_error(err, DSK_ERROR_LOAD,
+                         "%s: out of memory for the model's workspace of %zu "
+                         "bytes",
+                         path, m->workspace_size);
   }
   if (st != DSK_OK) {
+    free(m);
     dlclose(handle);
     return st;
   }
   m->handle = handle;
   /* POSIX guarantees that a function pointer survives a round trip through
    * void *, which is what dlsym relies on. */
-  memcpy(&m->run, &found[1], sizeof(m->run));
+  if (abi->version == 1)
+    memcpy(&m->run_v1, &run, sizeof(m->run_v1));
+  else
+    memcpy(&m->run, &run, sizeof(m->run));
   /* Found only when the model links an OpenMP runtime (parallel loops). */
   void *set_threads = dlsym(handle, "omp_set_num_threads");
   memcpy(&m->set_num_threads, &set_threads, sizeof(m->set_num_threads));
   atomic_init(&m->num_threads, 0);
+  atomic_init(&m->workspace_flag, 0);
+  m->workspace_busy = &m->workspace_flag;
   *model = m;
   return set_ok(err);
 }
@@ -181,6 +231,7 @@ DSK_API void dsk_model_close(dsk_model *model) {
   if (!model)
     return;
   dlclose(model->handle);
+  free(model->workspace);
   free(model);
 }
 
@@ -226,6 +277,18 @@ DSK_API const char *dsk_model_target_cpu(const dsk_model *model) {
 
 DSK_API const char *dsk_model_target_features(const dsk_model *model) {
   return model ? model->features : "";
+}
+
+DSK_API const char *dsk_model_target_kind(const dsk_model *model) {
+  return model ? model->kind : "";
+}
+
+DSK_API int dsk_model_abi_version(const dsk_model *model) {
+  return model ? model->abi_version : 0;
+}
+
+DSK_API size_t dsk_model_workspace_size(const dsk_model *model) {
+  return model ? model->workspace_size : 0;
 }
 
 /* Writes "f32[2,?N,3]" into buf. */
@@ -412,17 +475,87 @@ DSK_API int dsk_model_is_parallel(const dsk_model *model) {
   return model && model->set_num_threads ? 1 : 0;
 }
 
+/* Where a run's workspace comes from. */
+typedef enum workspace_source {
+  WORKSPACE_CALLER, /* dsk_model_run_with_workspace's argument */
+  WORKSPACE_MODEL,  /* the model's cached one, else a temporary one */
+} workspace_source;
+
+/* Checks a caller's workspace: large enough and aligned, unless the model
+ * needs none. */
+static dsk_status check_workspace(const dsk_model *model, const void *workspace,
+                                  size_t workspace_bytes, dsk_error *err) {
+  size_t need = model->workspace_size;
+  if (need == 0)
+    return DSK_OK;
+  if (!workspace)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: the workspace is NULL, but the model needs %zu "
+                         "bytes aligned to %d",
+                         model->path, need, DSK_MODEL_WORKSPACE_ALIGNMENT);
+  if (workspace_bytes < need)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: the workspace has %zu bytes, but the model needs "
+                         "%zu (see dsk_model_workspace_size)",
+                         model->path, workspace_bytes, need);
+  if ((uintptr_t)workspace % DSK_MODEL_WORKSPACE_ALIGNMENT != 0)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: the workspace at %p is not aligned to %d bytes",
+                         model->path, workspace, DSK_MODEL_WORKSPACE_ALIGNMENT);
+  return DSK_OK;
+}
+
+/* Calls the model's run function on checked buffers. A version-2 model that
+ * needs a workspace and gets none from the caller takes the model's cached
+ * one when no other call holds it, else a temporary one for this call. */
+static dsk_status call_model(const dsk_model *model, void *const *buffers,
+                             workspace_source source, void *workspace,
+                             dsk_error *err) {
+  /* OpenMP's thread count is per calling thread, so concurrent runs with
+   * different settings do not interfere. */
+  int threads = atomic_load(&model->num_threads);
+  if (threads > 0 && model->set_num_threads)
+    model->set_num_threads(threads);
+  if (model->abi_version == 1) {
+    model->run_v1(buffers);
+    return set_ok(err);
+  }
+  if (source == WORKSPACE_CALLER || model->workspace_size == 0) {
+    model->run(buffers, source == WORKSPACE_CALLER ? workspace : NULL);
+    return set_ok(err);
+  }
+  int expected = 0;
+  if (atomic_compare_exchange_strong(model->workspace_busy, &expected, 1)) {
+    model->run(buffers, model->workspace);
+    atomic_store(model->workspace_busy, 0);
+    return set_ok(err);
+  }
+  void *temporary = alloc_workspace(model->workspace_size);
+  if (!temporary)
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
+                         "%s: out of memory for a workspace of %zu bytes (the "
+                         "model's own is in use by a concurrent run; pass one "
+                         "with dsk_model_run_with_workspace)",
+                         model->path, model->workspace_size);
+  model->run(buffers, temporary);
+  free(temporary);
+  return set_ok(err);
+}
+
 /* Calls that need no more than this many buffers and symbols keep them on
  * the stack. */
 enum { STACK_BUFFERS = 32, STACK_SYMBOLS = 8 };
 
-DSK_API dsk_status dsk_model_run(const dsk_model *model,
-                                 const dsk_tensor *inputs, size_t num_inputs,
-                                 dsk_tensor *outputs, size_t num_outputs,
-                                 dsk_error *err) {
+/* dsk_model_run and dsk_model_run_with_workspace: checks every argument,
+ * then runs the model. `api` names the function in messages. */
+static dsk_status check_and_run(const char *api, const dsk_model *model,
+                                const dsk_tensor *inputs, size_t num_inputs,
+                                dsk_tensor *outputs, size_t num_outputs,
+                                workspace_source source, void *workspace,
+                                size_t workspace_bytes, dsk_error *err) {
   if (!model)
-    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
-                         "dsk_model_run: model is NULL");
+    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT, "%s: model is NULL",
+                         api);
   if (num_inputs != model->num_inputs)
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
                          "%s expects %zu inputs, got %zu", model->path,
@@ -439,6 +572,11 @@ DSK_API dsk_status dsk_model_run(const dsk_model *model,
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
                          "%s: outputs is NULL but %zu outputs are expected",
                          model->path, num_outputs);
+  if (source == WORKSPACE_CALLER) {
+    dsk_status st = check_workspace(model, workspace, workspace_bytes, err);
+    if (st != DSK_OK)
+      return st;
+  }
 
   size_t num_buffers = num_inputs + num_outputs;
   void *stack_buffers[STACK_BUFFERS];
@@ -473,15 +611,25 @@ DSK_API dsk_status dsk_model_run(const dsk_model *model,
   for (size_t i = 0; i < num_outputs && st == DSK_OK; ++i)
     st = check_no_overlap(model, inputs, num_inputs, outputs, num_outputs, i,
                           err);
-  if (st == DSK_OK) {
-    /* OpenMP's thread count is per calling thread, so concurrent runs with
-     * different settings do not interfere. */
-    int threads = atomic_load(&model->num_threads);
-    if (threads > 0 && model->set_num_threads)
-      model->set_num_threads(threads);
-    model->run(buffers);
-    set_ok(err);
-  }
+  if (st == DSK_OK)
+    st = call_model(model, buffers, source, workspace, err);
   free(heap);
   return st;
+}
+
+DSK_API dsk_status dsk_model_run(const dsk_model *model,
+                                 const dsk_tensor *inputs, size_t num_inputs,
+                                 dsk_tensor *outputs, size_t num_outputs,
+                                 dsk_error *err) {
+  return check_and_run("dsk_model_run", model, inputs, num_inputs, outputs,
+                       num_outputs, WORKSPACE_MODEL, NULL, 0, err);
+}
+
+DSK_API dsk_status dsk_model_run_with_workspace(
+    const dsk_model *model, const dsk_tensor *inputs, size_t num_inputs,
+    dsk_tensor *outputs, size_t num_outputs, void *workspace,
+    size_t workspace_bytes, dsk_error *err) {
+  return check_and_run("dsk_model_run_with_workspace", model, inputs,
+                       num_inputs, outputs, num_outputs, WORKSPACE_CALLER,
+                       workspace, workspace_bytes, err);
 }

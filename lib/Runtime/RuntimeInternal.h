@@ -32,16 +32,32 @@ typedef struct dsk_decl {
 } dsk_decl;
 
 /* A loaded model. Everything, strings included, lives in one allocation
- * made at load; the model is never written after dsk_model_load returns,
- * which is what makes concurrent dsk_model_run calls safe. */
+ * made at load, apart from the cached workspace. After dsk_model_load
+ * returns, the model is never written except through its atomics
+ * (num_threads, workspace_flag), which is what makes concurrent
+ * dsk_model_run calls safe. */
 struct dsk_model {
-  void *handle;         /* from dlopen */
-  dsk_model_run_fn run; /* dsk_model_run_v1 */
+  void *handle;               /* from dlopen */
+  int abi_version;            /* 1 or 2: which symbols the library exports */
+  dsk_model_run_fn run;       /* dsk_model_run_v2, or NULL for version 1 */
+  dsk_model_run_v1_fn run_v1; /* dsk_model_run_v1, or NULL for version 2 */
   /* omp_set_num_threads of the OpenMP runtime the model links, or NULL for
    * a model without parallel loops. */
   void (*set_num_threads)(int);
   _Atomic int num_threads; /* 0: the OpenMP default */
-  const char *path;        /* as the caller spelled it, for messages */
+  /* Bytes of scratch memory a run needs (0 for version 1). */
+  size_t workspace_size;
+  /* One workspace of workspace_size bytes, aligned to
+   * DSK_MODEL_WORKSPACE_ALIGNMENT, allocated at load (NULL when the size is
+   * 0). A run that sets *workspace_busy from 0 to 1 owns it until it stores
+   * 0 again; runs that find it taken allocate a temporary one. The flag is
+   * the one thing a run writes; runs see the model as const, so they reach
+   * it through this pointer to workspace_flag. */
+  void *workspace;
+  _Atomic int *workspace_busy;
+  _Atomic int workspace_flag;
+  const char *path; /* as the caller spelled it, for messages */
+  const char *kind; /* the target kind: "cpu" */
   const char *arch;
   const char *cpu;
   const char *features; /* as recorded; "" when the metadata says "-" */
@@ -56,10 +72,12 @@ struct dsk_model {
 dsk_status dsk_set_error(dsk_error *err, dsk_status status, const char *fmt,
                          ...) __attribute__((format(printf, 3, 4)));
 
-/* Parses version-1 metadata `text` of the model at `path` into a freshly
- * allocated model (handle and run left NULL). Every malformed line is a
- * DSK_ERROR_BAD_MODEL naming the line. */
-dsk_status dsk_parse_metadata(const char *text, const char *path,
+/* Parses metadata `text` of the model at `path`, found under the symbol of
+ * ABI `version` (1 or 2), into a freshly allocated model: abi_version, kind,
+ * target, workspace_size and the tensors are set, handle, run functions and
+ * workspace left NULL. Every malformed line, and a `dsk-model N` line whose
+ * version is not `version`, is a DSK_ERROR_BAD_MODEL naming the line. */
+dsk_status dsk_parse_metadata(const char *text, int version, const char *path,
                               dsk_model **model, dsk_error *err);
 
 /* Checks that this machine can run code compiled for the model's target

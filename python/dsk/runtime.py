@@ -152,6 +152,9 @@ def _declare(lib):
                                   [model, ctypes.c_size_t, P(_TensorInfo), err]),
         "dsk_model_target_cpu": (ctypes.c_char_p, [model]),
         "dsk_model_target_features": (ctypes.c_char_p, [model]),
+        "dsk_model_target_kind": (ctypes.c_char_p, [model]),
+        "dsk_model_abi_version": (ctypes.c_int, [model]),
+        "dsk_model_workspace_size": (ctypes.c_size_t, [model]),
         "dsk_model_run": (ctypes.c_int, [model, P(_Tensor), ctypes.c_size_t,
                                          P(_Tensor), ctypes.c_size_t, err]),
         "dsk_model_set_num_threads": (ctypes.c_int,
@@ -220,6 +223,7 @@ class Model:
             self.target_cpu = _decode(lib.dsk_model_target_cpu(handle))
             self.target_features = _decode(
                 lib.dsk_model_target_features(handle))
+            self.target_kind = _decode(lib.dsk_model_target_kind(handle))
             if num_threads is not None:
                 self.num_threads = num_threads
         except BaseException:
@@ -246,6 +250,21 @@ class Model:
             specs.append((_decode(info.name), _numpy_dtype(info.dtype),
                           tuple(shape)))
         return specs
+
+    # -- the model ABI ---------------------------------------------------------
+
+    @property
+    def abi_version(self):
+        """The model ABI version of the library: 2, or 1 for older models."""
+        self._check_open()
+        return self._lib.dsk_model_abi_version(self._handle)
+
+    @property
+    def workspace_size(self):
+        """Bytes of scratch memory one call needs (0 for version-1 models).
+        The runtime allocates it once at load and reuses it."""
+        self._check_open()
+        return self._lib.dsk_model_workspace_size(self._handle)
 
     # -- threads ---------------------------------------------------------------
 

@@ -88,6 +88,7 @@ def test_info(tool, add):
     assert r.stdout.splitlines() == [
         f"model: {add}",
         "target: generic (features: none)",
+        "abi: version 1, kind cpu, workspace 0 bytes",
         "parallel: no (runs on the calling thread)",
         "inputs (2):",
         "  0 x: f32 [2, 3]",
@@ -96,6 +97,16 @@ def test_info(tool, add):
         "  0 sum: f32 [2, 3]",
         "  1 row/argmax: i64 [2]",
     ]
+
+
+def test_info_of_a_version_2_model(tool, tmp_path):
+    m = build_fake_model(tmp_path, "V2")
+    r = run(tool, m, "--info")
+    assert r.returncode == 0, r.stderr
+    assert "abi: version 2, kind cpu, workspace 256 bytes\n" in r.stdout
+    r = run(tool, m, *xy_files(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "output 0 'sum': f32 [2, 3]" in r.stdout
 
 
 def test_symbolic_shapes(tool, models, tmp_path):

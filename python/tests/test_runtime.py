@@ -27,7 +27,8 @@ def models(tmp_path_factory):
     runtime_library()
     d = tmp_path_factory.mktemp("fake_models")
     return {"add": build_fake_model(d), "dtypes": build_fake_model(d, "DTYPES"),
-            "symbolic": build_fake_model(d, "SYMBOLIC")}
+            "symbolic": build_fake_model(d, "SYMBOLIC"),
+            "v2": build_fake_model(d, "V2")}
 
 
 @pytest.fixture
@@ -84,6 +85,27 @@ def test_symbolic_dims_are_named_and_not_run(models):
         with pytest.raises(dsk.DskError, match=r"output 0 'z' has the "
                            r"symbolic shape \('batch', 3\)"):
             m(np.zeros((2, 3), np.float32))
+
+
+def test_abi_version_and_workspace(models, add):
+    # The fixtures other than V2 are version-1 models, which still load.
+    assert add.abi_version == 1
+    assert add.workspace_size == 0
+    assert add.target_kind == "cpu"
+    with dsk.load(models["v2"]) as m:
+        assert m.abi_version == 2
+        assert m.workspace_size == 256
+        assert m.target_kind == "cpu"
+        assert m.inputs == add.inputs and m.outputs == add.outputs
+        x, y = xy()
+        for _ in range(3):  # the runtime's workspace is reused
+            s, idx = m(x, y)
+            np.testing.assert_array_equal(s, x + y)
+            np.testing.assert_array_equal(idx, [1, 2])
+    with pytest.raises(dsk.DskError, match="is closed"):
+        m.workspace_size
+    with pytest.raises(dsk.DskError, match="is closed"):
+        m.abi_version
 
 
 # -- calling ------------------------------------------------------------------------
@@ -219,23 +241,27 @@ def test_close_and_context_manager(models):
         m2(x, y)
 
 
-def test_concurrent_calls(add):
+@pytest.mark.parametrize("which", ["add", "v2"])
+def test_concurrent_calls(models, which):
+    # v2: the runs share the model's workspace or get temporary ones.
     rs = np.random.RandomState(0)
     cases = [(rs.rand(2, 3).astype(np.float32), rs.rand(2, 3).astype(
         np.float32)) for _ in range(8)]
     errors = []
 
-    def worker(x, y):
+    def worker(model, x, y):
         for _ in range(200):
-            s, _ = add(x, y)
+            s, _ = model(x, y)
             if not np.array_equal(s, x + y):
                 errors.append("wrong result")
 
-    threads = [threading.Thread(target=worker, args=c) for c in cases]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with dsk.load(models[which]) as m:
+        threads = [threading.Thread(target=worker, args=(m,) + c)
+                   for c in cases]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     assert not errors
 
 

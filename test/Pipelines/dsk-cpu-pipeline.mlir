@@ -26,21 +26,18 @@
 
 // Two products and their sum: the first product and the sum are computed
 // into the caller's output buffer (buffers[3]); only the second product
-// needs a temporary, which is allocated once and freed before returning.
-// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Ainput w2 f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
-// CHECK-LABEL: llvm.func @dsk_model_run_v1(
-// CHECK-SAME: %[[BUFS:[^:]+]]: !llvm.ptr) {
+// needs a temporary, which dsk-plan-memory puts in the caller's workspace
+// (4 x 16 floats): nothing is allocated or freed.
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 256\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Ainput w2 f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
+// CHECK-LABEL: llvm.func @dsk_model_run_v2(
+// CHECK-SAME: %[[BUFS:[^:]+]]: !llvm.ptr, %[[WS:[^:]+]]: !llvm.ptr) {
 // CHECK-NOT: llvm.call @malloc
 // CHECK: %[[SLOT:.+]] = llvm.getelementptr %[[BUFS]][3] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: %[[Y:.+]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
-// CHECK-NOT: llvm.call @malloc
 // CHECK: llvm.getelementptr inbounds|nuw %[[Y]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
-// CHECK-NOT: llvm.call @free
-// CHECK: %[[TMP:.+]] = llvm.call @malloc(%{{.+}}) : (i64) -> !llvm.ptr
 // CHECK-NOT: llvm.call @malloc
-// CHECK-NOT: llvm.intr.memcpy
-// CHECK: llvm.call @free(%[[TMP]]) : (!llvm.ptr) -> ()
+// CHECK: llvm.getelementptr %[[WS]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK-NOT: llvm.call @malloc
 // CHECK-NOT: llvm.call @free
 // CHECK: llvm.return
@@ -60,9 +57,9 @@ func.func @main_graph(%x: tensor<4x8xf32> {dsk.onnx.name = "x"},
 
 // A chain of ops that each can work in place: no temporary at all, and no
 // copy into the output.
-// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
-// CHECK-LABEL: llvm.func @dsk_model_run_v1(
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace {{[0-9]+}}\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
+// CHECK-LABEL: llvm.func @dsk_model_run_v2(
 // CHECK-NOT: @malloc
 // CHECK-NOT: @free
 // CHECK-NOT: llvm.intr.memcpy
@@ -85,9 +82,9 @@ func.func @main_graph(%x: tensor<4x8xf32> {dsk.onnx.name = "x"},
 
 // A slice of an input is a strided copy into the output: it becomes loops
 // (above, no memrefCopy), not a call into the runner utilities.
-// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput x i8 2 4 8\0Aoutput middle i8 2 4 3\0Aend\0A\00")
-// CHECK-LABEL: llvm.func @dsk_model_run_v1(
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace {{[0-9]+}}\0Ainput x i8 2 4 8\0Aoutput middle i8 2 4 3\0Aend\0A\00")
+// CHECK-LABEL: llvm.func @dsk_model_run_v2(
 // CHECK-NOT: llvm.call
 // CHECK: llvm.load %{{.+}} : !llvm.ptr -> i8
 // CHECK: llvm.store %{{.+}}, %{{.+}} : i8, !llvm.ptr

@@ -15,9 +15,9 @@
 
 // After the CPU pipeline: the LLVM dialect, the metadata recording the
 // target, the run function, and the integer power's generated helper.
-// MLIR-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// MLIR-SAME: ("dsk-model 1\0Atarget x86_64 x86-64-v3\0Afeatures {{[a-z0-9,.-]*}}avx2{{[a-z0-9,.-]*}}\0Ainput x f32 2 2 3\0Ainput k i32 1 3\0Aoutput y f32 2 2 3\0Aoutput cube i32 1 3\0Aend\0A\00")
-// MLIR-LABEL: llvm.func @dsk_model_run_v1(%{{.+}}: !llvm.ptr) {
+// MLIR-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// MLIR-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 x86-64-v3\0Afeatures {{[a-z0-9,.-]*}}avx2{{[a-z0-9,.-]*}}\0Aworkspace {{[0-9]+}}\0Ainput x f32 2 2 3\0Ainput k i32 1 3\0Aoutput y f32 2 2 3\0Aoutput cube i32 1 3\0Aend\0A\00")
+// MLIR-LABEL: llvm.func @dsk_model_run_v2(%{{.+}}: !llvm.ptr) {
 // MLIR-LABEL: llvm.func linkonce_odr @__mlir_math_ipowi_i32(
 
 // LLVM IR: only the ABI's two symbols keep external linkage; the weights and
@@ -26,16 +26,16 @@
 // LLVM: target triple = "x86_64-{{.+}}"
 // LLVM-DAG: @__constant_2x3xf32 = internal constant [2 x [3 x float]]
 // LLVM-DAG: @__constant_3xi32 = internal constant [3 x i32]
-// LLVM-DAG: @dsk_model_metadata_v1 = constant [{{[0-9]+}} x i8] c"dsk-model 1\0Atarget x86_64 x86-64-v3\0A
-// LLVM: define void @dsk_model_run_v1(ptr %{{.+}}) #[[ATTRS:[0-9]+]] {
+// LLVM-DAG: @dsk_model_metadata_v2 = constant [{{[0-9]+}} x i8] c"dsk-model 2\0Akind cpu\0Atarget x86_64 x86-64-v3\0A
+// LLVM: define void @dsk_model_run_v2(ptr %{{.+}}) #[[ATTRS:[0-9]+]] {
 // LLVM: define internal i32 @__mlir_math_ipowi_i32(i32 %{{.+}}, i32 %{{.+}}) #[[ATTRS]] {
 // LLVM: attributes #[[ATTRS]] = { {{.*}}"target-cpu"="x86-64-v3"
 
 // Exactly two defined external symbols, in the object and in the library's
 // dynamic symbol table.
 // SYMBOLS-NOT: {{.}}
-// SYMBOLS: {{^[0-9a-f]+ R dsk_model_metadata_v1$}}
-// SYMBOLS-NEXT: {{^[0-9a-f]+ T dsk_model_run_v1$}}
+// SYMBOLS: {{^[0-9a-f]+ R dsk_model_metadata_v2$}}
+// SYMBOLS-NEXT: {{^[0-9a-f]+ T dsk_model_run_v2$}}
 // SYMBOLS-NOT: {{.}}
 
 // INFO: target: x86-64-v3 (features: {{.*}}avx2{{.*}})

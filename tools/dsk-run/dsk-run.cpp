@@ -919,7 +919,8 @@ const char kUsage[] =
     "ONNX TensorProto (.pb) files, given in input order or by name.\n"
     "\n"
     "options:\n"
-    "  --info                 list the inputs and outputs and exit\n"
+    "  --info                 describe the model (target, ABI version,\n"
+    "                         workspace, inputs and outputs) and exit\n"
     "  --input NAME=FILE      the input called NAME\n"
     "  --random-seed N        fill inputs not given with deterministic random\n"
     "                         values (floats in [-1,1), ints in [0,10), "
@@ -1367,6 +1368,10 @@ int run(const Options &opts) {
     std::printf("target: %s (features: %s)\n",
                 dsk_model_target_cpu(model.handle),
                 features && *features ? features : "none");
+    std::printf("abi: version %d, kind %s, workspace %zu bytes\n",
+                dsk_model_abi_version(model.handle),
+                dsk_model_target_kind(model.handle),
+                dsk_model_workspace_size(model.handle));
     std::printf("parallel: %s\n", dsk_model_is_parallel(model.handle)
                                       ? "yes (OpenMP)"
                                       : "no (runs on the calling thread)");

@@ -1,9 +1,10 @@
 //===- RuntimeTest.cpp - tests of the dsk C runtime -----------------------===//
 //
 // Loads hand-written fake models (FakeModel.c) through the public C API and
-// checks results, descriptions and every error the runtime reports. Models
-// with arbitrary metadata are made by copying the template fixture and
-// overwriting its metadata slot, so each case is a real shared library.
+// checks results, descriptions and every error the runtime reports, for
+// model ABI version 2 and the version 1 the runtime still loads. Models with
+// arbitrary metadata are made by copying a template fixture and overwriting
+// its metadata slot, so each case is a real shared library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include <dlfcn.h>
 #include <ftw.h>
 #include <unistd.h>
 
@@ -62,6 +64,13 @@ const char kNoFeatures[] = "features -\n";
 /// A valid prefix: header, host target, no features.
 const std::string kPrefix = std::string(kHeader) + kHostTarget + kNoFeatures;
 
+const char kHeaderV2[] = "dsk-model 2\n";
+const char kKindCpu[] = "kind cpu\n";
+/// A valid version-2 prefix: header, kind, host target, no features, a
+/// 64-byte workspace.
+const std::string kPrefixV2 = std::string(kHeaderV2) + kKindCpu + kHostTarget +
+                              kNoFeatures + "workspace 64\n";
+
 /// Gives each test a scratch directory and helpers to make and load models.
 class RuntimeTest : public ::testing::Test {
 protected:
@@ -87,11 +96,13 @@ protected:
           8, FTW_DEPTH | FTW_PHYS);
   }
 
-  /// Writes a copy of the template fixture whose metadata is `metadata`.
-  std::string makeModel(const std::string &metadata) {
+  /// Writes a copy of a template fixture (by default the version-1 one)
+  /// whose metadata is `metadata`.
+  std::string makeModel(const std::string &metadata,
+                        const char *templatePath = DSK_FAKE_TEMPLATE_PATH) {
     static const char marker[] = "@DSK-FAKE-METADATA-SLOT@";
     const size_t slot = 8192;
-    std::string bytes = readFile(DSK_FAKE_TEMPLATE_PATH);
+    std::string bytes = readFile(templatePath);
     size_t at = bytes.find(marker);
     EXPECT_NE(at, std::string::npos) << "no metadata slot in the template";
     EXPECT_EQ(bytes.find(marker, at + 1), std::string::npos);
@@ -123,6 +134,13 @@ protected:
   /// Loads a template copy with `metadata`, expecting `want`.
   ModelPtr loadMetadata(const std::string &metadata, dsk_status want = DSK_OK) {
     lastPath = makeModel(metadata);
+    return load(lastPath, want);
+  }
+
+  /// The same with the version-2 template.
+  ModelPtr loadMetadataV2(const std::string &metadata,
+                          dsk_status want = DSK_OK) {
+    lastPath = makeModel(metadata, DSK_FAKE_V2_TEMPLATE_PATH);
     return load(lastPath, want);
   }
 
@@ -236,8 +254,40 @@ TEST_F(RuntimeTest, LoadMissingMetadataSymbol) {
   load(DSK_FAKE_NO_METADATA_PATH, DSK_ERROR_BAD_MODEL);
   EXPECT_THAT(std::string(err.message),
               AllOf(HasSubstr(DSK_FAKE_NO_METADATA_PATH),
-                    HasSubstr("'dsk_model_metadata_v1'"),
-                    HasSubstr("this runtime reads version 1")));
+                    HasSubstr("does not export the symbol "
+                              "'dsk_model_metadata_v1' (though it exports "
+                              "'dsk_model_run_v1')"),
+                    HasSubstr("this runtime reads versions 1 and 2")));
+}
+
+// A library with one version-2 symbol is broken; the runtime does not fall
+// back to version 1 and names the missing symbol.
+TEST_F(RuntimeTest, LoadV2MissingRunSymbol) {
+  load(DSK_FAKE_V2_NO_RUN_PATH, DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              AllOf(HasSubstr(DSK_FAKE_V2_NO_RUN_PATH),
+                    HasSubstr("does not export the symbol 'dsk_model_run_v2' "
+                              "(though it exports 'dsk_model_metadata_v2')"),
+                    HasSubstr("not a dsk model")));
+}
+
+TEST_F(RuntimeTest, LoadV2MissingMetadataSymbol) {
+  load(DSK_FAKE_V2_NO_METADATA_PATH, DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(std::string(DSK_FAKE_V2_NO_METADATA_PATH) +
+                        " does not export the symbol 'dsk_model_metadata_v2' "
+                        "(though it exports 'dsk_model_run_v2')"));
+}
+
+TEST_F(RuntimeTest, LoadLibraryWithoutModelSymbols) {
+  load(DSK_FAKE_EMPTY_PATH, DSK_ERROR_BAD_MODEL);
+  EXPECT_THAT(std::string(err.message),
+              AllOf(HasSubstr(std::string(DSK_FAKE_EMPTY_PATH) +
+                              " exports neither 'dsk_model_metadata_v2' nor "
+                              "'dsk_model_metadata_v1': it is not a dsk "
+                              "model, or it was compiled for another model "
+                              "ABI version (this runtime reads versions 1 "
+                              "and 2)")));
 }
 
 //===----------------------------------------------------------------------===//
@@ -248,6 +298,7 @@ struct BadMetadata {
   const char *label;
   std::string metadata;
   const char *message; // expected, after "malformed model metadata, "
+  int version = 1;     // of the template (the symbols) it is loaded with
 };
 
 std::vector<BadMetadata> badMetadataCases() {
@@ -267,9 +318,26 @@ std::vector<BadMetadata> badMetadataCases() {
       {"NotDsk", "onnx 1\n", "line 1: expected 'dsk-model 1', got 'onnx 1'"},
       {"HeaderNoVersion", "dsk-model\n",
        "line 1: expected 'dsk-model 1', got 'dsk-model'"},
-      {"Version2", "dsk-model 2\n" + t + "features -\n" + out + "end\n",
-       "line 1: metadata version '2' is not supported (this runtime reads "
-       "version 1)"},
+      {"Version2InV1Symbol", kPrefixV2 + out + "end\n",
+       "line 1: metadata version 2 does not match its symbol "
+       "'dsk_model_metadata_v1', which holds version 1"},
+      {"Version3", "dsk-model 3\n" + t + "features -\n" + out + "end\n",
+       "line 1: metadata version '3' is not supported (this runtime reads "
+       "versions 1 and 2)"},
+      {"Version0", "dsk-model 0\n", "line 1: metadata version '0' is not"},
+      {"VersionNotNumber", "dsk-model two\n",
+       "line 1: metadata version 'two' is not supported"},
+      {"V1KindLine", h + kKindCpu + t,
+       "line 2: expected a 'target <arch> <cpu>' line, got 'kind'"},
+      {"V1UnknownHeaderKey", h + "checksum 1\n" + t,
+       "line 2: expected a 'target <arch> <cpu>' line, got 'checksum'"},
+      {"V1UnknownLineAfterHeader", p + "checksum 1\n",
+       "line 4: unknown line 'checksum' (expected input, output or end)"},
+      {"V1WorkspaceLine", p + "workspace 64\n" + out + "end\n",
+       "line 4: unknown line 'workspace' (expected input, output or end)"},
+      {"V1TargetTwice", p + t + out + "end\n",
+       "line 4: 'target' line out of place (version 1 header lines come once "
+       "each, in the order target, features, before the first input)"},
       {"NoTarget", h + "arch x86_64 generic\n",
        "line 2: expected a 'target <arch> <cpu>' line, got 'arch'"},
       {"TargetNoCpu", h + "target x86_64\n",
@@ -347,6 +415,72 @@ std::vector<BadMetadata> badMetadataCases() {
   };
 }
 
+std::vector<BadMetadata> badMetadataV2Cases() {
+  const std::string h = kHeaderV2, k = kKindCpu, t = kHostTarget,
+                    f = kNoFeatures, p = kPrefixV2, out = "output y f32 0\n";
+  std::vector<BadMetadata> cases = {
+      {"Version1InV2Symbol", kPrefix + out + "end\n",
+       "line 1: metadata version 1 does not match its symbol "
+       "'dsk_model_metadata_v2', which holds version 2"},
+      {"HeaderV2Expected", "onnx 2\n",
+       "line 1: expected 'dsk-model 2', got 'onnx 2'"},
+      {"NoKind", h + t + f + "workspace 0\n" + out + "end\n",
+       "line 2: expected a 'kind <kind>' line, got 'target'"},
+      {"KindNoValue", h + "kind\n",
+       "line 2: expected 'kind <kind>', got 1 "
+       "fields"},
+      {"KindTwoValues", h + "kind cpu cuda\n",
+       "line 2: expected 'kind <kind>', got 3 fields"},
+      {"TargetBeforeKind", h + t + k,
+       "line 2: expected a 'kind <kind>' line, got 'target'"},
+      {"FeaturesBeforeTarget", h + k + f + t,
+       "line 3: expected a 'target <arch> <cpu>' line, got 'features'"},
+      {"WorkspaceBeforeFeatures", h + k + t + "workspace 0\n" + f,
+       "line 4: expected a 'features <f1>,<f2>,...' line, got 'workspace'"},
+      {"MissingWorkspace", h + k + t + f + "input a f32 0\n" + out + "end\n",
+       "line 5: expected a 'workspace <bytes>' line, got 'input'"},
+      {"MissingWorkspaceNoInputs", h + k + t + f + out + "end\n",
+       "line 5: expected a 'workspace <bytes>' line, got 'output'"},
+      {"WorkspaceNoValue", h + k + t + f + "workspace\n",
+       "line 5: expected 'workspace <bytes>', got 1 fields"},
+      {"WorkspaceTwoValues", h + k + t + f + "workspace 64 128\n",
+       "line 5: expected 'workspace <bytes>', got 3 fields"},
+      {"WorkspaceNotNumber", h + k + t + f + "workspace 1k\n",
+       "line 5: workspace size '1k' is not a non-negative decimal integer"},
+      {"WorkspaceHex", h + k + t + f + "workspace 0x40\n",
+       "line 5: workspace size '0x40' is not a non-negative decimal integer"},
+      {"WorkspaceNegative", h + k + t + f + "workspace -1\n",
+       "line 5: workspace size '-1' is not a non-negative decimal integer"},
+      {"WorkspaceExpression", h + k + t + f + "workspace 64*?batch\n",
+       "line 5: workspace size '64*?batch' is not a non-negative decimal "
+       "integer"},
+      {"WorkspaceOverflow", h + k + t + f + "workspace 99999999999999999999\n",
+       "line 5: workspace size '99999999999999999999' is too large for this "
+       "machine"},
+      {"BadFeatures", h + k + t + "features sse2,\n",
+       "line 4: empty feature name in 'sse2,'"},
+      {"KindTwice", p + k + out + "end\n",
+       "line 6: 'kind' line out of place (version 2 header lines come once "
+       "each, in the order kind, target, features, workspace, before the "
+       "first input)"},
+      {"WorkspaceAfterInput", p + "input a f32 0\nworkspace 64\n",
+       "line 7: 'workspace' line out of place"},
+      {"UnknownLineAfterInput", p + "input a f32 0\nchecksum 12\n",
+       "line 7: unknown line 'checksum' (expected input, output or end)"},
+      {"UnknownLineAfterOutput", p + out + "checksum 12\nend\n",
+       "line 7: unknown line 'checksum' (expected input, output or end)"},
+      // Unknown header lines are skipped, but must still be well-formed.
+      {"MalformedUnknownHeaderLine", h + k + "region-count  3\n",
+       "line 3: empty field at column 14"},
+      {"EmptyLineInHeader", h + k + "\n", "line 3: empty line"},
+      {"NoOutputs", p + "input a f32 0\nend\n",
+       "line 7: the model declares no outputs"},
+  };
+  for (BadMetadata &c : cases)
+    c.version = 2;
+  return cases;
+}
+
 void PrintTo(const BadMetadata &c, std::ostream *os) { *os << c.label; }
 
 class BadMetadataTest : public RuntimeTest,
@@ -354,7 +488,10 @@ class BadMetadataTest : public RuntimeTest,
 
 TEST_P(BadMetadataTest, IsRejectedWithLineAndReason) {
   const BadMetadata &c = GetParam();
-  loadMetadata(c.metadata, DSK_ERROR_BAD_MODEL);
+  if (c.version == 2)
+    loadMetadataV2(c.metadata, DSK_ERROR_BAD_MODEL);
+  else
+    loadMetadata(c.metadata, DSK_ERROR_BAD_MODEL);
   EXPECT_THAT(std::string(err.message),
               HasSubstr(lastPath + ": malformed model metadata, " + c.message));
 }
@@ -364,6 +501,79 @@ INSTANTIATE_TEST_SUITE_P(Runtime, BadMetadataTest,
                          [](const ::testing::TestParamInfo<BadMetadata> &info) {
                            return std::string(info.param.label);
                          });
+
+INSTANTIATE_TEST_SUITE_P(RuntimeV2, BadMetadataTest,
+                         ::testing::ValuesIn(badMetadataV2Cases()),
+                         [](const ::testing::TestParamInfo<BadMetadata> &info) {
+                           return std::string(info.param.label);
+                         });
+
+TEST_F(RuntimeTest, MetadataV2OtherKindIsRefused) {
+  for (const char *kind : {"cuda", "rocm"}) {
+    loadMetadataV2(std::string(kHeaderV2) + "kind " + kind + "\n" +
+                       kHostTarget + kNoFeatures +
+                       "workspace 0\noutput y f32 0\nend\n",
+                   DSK_ERROR_BAD_MODEL);
+    EXPECT_THAT(std::string(err.message),
+                HasSubstr(lastPath + ": the model is for target kind '" + kind +
+                          "' (metadata line 2), but this runtime runs cpu "
+                          "models only"));
+  }
+}
+
+TEST_F(RuntimeTest, MetadataV2SkipsUnknownHeaderLines) {
+  // Anywhere before the first tensor line, with any number of fields.
+  std::string md = std::string(kHeaderV2) + "region-count 3\n" + kKindCpu +
+                   "flags a b c d\n" + kHostTarget + kNoFeatures + "size 12\n" +
+                   "workspace 4096\nchecksum sha256:00ff\n" +
+                   "input x f32 1 4\noutput y f32 1 4\nend\n";
+  ModelPtr m = loadMetadataV2(md);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(dsk_model_abi_version(m.get()), 2);
+  EXPECT_STREQ(dsk_model_target_kind(m.get()), "cpu");
+  EXPECT_STREQ(dsk_model_target_cpu(m.get()), "generic");
+  EXPECT_STREQ(dsk_model_target_features(m.get()), "");
+  EXPECT_EQ(dsk_model_workspace_size(m.get()), 4096u);
+  EXPECT_EQ(dsk_model_num_inputs(m.get()), 1u);
+  EXPECT_EQ(dsk_model_num_outputs(m.get()), 1u);
+  // Also right after the header when the model has no inputs.
+  EXPECT_NE(loadMetadataV2(kPrefixV2 + "future-field x\noutput y f32 0\nend\n"),
+            nullptr);
+}
+
+TEST_F(RuntimeTest, MetadataV2Workspace) {
+  for (size_t bytes :
+       {size_t(0), size_t(1), size_t(64), size_t(1000), size_t(1) << 20}) {
+    ModelPtr m = loadMetadataV2(
+        std::string(kHeaderV2) + kKindCpu + kHostTarget + kNoFeatures +
+        "workspace " + std::to_string(bytes) + "\noutput y f32 0\nend\n");
+    ASSERT_NE(m, nullptr) << bytes;
+    EXPECT_EQ(dsk_model_workspace_size(m.get()), bytes);
+    // The template's run function does nothing; the runtime supplies the
+    // workspace.
+    float y = 0;
+    dsk_tensor out = makeTensor(DSK_DTYPE_F32, {}, &y, sizeof(y));
+    EXPECT_EQ(dsk_model_run(m.get(), nullptr, 0, &out, 1, &err), DSK_OK)
+        << err.message;
+  }
+  // Leading zeros are still a decimal integer.
+  ModelPtr m = loadMetadataV2(std::string(kHeaderV2) + kKindCpu + kHostTarget +
+                              kNoFeatures + "workspace 0128\n" +
+                              "output y f32 0\nend\n");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(dsk_model_workspace_size(m.get()), 128u);
+}
+
+TEST_F(RuntimeTest, MetadataV2WorkspaceTooLargeToAllocate) {
+  // Parses, but no machine has 4 EiB to give.
+  loadMetadataV2(std::string(kHeaderV2) + kKindCpu + kHostTarget + kNoFeatures +
+                     "workspace 4611686018427387904\n" +
+                     "output y f32 0\nend\n",
+                 DSK_ERROR_LOAD);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(lastPath + ": out of memory for the model's workspace "
+                                   "of 4611686018427387904 bytes"));
+}
 
 TEST_F(RuntimeTest, MetadataEveryDtypeAndScalar) {
   std::string md = kPrefix;
@@ -492,7 +702,8 @@ TEST_F(RuntimeTest, ArchitectureAliases) {
 /// The runtime's cpuid table agrees with the compiler's own detection
 /// (__builtin_cpu_supports, which also checks the OS-enabled state).
 TEST_F(RuntimeTest, FeatureDetectionMatchesCompiler) {
-#define FEATURE(name) {name, __builtin_cpu_supports(name) != 0}
+#define FEATURE(name)                                                          \
+  { name, __builtin_cpu_supports(name) != 0 }
   struct {
     const char *name;
     bool have;
@@ -618,6 +829,27 @@ TEST_F(RuntimeTest, InfoOfAddModel) {
   }
 }
 
+TEST_F(RuntimeTest, AbiVersionKindAndWorkspace) {
+  ModelPtr v2 = load(DSK_FAKE_V2_ADD_PATH);
+  ASSERT_NE(v2, nullptr);
+  EXPECT_EQ(dsk_model_abi_version(v2.get()), 2);
+  EXPECT_STREQ(dsk_model_target_kind(v2.get()), "cpu");
+  EXPECT_EQ(dsk_model_workspace_size(v2.get()), 1000u);
+  EXPECT_STREQ(dsk_model_target_cpu(v2.get()), "generic");
+  EXPECT_EQ(dsk_model_num_inputs(v2.get()), 2u);
+  EXPECT_EQ(dsk_model_num_outputs(v2.get()), 2u);
+
+  ModelPtr v1 = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(v1, nullptr);
+  EXPECT_EQ(dsk_model_abi_version(v1.get()), 1);
+  EXPECT_STREQ(dsk_model_target_kind(v1.get()), "cpu");
+  EXPECT_EQ(dsk_model_workspace_size(v1.get()), 0u);
+
+  EXPECT_EQ(dsk_model_abi_version(nullptr), 0);
+  EXPECT_STREQ(dsk_model_target_kind(nullptr), "");
+  EXPECT_EQ(dsk_model_workspace_size(nullptr), 0u);
+}
+
 TEST_F(RuntimeTest, InfoErrors) {
   ModelPtr m = load(DSK_FAKE_ADD_PATH);
   ASSERT_NE(m, nullptr);
@@ -669,6 +901,11 @@ struct AddCall {
   dsk_status run(const dsk_model *m, dsk_error *err) {
     return dsk_model_run(m, inputs, 2, outputs, 2, err);
   }
+  dsk_status runWith(const dsk_model *m, void *workspace, size_t bytes,
+                     dsk_error *err) {
+    return dsk_model_run_with_workspace(m, inputs, 2, outputs, 2, workspace,
+                                        bytes, err);
+  }
   bool correct() const {
     for (int i = 0; i < 6; ++i)
       if (sum[i] != a[i] + b[i] || diff[i] != a[i] - b[i])
@@ -690,6 +927,91 @@ TEST_F(RuntimeTest, RunAddModel) {
   // A larger buffer than needed is fine; so is a NULL error pointer.
   call.outputs[0].size_bytes = 1000;
   EXPECT_EQ(call.run(m.get(), nullptr), DSK_OK);
+}
+
+TEST_F(RuntimeTest, RunV2AddModel) {
+  ModelPtr m = load(DSK_FAKE_V2_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  // Several runs reuse the model's workspace.
+  for (int i = 0; i < 3; ++i) {
+    AddCall call(0.5f + i);
+    strcpy(err.message, "stale");
+    ASSERT_EQ(call.run(m.get(), &err), DSK_OK) << err.message;
+    EXPECT_STREQ(err.message, "");
+    EXPECT_EQ(call.sum[5], 5.5f + i + 50);
+    EXPECT_TRUE(call.correct());
+  }
+}
+
+TEST_F(RuntimeTest, RunV1ModelWithWorkspaceArguments) {
+  // A version-1 model needs no workspace: whatever is passed is ignored.
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  AddCall call(1);
+  ASSERT_EQ(call.runWith(m.get(), nullptr, 0, &err), DSK_OK) << err.message;
+  EXPECT_TRUE(call.correct());
+  char odd[3];
+  AddCall again(2);
+  ASSERT_EQ(again.runWith(m.get(), odd + 1, 1, &err), DSK_OK) << err.message;
+  EXPECT_TRUE(again.correct());
+}
+
+TEST_F(RuntimeTest, RunWithWorkspace) {
+  ModelPtr m = load(DSK_FAKE_V2_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  const size_t need = dsk_model_workspace_size(m.get());
+  ASSERT_EQ(need, 1000u);
+  alignas(64) unsigned char workspace[1024 + 64] = {};
+  AddCall call(4);
+  strcpy(err.message, "stale");
+  ASSERT_EQ(call.runWith(m.get(), workspace, need, &err), DSK_OK)
+      << err.message;
+  EXPECT_STREQ(err.message, "");
+  EXPECT_TRUE(call.correct());
+  // The model used exactly its workspace: the fake scribbles on all of it
+  // and keeps its 12 floats of results at the end.
+  for (size_t i = 0; i < need - 48; ++i)
+    ASSERT_EQ(workspace[i], 0xA5) << "byte " << i;
+  for (size_t i = need; i < sizeof(workspace); ++i)
+    ASSERT_EQ(workspace[i], 0) << "byte " << i;
+  // More than needed is fine; so is any other 64-byte boundary.
+  AddCall call2(5);
+  EXPECT_EQ(call2.runWith(m.get(), workspace + 64, 1024, nullptr), DSK_OK);
+  EXPECT_TRUE(call2.correct());
+}
+
+TEST_F(RuntimeTest, RunWithWorkspaceErrors) {
+  ModelPtr m = load(DSK_FAKE_V2_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  alignas(64) unsigned char workspace[1024 + 64];
+  const std::string path = DSK_FAKE_V2_ADD_PATH;
+  AddCall call(6);
+  EXPECT_EQ(call.runWith(m.get(), workspace, 999, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(err.status, DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(path + ": the workspace has 999 bytes, but the model "
+                               "needs 1000 (see dsk_model_workspace_size)"));
+  EXPECT_EQ(call.runWith(m.get(), workspace, 0, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(": the workspace has 0 bytes"));
+  for (size_t offset : {1, 8, 32}) {
+    EXPECT_EQ(call.runWith(m.get(), workspace + offset, 1024, &err),
+              DSK_ERROR_INVALID_ARGUMENT);
+    EXPECT_THAT(std::string(err.message),
+                AllOf(HasSubstr(path + ": the workspace at 0x"),
+                      HasSubstr(" is not aligned to 64 bytes")));
+  }
+  EXPECT_EQ(call.runWith(m.get(), nullptr, 1024, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(path + ": the workspace is NULL, but the model needs "
+                               "1000 bytes aligned to 64"));
+  EXPECT_EQ(call.sum[0], -1) << "the model ran despite an error";
+  EXPECT_EQ(call.runWith(nullptr, workspace, 1024, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.message, "dsk_model_run_with_workspace: model is NULL");
 }
 
 /// One wrong-argument case: a change to a correct call and the message.
@@ -785,22 +1107,32 @@ void PrintTo(const BadRun &c, std::ostream *os) { *os << c.label; }
 class BadRunTest : public RuntimeTest,
                    public ::testing::WithParamInterface<BadRun> {};
 
+/// Every case is checked by dsk_model_run on the version-1 add model and by
+/// dsk_model_run_with_workspace (with a good workspace) on the version-2 one.
 TEST_P(BadRunTest, IsRejectedAndNothingRuns) {
   const BadRun &c = GetParam();
-  ModelPtr m = load(DSK_FAKE_ADD_PATH);
-  ASSERT_NE(m, nullptr);
-  AddCall call(1);
-  size_t numInputs = 2, numOutputs = 2;
-  bool nullInputs = false, nullOutputs = false;
-  c.spoil(call, numInputs, numOutputs, nullInputs, nullOutputs);
-  EXPECT_EQ(dsk_model_run(m.get(), nullInputs ? nullptr : call.inputs,
-                          numInputs, nullOutputs ? nullptr : call.outputs,
-                          numOutputs, &err),
-            DSK_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(err.status, DSK_ERROR_INVALID_ARGUMENT);
-  EXPECT_THAT(std::string(err.message),
-              HasSubstr(DSK_FAKE_ADD_PATH + c.message));
-  EXPECT_EQ(call.sum[0], -1) << "the model ran despite the error";
+  alignas(64) unsigned char workspace[1024];
+  for (const char *path : {DSK_FAKE_ADD_PATH, DSK_FAKE_V2_ADD_PATH}) {
+    SCOPED_TRACE(path);
+    bool v2 = std::string(path) == DSK_FAKE_V2_ADD_PATH;
+    ModelPtr m = load(path);
+    ASSERT_NE(m, nullptr);
+    AddCall call(1);
+    size_t numInputs = 2, numOutputs = 2;
+    bool nullInputs = false, nullOutputs = false;
+    c.spoil(call, numInputs, numOutputs, nullInputs, nullOutputs);
+    const dsk_tensor *inputs = nullInputs ? nullptr : call.inputs;
+    dsk_tensor *outputs = nullOutputs ? nullptr : call.outputs;
+    dsk_status st = v2 ? dsk_model_run_with_workspace(
+                             m.get(), inputs, numInputs, outputs, numOutputs,
+                             workspace, sizeof(workspace), &err)
+                       : dsk_model_run(m.get(), inputs, numInputs, outputs,
+                                       numOutputs, &err);
+    EXPECT_EQ(st, DSK_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(err.status, DSK_ERROR_INVALID_ARGUMENT);
+    EXPECT_THAT(std::string(err.message), HasSubstr(path + c.message));
+    EXPECT_EQ(call.sum[0], -1) << "the model ran despite the error";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtime, BadRunTest,
@@ -873,6 +1205,79 @@ TEST_F(RuntimeTest, ConcurrentRunsOnOneModel) {
   for (std::thread &th : pool)
     th.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+/// Threads share one version-2 model: the model's workspace goes to one run
+/// at a time, the others get temporary ones (or bring their own).
+TEST_F(RuntimeTest, ConcurrentRunsOnOneV2Model) {
+  ModelPtr m = load(DSK_FAKE_V2_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  const int threads = 8, iterations = 2000;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      alignas(64) unsigned char own[1024];
+      for (int i = 0; i < iterations; ++i) {
+        AddCall call(static_cast<float>(t * iterations + i));
+        dsk_error localErr;
+        // Every third call of odd threads brings its own workspace.
+        dsk_status st = t % 2 && i % 3 == 0
+                            ? call.runWith(m.get(), own, sizeof(own), &localErr)
+                            : call.run(m.get(), &localErr);
+        if (st != DSK_OK || !call.correct())
+          ++failures;
+      }
+    });
+  for (std::thread &th : pool)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+/// While one run holds the model's workspace, another gets a temporary one;
+/// afterwards the model's workspace is free again.
+TEST_F(RuntimeTest, RunWhileTheModelWorkspaceIsHeld) {
+  ModelPtr m = load(DSK_FAKE_V2_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  // The same handle the runtime holds; dlclose drops only our reference.
+  std::unique_ptr<void, int (*)(void *)> lib(
+      dlopen(DSK_FAKE_V2_ADD_PATH, RTLD_NOW | RTLD_NOLOAD), dlclose);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  auto *hold = static_cast<int *>(dlsym(lib.get(), "fake_hold"));
+  auto *parked = static_cast<int *>(dlsym(lib.get(), "fake_parked"));
+  auto *parkedWorkspace =
+      static_cast<void **>(dlsym(lib.get(), "fake_parked_workspace"));
+  auto *lastWorkspace =
+      static_cast<void **>(dlsym(lib.get(), "fake_last_workspace"));
+  ASSERT_TRUE(hold && parked && parkedWorkspace && lastWorkspace);
+
+  __atomic_store_n(hold, 1, __ATOMIC_SEQ_CST);
+  AddCall first(1);
+  dsk_status firstStatus = DSK_ERROR_LOAD;
+  std::thread runner([&] { firstStatus = first.run(m.get(), nullptr); });
+  while (!__atomic_load_n(parked, __ATOMIC_SEQ_CST))
+    std::this_thread::yield();
+  void *modelWorkspace = __atomic_load_n(parkedWorkspace, __ATOMIC_SEQ_CST);
+
+  AddCall second(2);
+  EXPECT_EQ(second.run(m.get(), &err), DSK_OK) << err.message;
+  EXPECT_TRUE(second.correct());
+  void *temporary = __atomic_load_n(lastWorkspace, __ATOMIC_SEQ_CST);
+  EXPECT_NE(temporary, nullptr);
+  EXPECT_NE(temporary, modelWorkspace);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(temporary) % 64, 0u);
+
+  __atomic_store_n(hold, 0, __ATOMIC_SEQ_CST);
+  runner.join();
+  EXPECT_EQ(firstStatus, DSK_OK);
+  EXPECT_TRUE(first.correct());
+
+  AddCall third(3);
+  EXPECT_EQ(third.run(m.get(), &err), DSK_OK) << err.message;
+  EXPECT_TRUE(third.correct());
+  EXPECT_EQ(__atomic_load_n(lastWorkspace, __ATOMIC_SEQ_CST), modelWorkspace)
+      << "the model's workspace was not released";
+  __atomic_store_n(parked, 0, __ATOMIC_SEQ_CST);
 }
 
 TEST_F(RuntimeTest, RunSymbolicModel) {

@@ -44,13 +44,16 @@ def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
     into what a compiled model library exports (see
     `include/dsk/Runtime/ModelABI.h`):
 
-    - `func.func @dsk_model_run_v1(%buffers: !llvm.ptr)`: the entry body,
+    - `func.func @dsk_model_run_v2(%buffers: !llvm.ptr, %workspace:
+      !llvm.ptr)`: the entry body,
       inlined, reading its inputs from the caller's buffers (one data pointer
       per input, then one per output) and writing every result into the
       caller's output buffer with `bufferization.materialize_in_destination`,
       so that one-shot bufferization (after empty-tensor elimination)
       computes results in place instead of copying them.
-    - `llvm.mlir.global @dsk_model_metadata_v1`: the text that tells the
+      The workspace is for `dsk-plan-memory`, which lays out the
+      intermediate buffers in it after bufferization.
+    - `llvm.mlir.global @dsk_model_metadata_v2`: the text that tells the
       runtime the inputs' and outputs' names (`dsk.onnx.name`), element types
       (`dsk.onnx.unsigned` marks ONNX-unsigned integers) and shapes, and the
       target the code is compiled for (the module's `dsk.target`, which must
@@ -67,8 +70,9 @@ def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
         -> (tensor<2xf32> {dsk.onnx.name = "y"}) { ... }
     ```
 
-    becomes `@dsk_model_run_v1` plus the metadata
-    `dsk-model 1 / target ... / input x f32 1 2 / output y f32 1 2 / end`.
+    becomes `@dsk_model_run_v2` plus the metadata `dsk-model 2 / kind cpu
+    / target ... / features ... / workspace 0 / input x f32 1 2 / output y
+    f32 1 2 / end` (dsk-plan-memory fills in the workspace size).
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"main_graph\"",
@@ -76,6 +80,31 @@ def DskExportModel : Pass<"dsk-export-model", "mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "mlir::bufferization::BufferizationDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::memref::MemRefDialect",
+  ];
+}
+
+def DskPlanMemory : Pass<"dsk-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Lay out the model's intermediate buffers in its workspace";
+  let description = [{
+    Static memory planning for the run function of `dsk-export-model`
+    (`@dsk_model_run_v2(%buffers, %workspace)`), after bufferization and
+    buffer deallocation. Every statically shaped allocation made in the run
+    function's block and freed by one `memref.dealloc` in that block lives
+    from the one to the other; the pass gives each such buffer an offset in
+    the caller's workspace (largest first, at the lowest offset aligned to
+    64 bytes that no buffer live at the same time uses), replaces the
+    allocation with a `memref.view` of the workspace and drops the dealloc.
+    Buffers with disjoint lifetimes share memory, and a run allocates
+    nothing for them. The workspace size (0 when nothing is planned) is
+    written into the metadata's `workspace` line.
+
+    Allocations inside loops or conditionals, with dynamic shapes, or
+    freed conditionally are left to the allocator.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
     "mlir::LLVM::LLVMDialect",
     "mlir::memref::MemRefDialect",
   ];
@@ -239,7 +268,9 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
     - f32 GEMM (`*.gemm_f32`, the packed products of `dsk-cpu-pack-weights`):
       the output is split into tasks, blocks of at most `row-block` rows
       (a multiple of `MR`) times groups of panels of at most `column-group`
-      columns, split evenly; the tasks run on threads (`scf.parallel` when
+      columns, split evenly, and split further (halving the larger share)
+      until there are `min-tasks` tasks or a task is one tile; the tasks run
+      on threads (`scf.parallel` when
       `parallel` is set and the product has at least `min-parallel-flops`
       multiply-adds). Within a task the loops are K blocks of `KC` → slivers
       of `MR` rows → panels of `NR` columns, so the task's `KC x group`
@@ -278,6 +309,9 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
     Option<"columnGroup", "column-group", "int64_t", /*default=*/"512",
            "Most columns of one GEMM task (rounded down to a multiple of "
            "NR): the KC x column-group slab of packed weights stays in L2">,
+    Option<"minTasks", "min-tasks", "int64_t", /*default=*/"8",
+           "Large products are split into at least this many tasks where "
+           "their tiles allow, so that every thread gets work">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -1,39 +1,63 @@
 /*===- ModelABI.h - the contract between compiled models and the runtime -===*
  *
  * A model compiled by `dsk-compile --emit=lib` is a shared library that
- * exports exactly two symbols with C linkage:
+ * exports exactly two symbols with C linkage. Version 2 (what dsk-compile
+ * emits):
  *
- *   const char dsk_model_metadata_v1[];
+ *   const char dsk_model_metadata_v2[];
  *       NUL-terminated text describing the model (format below).
  *
- *   void dsk_model_run_v1(void *const *buffers);
+ *   void dsk_model_run_v2(void *const *buffers, void *workspace);
  *       Runs the model once. `buffers` holds one data pointer per input, in
  *       metadata order, followed by one per output. Every buffer is dense,
  *       row-major, with the element type and shape from the metadata;
- *       outputs are written in place. The function keeps no state between
- *       calls and writes no global memory, so concurrent calls with
- *       distinct output buffers are safe. Inputs are only read.
+ *       outputs are written in place. Inputs are only read.
+ *       `workspace` is scratch memory of at least the metadata's `workspace`
+ *       bytes, aligned to DSK_MODEL_WORKSPACE_ALIGNMENT bytes (NULL allowed
+ *       when the size is 0): the compiler laid out the model's intermediate
+ *       buffers in it, so a run allocates no memory for them. Its contents
+ *       need no initialization and mean nothing after the call. The function
+ *       keeps no state between calls and writes no global memory, so
+ *       concurrent calls with distinct output buffers and distinct
+ *       workspaces are safe.
+ *
+ * Version 1 (still loaded by the runtime): `dsk_model_metadata_v1` and
+ * `void dsk_model_run_v1(void *const *buffers)`, the same without the
+ * workspace (intermediates were allocated during the call), and metadata
+ * without the `kind` and `workspace` lines.
  *
  * Everything else in the library (weights as read-only data, the compiled
  * graph) is internal. The runtime never includes MLIR or LLVM headers; this
  * header is plain C and is the only thing the compiler and runtime share.
  *
- * Metadata format (version 1). Lines end with '\n'; fields are separated by
- * one space. Names are percent-encoded: a byte that is not printable ASCII
- * (0x21..0x7e) or is '%' is written as %XX (two uppercase hex digits), so a
- * name never contains a space.
+ * Metadata format. Lines end with '\n'; fields are separated by one space.
+ * Names are percent-encoded: a byte that is not printable ASCII (0x21..0x7e)
+ * or is '%' is written as %XX (two uppercase hex digits), so a name never
+ * contains a space.
  *
- *   dsk-model 1
+ *   dsk-model 2
+ *   kind cpu                            the target kind: cpu (cuda is
+ *                                       reserved for the GPU backend)
  *   target <arch> <cpu>                 e.g. "target x86_64 haswell"
  *   features <f1>,<f2>,...              LLVM feature names the code was
  *                                       compiled to use ("-" for none)
+ *   workspace <bytes>                   the workspace size, a decimal
+ *                                       integer (later versions may write an
+ *                                       expression of the symbolic dims)
  *   input <name> <dtype> <rank> <d0> ... <dN-1>
  *   output <name> <dtype> <rank> <d0> ... <dN-1>
  *   end
  *
+ * The header lines (kind, target, features, workspace) come in this order,
+ * before the first `input`. A version-2 reader ignores header lines whose
+ * first word it does not know, wherever they appear before the first
+ * `input`, so later fields (per-region counters, the file's size and
+ * checksum) can be added without a new version. Version 1 is the same
+ * without `kind` and `workspace`, and unknown lines are errors.
+ *
  * `input` lines come before `output` lines, in the order of `buffers`.
  * A dimension is a non-negative decimal integer, or `?<symbol>` for a
- * symbolic dimension (reserved: version-1 compilers emit static shapes only).
+ * symbolic dimension (compilers emit static shapes only so far).
  * dtype is one of: f16 bf16 f32 f64 i8 i16 i32 i64 u8 u16 u32 u64 bool.
  * bool is one byte per element (0 or 1). Rank 0 means a scalar (one element).
  *
@@ -42,15 +66,21 @@
 #ifndef DSK_RUNTIME_MODELABI_H
 #define DSK_RUNTIME_MODELABI_H
 
-#define DSK_MODEL_ABI_VERSION 1
-#define DSK_MODEL_METADATA_SYMBOL "dsk_model_metadata_v1"
-#define DSK_MODEL_RUN_SYMBOL "dsk_model_run_v1"
+#define DSK_MODEL_ABI_VERSION 2
+#define DSK_MODEL_METADATA_SYMBOL "dsk_model_metadata_v2"
+#define DSK_MODEL_RUN_SYMBOL "dsk_model_run_v2"
+#define DSK_MODEL_WORKSPACE_ALIGNMENT 64
+
+/* Version 1, which the runtime still loads. */
+#define DSK_MODEL_METADATA_SYMBOL_V1 "dsk_model_metadata_v1"
+#define DSK_MODEL_RUN_SYMBOL_V1 "dsk_model_run_v1"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef void (*dsk_model_run_fn)(void *const *buffers);
+typedef void (*dsk_model_run_fn)(void *const *buffers, void *workspace);
+typedef void (*dsk_model_run_v1_fn)(void *const *buffers);
 
 #ifdef __cplusplus
 }

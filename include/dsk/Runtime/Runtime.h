@@ -20,10 +20,18 @@
  * values). There is no global error state, so the API is thread-safe:
  * dsk_model_run may be called concurrently on one loaded model.
  *
+ * Models of model ABI version 2 (ModelABI.h) lay out their intermediate
+ * buffers in a workspace. dsk_model_run supplies one (the model's own,
+ * allocated at load, or a temporary one while a concurrent call holds it);
+ * dsk_model_run_with_workspace takes the caller's. Version-1 models still
+ * load and run; they need no workspace.
+ *
  *===----------------------------------------------------------------------===*/
 
 #ifndef DSK_RUNTIME_RUNTIME_H
 #define DSK_RUNTIME_RUNTIME_H
+
+#include "dsk/Runtime/ModelABI.h" /* DSK_MODEL_WORKSPACE_ALIGNMENT */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -87,10 +95,14 @@ typedef struct dsk_tensor_info {
 
 typedef struct dsk_model dsk_model;
 
-/* Opens a compiled model. Fails with DSK_ERROR_UNSUPPORTED_CPU, naming the
- * missing feature, when the model was compiled for a CPU feature this machine
- * lacks. Features listed in the environment variable DSK_DISABLE_CPU_FEATURES
- * (comma-separated LLVM names, e.g. "avx512f,avx2") are treated as absent. */
+/* Opens a compiled model of ABI version 2, or 1 when the library exports
+ * only the version-1 symbols. Fails with DSK_ERROR_BAD_MODEL when the
+ * symbols or the metadata are wrong (including a model for a target kind
+ * other than cpu), and with DSK_ERROR_UNSUPPORTED_CPU, naming the missing
+ * feature, when the model was compiled for a CPU feature this machine lacks.
+ * Features listed in the environment variable DSK_DISABLE_CPU_FEATURES
+ * (comma-separated LLVM names, e.g. "avx512f,avx2") are treated as absent.
+ * A model that needs a workspace gets one allocated here. */
 dsk_status dsk_model_load(const char *path, dsk_model **model, dsk_error *err);
 
 /* Releases the model. NULL is allowed. No call may be running on it. */
@@ -111,13 +123,40 @@ dsk_status dsk_model_output_info(const dsk_model *model, size_t index,
 const char *dsk_model_target_cpu(const dsk_model *model);
 const char *dsk_model_target_features(const dsk_model *model);
 
+/* The kind of target the model runs on: "cpu" (the only kind this runtime
+ * loads); "" for NULL. */
+const char *dsk_model_target_kind(const dsk_model *model);
+
+/* The model ABI version of the library: 2, or 1 for an older model; 0 for
+ * NULL. */
+int dsk_model_abi_version(const dsk_model *model);
+
+/* Bytes of scratch memory one run needs (0 for version-1 models, and for
+ * NULL). A caller-supplied workspace must be at least this large and
+ * aligned to DSK_MODEL_WORKSPACE_ALIGNMENT (64) bytes. */
+size_t dsk_model_workspace_size(const dsk_model *model);
+
 /* Checks every input and output against the model's declaration (count,
  * dtype, rank, dims, non-NULL data, size_bytes large enough; no output may
  * share memory with an input or another output), then runs the model,
- * writing the outputs in place. Thread-safe. */
+ * writing the outputs in place. Thread-safe: the first of concurrent calls
+ * uses the model's workspace, the others allocate a temporary one each
+ * (failing with DSK_ERROR_INVALID_ARGUMENT, saying so, when out of memory). */
 dsk_status dsk_model_run(const dsk_model *model, const dsk_tensor *inputs,
                          size_t num_inputs, dsk_tensor *outputs,
                          size_t num_outputs, dsk_error *err);
+
+/* dsk_model_run with the caller's workspace: `workspace_bytes` bytes at
+ * `workspace`, at least dsk_model_workspace_size and aligned to
+ * DSK_MODEL_WORKSPACE_ALIGNMENT, else DSK_ERROR_INVALID_ARGUMENT (both are
+ * ignored when the model needs no workspace). No workspace is allocated;
+ * concurrent calls must pass distinct workspaces. Its contents need no
+ * initialization and mean nothing afterwards. */
+dsk_status dsk_model_run_with_workspace(const dsk_model *model,
+                                        const dsk_tensor *inputs,
+                                        size_t num_inputs, dsk_tensor *outputs,
+                                        size_t num_outputs, void *workspace,
+                                        size_t workspace_bytes, dsk_error *err);
 
 /* Threads. A model compiled with parallel loops (dsk-compile's default
  * --parallel; it links LLVM's OpenMP runtime) runs its large ops on a team of

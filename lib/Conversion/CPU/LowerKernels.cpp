@@ -145,23 +145,35 @@ struct GemmBlocking {
 
 /// Splits M into at most `maxRows`-row blocks (a multiple of MR) and the
 /// panels into groups of at most `maxColumns` columns, both as even as the
-/// tiles allow, so that threads get equal shares.
+/// tiles allow, so that threads get equal shares. When that gives fewer than
+/// `minTasks` tasks, the larger of the two shares is halved until there are
+/// enough or a task is one MR x NR tile: a product whose whole output fits
+/// one block (a late convolution layer, a small matmul) still spreads over
+/// the threads.
 GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
-                       int64_t maxColumns) {
-  auto split = [](int64_t extent, int64_t unit, int64_t maxExtent) {
-    int64_t units = llvm::divideCeilSigned(extent, unit);
-    int64_t maxUnits = std::max<int64_t>(1, maxExtent / unit);
-    int64_t parts = llvm::divideCeilSigned(units, maxUnits);
-    int64_t perPart = llvm::divideCeilSigned(units, parts);
-    return std::make_pair(perPart, llvm::divideCeilSigned(units, perPart));
+                       int64_t maxColumns, int64_t minTasks) {
+  int64_t rowUnits = llvm::divideCeilSigned(gemm.m, gemm.mr);
+  int64_t panelUnits = llvm::divideCeilSigned(gemm.n, gemm.nr);
+  // Parts of `units` in shares of at most `maxShare`: (share, parts).
+  auto split = [](int64_t units, int64_t maxShare) {
+    int64_t parts = llvm::divideCeilSigned(units, maxShare);
+    int64_t share = llvm::divideCeilSigned(units, parts);
+    return std::make_pair(share, llvm::divideCeilSigned(units, share));
   };
-  GemmBlocking blocking;
-  auto [mrPerBlock, rowBlocks] = split(gemm.m, gemm.mr, maxRows);
-  blocking.rowsPerBlock = mrPerBlock * gemm.mr;
-  blocking.rowBlocks = rowBlocks;
-  std::tie(blocking.panelsPerGroup, blocking.panelGroups) =
-      split(gemm.n, gemm.nr, maxColumns);
-  return blocking;
+  int64_t maxRowShare = std::max<int64_t>(1, maxRows / gemm.mr);
+  int64_t maxPanelShare = std::max<int64_t>(1, maxColumns / gemm.nr);
+  while (true) {
+    auto [rowShare, rowParts] = split(rowUnits, maxRowShare);
+    auto [panelShare, panelParts] = split(panelUnits, maxPanelShare);
+    GemmBlocking blocking{rowShare * gemm.mr, rowParts, panelShare, panelParts};
+    if (gemm.batch * rowParts * panelParts >= minTasks ||
+        (rowShare == 1 && panelShare == 1))
+      return blocking;
+    if (rowShare >= panelShare)
+      maxRowShare = llvm::divideCeilSigned(rowShare, 2);
+    else
+      maxPanelShare = llvm::divideCeilSigned(panelShare, 2);
+  }
 }
 
 /// Emits the code of one packed GEMM in place of its generic.
@@ -506,11 +518,12 @@ struct LowerKernelsPass
     IRRewriter rewriter(&getContext());
     for (auto &[op, gemm] : gemms) {
       rewriter.setInsertionPoint(op);
-      GemmBlocking blocking = blockGemm(gemm, rowBlock, columnGroup);
+      bool isLarge =
+          parallel && gemm.batch * gemm.m * gemm.n * gemm.k >= minParallelFlops;
+      GemmBlocking blocking =
+          blockGemm(gemm, rowBlock, columnGroup, isLarge ? minTasks : 1);
       bool isParallel =
-          parallel &&
-          gemm.batch * gemm.m * gemm.n * gemm.k >= minParallelFlops &&
-          gemm.batch * blocking.rowBlocks * blocking.panelGroups > 1;
+          isLarge && gemm.batch * blocking.rowBlocks * blocking.panelGroups > 1;
       GemmEmitter(rewriter, op.getLoc(), gemm, blocking).emit(isParallel);
       rewriter.eraseOp(op);
     }

@@ -10,6 +10,8 @@
 #include "dsk/Dialect/Dsk/IR/DskDialect.h"
 #include "dsk/Runtime/ModelABI.h"
 
+#include "ModelABIBuilders.h"
+
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -127,6 +129,7 @@ std::string buildMetadata(ArrayRef<AbiValue> inputs, ArrayRef<AbiValue> outputs,
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "dsk-model " << DSK_MODEL_ABI_VERSION << "\n";
+  os << "kind cpu\n";
   os << "target " << target.getArch() << " "
      << (target.getChip().empty() ? "generic" : target.getChip()) << "\n";
   os << "features ";
@@ -136,6 +139,8 @@ std::string buildMetadata(ArrayRef<AbiValue> inputs, ArrayRef<AbiValue> outputs,
       target.getFeatures(), os,
       [&](StringAttr feature) { os << feature.getValue(); }, ",");
   os << "\n";
+  // dsk-plan-memory writes the size once the intermediates are laid out.
+  os << dsk::model_abi::kWorkspaceLinePrefix << "0\n";
   auto print = [&](StringRef kind, const AbiValue &value) {
     os << kind << " " << encodeName(value.name) << " " << value.typeName << " "
        << value.type.getRank();
@@ -149,44 +154,6 @@ std::string buildMetadata(ArrayRef<AbiValue> inputs, ArrayRef<AbiValue> outputs,
     print("output", value);
   os << "end\n";
   return text;
-}
-
-/// Builds the memref descriptor of a dense, row-major buffer at `data`, as
-/// the LLVM lowering of memrefs lays it out, and casts it to `type`; the cast
-/// folds away against the lowering's own casts.
-Value buildMemRefFromPointer(OpBuilder &b, Location loc, Value data,
-                             MemRefType type) {
-  MLIRContext *ctx = b.getContext();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  auto i64 = b.getI64Type();
-  int64_t rank = type.getRank();
-  SmallVector<Type> fields = {ptrType, ptrType, i64};
-  if (rank > 0) {
-    auto arrayType = LLVM::LLVMArrayType::get(i64, rank);
-    fields.append({arrayType, arrayType});
-  }
-  auto descriptorType = LLVM::LLVMStructType::getLiteral(ctx, fields);
-  auto constant = [&](int64_t v) -> Value {
-    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
-  };
-  Value descriptor = LLVM::PoisonOp::create(b, loc, descriptorType);
-  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, data,
-                                           ArrayRef<int64_t>{0});
-  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, data,
-                                           ArrayRef<int64_t>{1});
-  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, constant(0),
-                                           ArrayRef<int64_t>{2});
-  int64_t stride = 1;
-  for (int64_t d = rank - 1; d >= 0; --d) {
-    descriptor = LLVM::InsertValueOp::create(b, loc, descriptor,
-                                             constant(type.getDimSize(d)),
-                                             ArrayRef<int64_t>{3, d});
-    descriptor = LLVM::InsertValueOp::create(
-        b, loc, descriptor, constant(stride), ArrayRef<int64_t>{4, d});
-    stride *= type.getDimSize(d);
-  }
-  return UnrealizedConversionCastOp::create(b, loc, type, descriptor)
-      .getResult(0);
 }
 
 struct ExportModelPass : public dsk::impl::DskExportModelBase<ExportModelPass> {
@@ -244,7 +211,7 @@ struct ExportModelPass : public dsk::impl::DskExportModelBase<ExportModelPass> {
     auto ptrType = LLVM::LLVMPointerType::get(ctx);
     auto runFunc =
         func::FuncOp::create(rewriter, loc, DSK_MODEL_RUN_SYMBOL,
-                             rewriter.getFunctionType({ptrType}, {}));
+                             rewriter.getFunctionType({ptrType, ptrType}, {}));
     Block *body = runFunc.addEntryBlock();
     rewriter.setInsertionPointToStart(body);
 
@@ -254,7 +221,7 @@ struct ExportModelPass : public dsk::impl::DskExportModelBase<ExportModelPass> {
       Value slot = LLVM::GEPOp::create(rewriter, loc, ptrType, ptrType, buffers,
                                        ArrayRef<LLVM::GEPArg>{index});
       Value data = LLVM::LoadOp::create(rewriter, loc, ptrType, slot);
-      return buildMemRefFromPointer(
+      return dsk::model_abi::buildMemRefFromPointer(
           rewriter, loc, data,
           MemRefType::get(type.getShape(), type.getElementType()));
     };

@@ -1,5 +1,6 @@
-// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1" -canonicalize | FileCheck %s
-// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1 row-block=4 column-group=8" -canonicalize | FileCheck %s --check-prefix=TASKS
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1 min-tasks=1" -canonicalize | FileCheck %s
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1 min-tasks=1 row-block=4 column-group=8" -canonicalize | FileCheck %s --check-prefix=TASKS
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1" -canonicalize | FileCheck %s --check-prefix=SPLIT
 
 // (-canonicalize folds the single-iteration task loops and the tail
 // conditions of a product that is one task.)
@@ -45,6 +46,11 @@
 // (4 rows, 1 row) x 2 panel groups (panels 0-1, panel 2 partial), run as one
 // scf.parallel; only the last row block computes the row tail and only the
 // last group the masked panel.
+// With the default 8 tasks wanted, the shares halve until each task is one
+// tile: 2 slivers x 3 panels.
+// SPLIT-LABEL: func.func @gemm
+// SPLIT: scf.parallel (%{{.+}}, %{{.+}}) = (%{{.+}}, %{{.+}}) to (%c2, %c3) step
+
 // TASKS-LABEL: func.func @gemm
 // TASKS: scf.parallel (%[[RB:.+]], %[[PG:.+]]) = (%{{.+}}, %{{.+}}) to (%c2, %c2) step
 // TASKS:   %[[LAST_GROUP:.+]] = arith.cmpi eq, %[[PG]], %c1

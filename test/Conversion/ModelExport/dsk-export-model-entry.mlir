@@ -2,12 +2,12 @@
 
 // With entry=forward that function is exported; the others stay, among them
 // the helper that the entry calls and the importer's usual @main_graph.
-// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput in i32 1 3\0Aoutput out i32 1 3\0Aend\0A\00")
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 0\0Ainput in i32 1 3\0Aoutput out i32 1 3\0Aend\0A\00")
 // CHECK-LABEL: func.func @main_graph(
 // CHECK-SAME: %{{.+}}: tensor<4xf32> {dsk.onnx.name = "x"}
 // CHECK-LABEL: func.func private @helper(
-// CHECK-LABEL: func.func @dsk_model_run_v1(
+// CHECK-LABEL: func.func @dsk_model_run_v2(
 // CHECK: %[[IN:.+]] = bufferization.to_tensor %{{.+}} restrict : memref<3xi32> to tensor<3xi32>
 // CHECK: %[[R:.+]] = call @helper(%[[IN]]) : (tensor<3xi32>) -> tensor<3xi32>
 // CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %{{.+}} : (tensor<3xi32>, memref<3xi32>) -> ()

@@ -17,9 +17,9 @@ module {
 
 // -----
 
-// expected-error @+1 {{the module already defines @dsk_model_run_v1}}
+// expected-error @+1 {{the module already defines @dsk_model_run_v2}}
 module {
-  func.func @dsk_model_run_v1(%x: tensor<2xf32>) -> tensor<2xf32> {
+  func.func @dsk_model_run_v2(%x: tensor<2xf32>) -> tensor<2xf32> {
     return %x : tensor<2xf32>
   }
   func.func @main_graph(%x: tensor<2xf32>) -> tensor<2xf32> {
@@ -29,9 +29,9 @@ module {
 
 // -----
 
-// expected-error @+1 {{the module already defines @dsk_model_metadata_v1}}
+// expected-error @+1 {{the module already defines @dsk_model_metadata_v2}}
 module {
-  llvm.mlir.global external constant @dsk_model_metadata_v1("x")
+  llvm.mlir.global external constant @dsk_model_metadata_v2("x")
   func.func @main_graph(%x: tensor<2xf32>) -> tensor<2xf32> {
     return %x : tensor<2xf32>
   }

@@ -6,8 +6,8 @@
 // non-ASCII byte, a tab); a value without dsk.onnx.name is called after its
 // kind and index. Rank 0 has no dimension fields.
 // The module's #dsk.target is recorded: arch, cpu and the features.
-// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0A
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 0\0A
 // CHECK-SAME: input a f16 1 2\0A
 // CHECK-SAME: input b bf16 2 2 3\0A
 // CHECK-SAME: input c f32 3 1 2 3\0A
@@ -27,7 +27,7 @@
 // CHECK-SAME: output output1 bool 2 2 2\0A
 // CHECK-SAME: output %C3%A9t%C3%A9%09x i64 0\0A
 // CHECK-SAME: end\0A\00")
-// CHECK-LABEL: func.func @dsk_model_run_v1(
+// CHECK-LABEL: func.func @dsk_model_run_v2(
 // CHECK-NOT: @main_graph
 module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
 func.func @main_graph(
@@ -61,10 +61,10 @@ func.func @main_graph(
 // shape), and read as a restrict, non-writable tensor; each result is
 // materialized in place into its restrict, writable output buffer. The body
 // of the entry function is inlined and the entry function is gone.
-// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v1
-// CHECK-SAME: ("dsk-model 1\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Ainput x f32 2 2 3\0Ainput s f32 0\0Aoutput y f32 2 2 3\0Aend\0A\00")
-// CHECK-LABEL: func.func @dsk_model_run_v1(
-// CHECK-SAME: %[[BUFS:[^:]+]]: !llvm.ptr) {
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 0\0Ainput x f32 2 2 3\0Ainput s f32 0\0Aoutput y f32 2 2 3\0Aend\0A\00")
+// CHECK-LABEL: func.func @dsk_model_run_v2(
+// CHECK-SAME: %[[BUFS:[^:]+]]: !llvm.ptr, %{{[^:]+}}: !llvm.ptr) {
 // CHECK: %[[SLOT0:.+]] = llvm.getelementptr %[[BUFS]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 // CHECK: %[[PTR0:.+]] = llvm.load %[[SLOT0]] : !llvm.ptr -> !llvm.ptr
 // CHECK: %[[P0:.+]] = llvm.mlir.poison : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
@@ -119,7 +119,7 @@ func.func @main_graph(%x: tensor<2x3xf32> {dsk.onnx.name = "x"},
 // -----
 
 // A target without a CPU name or features is recorded as generic, none.
-// CHECK: @dsk_model_metadata_v1("dsk-model 1\0Atarget aarch64 generic\0Afeatures -\0Ainput x f32 1 4\0Aoutput y f32 1 4\0Aend\0A\00")
+// CHECK: @dsk_model_metadata_v2("dsk-model 2\0Akind cpu\0Atarget aarch64 generic\0Afeatures -\0Aworkspace 0\0Ainput x f32 1 4\0Aoutput y f32 1 4\0Aend\0A\00")
 module attributes {dsk.target = #dsk.target<cpu, arch = "aarch64">} {
 func.func @main_graph(%x: tensor<4xf32> {dsk.onnx.name = "x"})
     -> (tensor<4xf32> {dsk.onnx.name = "y"}) {

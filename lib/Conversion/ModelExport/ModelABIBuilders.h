@@ -1,0 +1,27 @@
+//===- ModelABIBuilders.h - IR for the model ABI's pieces -------*- C++ -*-===//
+//
+// Shared by the passes that build the model ABI (dsk-export-model) and fill
+// in what is known only after bufferization (dsk-plan-memory).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_LIB_CONVERSION_MODELEXPORT_MODELABIBUILDERS_H
+#define DSK_LIB_CONVERSION_MODELEXPORT_MODELABIBUILDERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace dsk::model_abi {
+
+/// The metadata line that holds the workspace size (ModelABI.h).
+constexpr llvm::StringLiteral kWorkspaceLinePrefix = "workspace ";
+
+/// Builds the memref descriptor of a dense, row-major buffer at `data` (an
+/// !llvm.ptr), as the LLVM lowering of memrefs lays it out, and casts it to
+/// `type`; the cast folds away against the lowering's own casts.
+mlir::Value buildMemRefFromPointer(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Value data, mlir::MemRefType type);
+
+} // namespace dsk::model_abi
+
+#endif // DSK_LIB_CONVERSION_MODELEXPORT_MODELABIBUILDERS_H
