@@ -15,7 +15,7 @@ large ops); a model without parallel loops runs on one thread, and the table
 says so.
 
   run_bench.py [--models DIR] [--runs N] [--warmup N] [--threads 1 2]
-               [--opt 2] [--only NAME...] [--json OUT]
+               [--opt 2] [--gap-ms 50] [--only NAME...] [--json OUT]
 
 See bench/README.md for the method.
 """
@@ -34,10 +34,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "python"))
-# Idle worker threads must not spin between runs: dsk's and ORT's runs are
-# interleaved in one process, and a spinning team of one side would steal
-# the cores the other side is timed on. libomp reads this when it starts.
-os.environ.setdefault("KMP_BLOCKTIME", "0")
+# Both sides keep their own default spinning policy: idle dsk workers spin
+# DSK_WORKER_SPIN_MS (1 ms) after each parallel loop, ORT's for tens of
+# milliseconds after a run (session.intra_op.allow_spinning = 1). Runs are
+# interleaved, so every timed call waits --gap-ms first: the other side's
+# workers are asleep by then and never steal the cores being timed.
 
 import dsk  # noqa: E402
 
@@ -99,12 +100,11 @@ def ort_session(path, threads):
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
-    # No spinning between runs either (see KMP_BLOCKTIME above).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-def timed(fn):
+def timed(fn, gap_s):
+    time.sleep(gap_s)
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -144,10 +144,10 @@ def bench_model(args, name, source, onnx_path, inputs_npz):
         for i in range(args.runs):
             # Alternate the order so neither side always runs first.
             if session is not None and i % 2:
-                samples["ort"].append(timed(run_ort))
-            samples["dsk"].append(timed(run_dsk))
+                samples["ort"].append(timed(run_ort, args.gap_ms / 1e3))
+            samples["dsk"].append(timed(run_dsk, args.gap_ms / 1e3))
             if session is not None and not i % 2:
-                samples["ort"].append(timed(run_ort))
+                samples["ort"].append(timed(run_ort, args.gap_ms / 1e3))
         entry = {"dsk_threads": threads if model.is_parallel else 1,
                  "dsk_samples_s": samples["dsk"],
                  "dsk_median_s": statistics.median(samples["dsk"])}
@@ -197,6 +197,9 @@ def main():
                                                               "dsk-compile"))
     parser.add_argument("--runs", type=int, default=20, help="timed runs per side (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--gap-ms", type=float, default=50,
+                        help="pause before every timed call, so that the other side's "
+                             "spinning workers are asleep (default 50)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                         help="thread counts for dsk and ONNX Runtime (default 1 2)")
     parser.add_argument("--opt", type=int, default=2, choices=range(4),
@@ -248,6 +251,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "runs": args.runs, "warmup": args.warmup,
+                       "gap_ms": args.gap_ms,
                        "opt": args.opt, "results": results}, f, indent=1)
     return 1 if any("error" in r for r in results) else 0
 

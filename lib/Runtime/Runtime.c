@@ -220,6 +220,13 @@ DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
   /* Found only when the model links an OpenMP runtime (parallel loops). */
   void *set_threads = dlsym(handle, "omp_set_num_threads");
   memcpy(&m->set_num_threads, &set_threads, sizeof(m->set_num_threads));
+  /* How long idle workers spin before they sleep: the user's KMP_BLOCKTIME
+   * if set, else DSK_WORKER_SPIN_MS (libomp's own default, 200 ms, keeps
+   * the cores busy long after a run). */
+  void *set_blocktime = set_threads && !getenv("KMP_BLOCKTIME")
+                            ? dlsym(handle, "kmp_set_blocktime")
+                            : NULL;
+  memcpy(&m->set_blocktime, &set_blocktime, sizeof(m->set_blocktime));
   atomic_init(&m->num_threads, 0);
   atomic_init(&m->workspace_flag, 0);
   m->workspace_busy = &m->workspace_flag;
@@ -516,6 +523,8 @@ static dsk_status call_model(const dsk_model *model, void *const *buffers,
   int threads = atomic_load(&model->num_threads);
   if (threads > 0 && model->set_num_threads)
     model->set_num_threads(threads);
+  if (model->set_blocktime)
+    model->set_blocktime(DSK_WORKER_SPIN_MS);
   if (model->abi_version == 1) {
     model->run_v1(buffers);
     return set_ok(err);

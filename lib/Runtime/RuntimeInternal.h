@@ -44,6 +44,9 @@ struct dsk_model {
   /* omp_set_num_threads of the OpenMP runtime the model links, or NULL for
    * a model without parallel loops. */
   void (*set_num_threads)(int);
+  /* kmp_set_blocktime of that runtime, or NULL when the model has no
+   * parallel loops or the environment sets KMP_BLOCKTIME itself. */
+  void (*set_blocktime)(int);
   _Atomic int num_threads; /* 0: the OpenMP default */
   /* Bytes of scratch memory a run needs (0 for version 1). */
   size_t workspace_size;

@@ -158,6 +158,14 @@ dsk_status dsk_model_run_with_workspace(const dsk_model *model,
                                         size_t num_outputs, void *workspace,
                                         size_t workspace_bytes, dsk_error *err);
 
+/* Idle worker threads of a parallel model spin this many milliseconds
+ * after each parallel loop before they sleep: long enough that the next loop
+ * of the same run starts without waking them (a wake-up costs tens of
+ * microseconds, more than many loops take), short enough that they do not
+ * keep the cores busy between runs. The environment variable KMP_BLOCKTIME,
+ * when set, wins. */
+#define DSK_WORKER_SPIN_MS 1
+
 /* Threads. A model compiled with parallel loops (dsk-compile's default
  * --parallel; it links LLVM's OpenMP runtime) runs its large ops on a team of
  * threads; dsk_model_is_parallel says whether this one does. Its size is
