@@ -15,7 +15,8 @@ large ops); a model without parallel loops runs on one thread, and the table
 says so.
 
   run_bench.py [--models DIR] [--runs N] [--warmup N] [--threads 1 2]
-               [--opt 2] [--gap-ms 50] [--only NAME...] [--json OUT]
+               [--opt 2] [--block 5] [--gap-ms 100] [--only NAME...]
+               [--json OUT]
 
 See bench/README.md for the method.
 """
@@ -35,10 +36,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "python"))
 # Both sides keep their own default spinning policy: idle dsk workers spin
-# DSK_WORKER_SPIN_MS (1 ms) after each parallel loop, ORT's for tens of
-# milliseconds after a run (session.intra_op.allow_spinning = 1). Runs are
-# interleaved, so every timed call waits --gap-ms first: the other side's
-# workers are asleep by then and never steal the cores being timed.
+# DSK_WORKER_SPIN_MS (10 ms) after each parallel loop, ORT's for tens of
+# milliseconds after a run (session.intra_op.allow_spinning = 1). The sides
+# run in alternating blocks of back-to-back calls with a pause of --gap-ms
+# between blocks, so that the other side's workers are asleep and never
+# steal the cores being timed.
 
 import dsk  # noqa: E402
 
@@ -103,8 +105,7 @@ def ort_session(path, threads):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-def timed(fn, gap_s):
-    time.sleep(gap_s)
+def timed(fn):
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -141,13 +142,20 @@ def bench_model(args, name, source, onnx_path, inputs_npz):
 
             for _ in range(args.warmup):
                 run_ort()
-        for i in range(args.runs):
-            # Alternate the order so neither side always runs first.
-            if session is not None and i % 2:
-                samples["ort"].append(timed(run_ort, args.gap_ms / 1e3))
-            samples["dsk"].append(timed(run_dsk, args.gap_ms / 1e3))
-            if session is not None and not i % 2:
-                samples["ort"].append(timed(run_ort, args.gap_ms / 1e3))
+        # Blocks of back-to-back calls, alternating sides (and which side
+        # goes first): each block starts after a pause in which the other
+        # side's spinning workers go to sleep, with one untimed call that
+        # wakes this side's threads.
+        sides = [("dsk", run_dsk)]
+        if session is not None:
+            sides.append(("ort", run_ort))
+        blocks = -(-args.runs // args.block)
+        for b in range(blocks):
+            for side, run in sides if b % 2 == 0 else sides[::-1]:
+                time.sleep(args.gap_ms / 1e3)
+                run()
+                for _ in range(min(args.block, args.runs - b * args.block)):
+                    samples[side].append(timed(run))
         entry = {"dsk_threads": threads if model.is_parallel else 1,
                  "dsk_samples_s": samples["dsk"],
                  "dsk_median_s": statistics.median(samples["dsk"])}
@@ -197,9 +205,11 @@ def main():
                                                               "dsk-compile"))
     parser.add_argument("--runs", type=int, default=20, help="timed runs per side (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
-    parser.add_argument("--gap-ms", type=float, default=50,
-                        help="pause before every timed call, so that the other side's "
-                             "spinning workers are asleep (default 50)")
+    parser.add_argument("--block", type=int, default=5,
+                        help="timed back-to-back calls per block (default 5)")
+    parser.add_argument("--gap-ms", type=float, default=100,
+                        help="pause before every block, so that the other side's "
+                             "spinning workers are asleep (default 100)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                         help="thread counts for dsk and ONNX Runtime (default 1 2)")
     parser.add_argument("--opt", type=int, default=2, choices=range(4),
@@ -251,7 +261,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "runs": args.runs, "warmup": args.warmup,
-                       "gap_ms": args.gap_ms,
+                       "block": args.block, "gap_ms": args.gap_ms,
                        "opt": args.opt, "results": results}, f, indent=1)
     return 1 if any("error" in r for r in results) else 0
 

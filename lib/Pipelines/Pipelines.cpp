@@ -125,6 +125,8 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   loopOptions.parallel = options.parallel;
   loopOptions.minParallelIterations = options.minParallelIterations;
   pm.addNestedPass<func::FuncOp>(createDskLinalgToLoops(loopOptions));
+  // erf/exp/tanh as arithmetic the loop vectorizer handles, not libm calls.
+  pm.addPass(createDskCpuApproximateMath());
   // scf.parallel -> OpenMP worksharing loops (libomp at run time).
   if (options.parallel)
     pm.addPass(createConvertSCFToOpenMPPass());

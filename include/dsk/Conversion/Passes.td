@@ -259,6 +259,34 @@ def DskCpuPackWeights : Pass<"dsk-cpu-pack-weights", "mlir::ModuleOp"> {
   ];
 }
 
+def DskCpuApproximateMath : Pass<"dsk-cpu-approximate-math"> {
+  let summary = "Replace math functions by vectorizable polynomial approximations";
+  let description = [{
+    Without a vector math library, LLVM turns `math.erf`, `math.exp` and
+    `math.tanh` into calls of libm's scalar `erff`, `expf` and `tanhf`,
+    which keep the loops around them (GELU, softmax, sigmoid) scalar. This
+    pass rewrites the selected functions (`functions`, op names) with
+    MLIR's polynomial approximations (upstream
+    `populateMathPolynomialApproximationPatterns`): arithmetic, FMA and
+    bit manipulation that vectorize with the rest of the loop body. The
+    approximations are accurate to a few ulp of f32 over the whole range
+    (special values included); f16/bf16 operands are computed in f32.
+    Under a `#dsk.target` without the `fma` feature nothing changes: the
+    approximations are chains of `math.fma`, which such a CPU would compute
+    by calling `fmaf` per element.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "The math ops to approximate (default: math.erf, math.exp, "
+               "math.tanh)">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
   let summary = "Generate the selected CPU kernels' code on buffers";
   let description = [{

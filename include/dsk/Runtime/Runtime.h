@@ -160,11 +160,13 @@ dsk_status dsk_model_run_with_workspace(const dsk_model *model,
 
 /* Idle worker threads of a parallel model spin this many milliseconds
  * after each parallel loop before they sleep: long enough that the next loop
- * of the same run starts without waking them (a wake-up costs tens of
- * microseconds, more than many loops take), short enough that they do not
- * keep the cores busy between runs. The environment variable KMP_BLOCKTIME,
- * when set, wins. */
-#define DSK_WORKER_SPIN_MS 1
+ * of the same run, and of the next back-to-back run, starts without waking
+ * them (a wake-up costs tens of microseconds, more than many loops take; 1
+ * ms measured too short with libomp: a 0.6 ms model took 1.7 ms at two
+ * threads), short enough that the cores go idle soon after the last run
+ * (libomp's own default is 200 ms; ONNX Runtime's workers spin about 40 ms).
+ * The environment variable KMP_BLOCKTIME, when set, wins. */
+#define DSK_WORKER_SPIN_MS 10
 
 /* Threads. A model compiled with parallel loops (dsk-compile's default
  * --parallel; it links LLVM's OpenMP runtime) runs its large ops on a team of
