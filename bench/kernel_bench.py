@@ -2,12 +2,14 @@
 
 Builds one-op ONNX models (MatMul with constant weights, Conv with a constant
 filter), compiles each with dsk-compile for the host, and times, in rounds:
-the FMA peak probe (bench/fma_peak.c, built with clang), dsk's kernel through
-the Python binding, and ONNX Runtime on the same model and thread count.
+the FMA peak probe (bench/fma_peak.c, built with clang), then dsk's kernel
+through the Python binding and ONNX Runtime on the same model and thread
+count, in alternating blocks of back-to-back calls (timing.py).
 Reports medians: GFLOP/s, % of the single-thread zmm (or ymm) peak, and the
 ratio dsk / ORT. A benchmark, not a test.
 
-usage: kernel_bench.py [--runs 30] [--rounds 2] [--threads 1 2] [--gap-ms 20]
+usage: kernel_bench.py [--runs 30] [--rounds 2] [--threads 1 2] [--block 5]
+                       [--gap-ms 100]
 """
 
 import argparse
@@ -27,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "python"))
 import dsk  # noqa: E402
+from timing import interleaved_blocks  # noqa: E402
 
 # (name, kind, shape): MatMul (M, K, N); Conv (C, H, W, F, k, stride, pad).
 CASES = [
@@ -69,19 +72,13 @@ def fma_peak(binary):
     return float(peaks.get("zmm", peaks.get("ymm", "nan")))
 
 
-def timed(fn, gap_s):
-    time.sleep(gap_s)
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--gap-ms", type=float, default=20)
+    parser.add_argument("--block", type=int, default=5)
+    parser.add_argument("--gap-ms", type=float, default=100)
     parser.add_argument("--dsk-compile", default=os.path.join(REPO, "build", "bin", "dsk-compile"))
     args = parser.parse_args()
     import onnxruntime as ort
@@ -118,14 +115,11 @@ def main():
                 session.run(None, {"x": x})
             for _ in range(args.rounds):
                 peaks.append(fma_peak(peak_bin))
-                for i in range(args.runs):
-                    if i % 2:
-                        samples["ort"].append(timed(lambda: session.run(None, {"x": x}),
-                                                    args.gap_ms / 1e3))
-                    samples["dsk"].append(timed(lambda: model(x), args.gap_ms / 1e3))
-                    if not i % 2:
-                        samples["ort"].append(timed(lambda: session.run(None, {"x": x}),
-                                                    args.gap_ms / 1e3))
+                round_samples = interleaved_blocks(
+                    {"dsk": lambda: model(x), "ort": lambda: session.run(None, {"x": x})},
+                    args.runs, args.block, args.gap_ms / 1e3)
+                for side, values in round_samples.items():
+                    samples[side] += values
             dsk_s = statistics.median(samples["dsk"])
             ort_s = statistics.median(samples["ort"])
             peak = statistics.median(peaks)

@@ -35,14 +35,12 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "python"))
-# Both sides keep their own default spinning policy: idle dsk workers spin
-# DSK_WORKER_SPIN_MS (10 ms) after each parallel loop, ORT's for tens of
-# milliseconds after a run (session.intra_op.allow_spinning = 1). The sides
-# run in alternating blocks of back-to-back calls with a pause of --gap-ms
-# between blocks, so that the other side's workers are asleep and never
-# steal the cores being timed.
+# Both sides keep their own default spinning policy (dsk's workers spin
+# DSK_WORKER_SPIN_MS, ORT's allow_spinning = 1); timing.py runs them in
+# alternating blocks so that neither side's spinning steals from the other.
 
 import dsk  # noqa: E402
+from timing import interleaved_blocks  # noqa: E402
 
 EXPORTER = os.path.join(REPO, "test", "onnx", "export_torch_models.py")
 TORCH_MODELS = ["bert_encoder", "gpt_decoder", "mha_block", "resnet18", "resnet50",
@@ -105,12 +103,6 @@ def ort_session(path, threads):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def bench_model(args, name, source, onnx_path, inputs_npz):
     library = os.path.join(args.models, "%s.O%d.so" % (name, args.opt))
     compile_s = compile_model(args.dsk_compile, source, library, args.opt)
@@ -142,20 +134,11 @@ def bench_model(args, name, source, onnx_path, inputs_npz):
 
             for _ in range(args.warmup):
                 run_ort()
-        # Blocks of back-to-back calls, alternating sides (and which side
-        # goes first): each block starts after a pause in which the other
-        # side's spinning workers go to sleep, with one untimed call that
-        # wakes this side's threads.
-        sides = [("dsk", run_dsk)]
+        sides = {"dsk": run_dsk}
         if session is not None:
-            sides.append(("ort", run_ort))
-        blocks = -(-args.runs // args.block)
-        for b in range(blocks):
-            for side, run in sides if b % 2 == 0 else sides[::-1]:
-                time.sleep(args.gap_ms / 1e3)
-                run()
-                for _ in range(min(args.block, args.runs - b * args.block)):
-                    samples[side].append(timed(run))
+            sides["ort"] = run_ort
+        samples.update(interleaved_blocks(sides, args.runs, args.block,
+                                          args.gap_ms / 1e3))
         entry = {"dsk_threads": threads if model.is_parallel else 1,
                  "dsk_samples_s": samples["dsk"],
                  "dsk_median_s": statistics.median(samples["dsk"])}

@@ -296,8 +296,10 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
     - f32 GEMM (`*.gemm_f32`, the packed products of `dsk-cpu-pack-weights`):
       the output is split into tasks, blocks of at most `row-block` rows
       (a multiple of `MR`) times groups of panels of at most `column-group`
-      columns, split evenly, and split further (halving the larger share)
-      until there are `min-tasks` tasks or a task is one tile; the tasks run
+      columns, split evenly, and split further (halving the panel groups,
+      then the row blocks: tasks that share columns would each read or pack
+      the same panels) until there are `min-tasks` tasks or a task is one
+      tile; the tasks run
       on threads (`scf.parallel` when
       `parallel` is set and the product has at least `min-parallel-flops`
       multiply-adds). Within a task the loops are K blocks of `KC` → slivers

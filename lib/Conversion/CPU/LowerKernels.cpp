@@ -146,10 +146,12 @@ struct GemmBlocking {
 /// Splits M into at most `maxRows`-row blocks (a multiple of MR) and the
 /// panels into groups of at most `maxColumns` columns, both as even as the
 /// tiles allow, so that threads get equal shares. When that gives fewer than
-/// `minTasks` tasks, the larger of the two shares is halved until there are
-/// enough or a task is one MR x NR tile: a product whose whole output fits
-/// one block (a late convolution layer, a small matmul) still spreads over
-/// the threads.
+/// `minTasks` tasks, the panel groups are halved, then the row blocks, until
+/// there are enough or a task is one MR x NR tile: a product whose whole
+/// output fits one block (a late convolution layer, a small matmul) still
+/// spreads over the threads. Columns go first because tasks that share
+/// columns each read (matmul: the packed weights, often the bulk of the
+/// memory traffic) or pack (convolution: the patches) the same panels.
 GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
                        int64_t maxColumns, int64_t minTasks) {
   int64_t rowUnits = llvm::divideCeilSigned(gemm.m, gemm.mr);
@@ -169,10 +171,10 @@ GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
     if (gemm.batch * rowParts * panelParts >= minTasks ||
         (rowShare == 1 && panelShare == 1))
       return blocking;
-    if (rowShare >= panelShare)
-      maxRowShare = llvm::divideCeilSigned(rowShare, 2);
-    else
+    if (panelShare > 1)
       maxPanelShare = llvm::divideCeilSigned(panelShare, 2);
+    else
+      maxRowShare = llvm::divideCeilSigned(rowShare, 2);
   }
 }
 
