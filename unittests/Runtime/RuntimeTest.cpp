@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -1187,24 +1188,33 @@ TEST_F(RuntimeTest, RunNullModel) {
               HasSubstr("dsk_model_run: model is NULL"));
 }
 
-TEST_F(RuntimeTest, ConcurrentRunsOnOneModel) {
-  ModelPtr m = load(DSK_FAKE_ADD_PATH);
-  ASSERT_NE(m, nullptr);
+/// Runs `call(thread, iteration)` from 8 threads, 2000 times each, and
+/// returns how many calls failed.
+int countFailuresOnThreads(
+    const std::function<bool(int thread, int iteration)> &call) {
   const int threads = 8, iterations = 2000;
   std::atomic<int> failures{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
-      for (int i = 0; i < iterations; ++i) {
-        AddCall call(static_cast<float>(t * iterations + i));
-        dsk_error localErr;
-        if (call.run(m.get(), &localErr) != DSK_OK || !call.correct())
+      for (int i = 0; i < iterations; ++i)
+        if (!call(t, i))
           ++failures;
-      }
     });
   for (std::thread &th : pool)
     th.join();
-  EXPECT_EQ(failures.load(), 0);
+  return failures.load();
+}
+
+TEST_F(RuntimeTest, ConcurrentRunsOnOneModel) {
+  ModelPtr m = load(DSK_FAKE_ADD_PATH);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(countFailuresOnThreads([&](int t, int i) {
+              AddCall call(static_cast<float>(t * 2000 + i));
+              dsk_error localErr;
+              return call.run(m.get(), &localErr) == DSK_OK && call.correct();
+            }),
+            0);
 }
 
 /// Threads share one version-2 model: the model's workspace goes to one run
@@ -1212,26 +1222,18 @@ TEST_F(RuntimeTest, ConcurrentRunsOnOneModel) {
 TEST_F(RuntimeTest, ConcurrentRunsOnOneV2Model) {
   ModelPtr m = load(DSK_FAKE_V2_ADD_PATH);
   ASSERT_NE(m, nullptr);
-  const int threads = 8, iterations = 2000;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      alignas(64) unsigned char own[1024];
-      for (int i = 0; i < iterations; ++i) {
-        AddCall call(static_cast<float>(t * iterations + i));
-        dsk_error localErr;
-        // Every third call of odd threads brings its own workspace.
-        dsk_status st = t % 2 && i % 3 == 0
-                            ? call.runWith(m.get(), own, sizeof(own), &localErr)
-                            : call.run(m.get(), &localErr);
-        if (st != DSK_OK || !call.correct())
-          ++failures;
-      }
-    });
-  for (std::thread &th : pool)
-    th.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(countFailuresOnThreads([&](int t, int i) {
+              alignas(64) unsigned char own[1024];
+              AddCall call(static_cast<float>(t * 2000 + i));
+              dsk_error localErr;
+              // Every third call of odd threads brings its own workspace.
+              dsk_status st =
+                  t % 2 && i % 3 == 0
+                      ? call.runWith(m.get(), own, sizeof(own), &localErr)
+                      : call.run(m.get(), &localErr);
+              return st == DSK_OK && call.correct();
+            }),
+            0);
 }
 
 /// While one run holds the model's workspace, another gets a temporary one;

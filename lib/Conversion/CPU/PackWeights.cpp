@@ -71,6 +71,27 @@ std::vector<float> packPanels(ArrayRef<float> b, int64_t k, int64_t n,
   return packed;
 }
 
+/// The packed product both forms lower to: a linalg.generic over the
+/// result's dimensions and one reduction dimension (the last in `maps`),
+/// init += lhs * rhs, carrying the kernel for dsk-cpu-lower-kernels.
+Value buildPackedProduct(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                         Value lhs, Value rhs, Value init,
+                         ArrayRef<AffineMap> maps, KernelAttr kernel) {
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto product = linalg::GenericOp::create(
+      b, loc, RankedTensorType::get(shape, b.getF32Type()),
+      ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value mul = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        linalg::YieldOp::create(
+            nb, nl, arith::AddFOp::create(nb, nl, args[2], mul).getResult());
+      });
+  product->setAttr(DskDialect::kKernelAttrName, kernel);
+  return product.getResult(0);
+}
+
 /// Rewrites one f32 GEMM matmul. Returns false, leaving the op to the
 /// reference lowering without its kernel, when the constant's data is not
 /// available (an elided resource); fails when the op breaks the kernel's
@@ -132,19 +153,8 @@ FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
       AffineMap::get(3, 0, {dm, dk}, ctx),
       AffineMap::get(3, 0, {dn.floorDiv(nr), dk, dn % nr}, ctx),
       AffineMap::get(3, 0, {dm, dn}, ctx)};
-  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
-                                                utils::IteratorType::parallel,
-                                                utils::IteratorType::reduction};
-  auto product = linalg::GenericOp::create(
-      rewriter, loc, RankedTensorType::get({m, n}, rewriter.getF32Type()),
-      ValueRange{lhs, panels}, ValueRange{init}, maps, iterators,
-      [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value mul = arith::MulFOp::create(nb, nl, args[0], args[1]);
-        linalg::YieldOp::create(
-            nb, nl, arith::AddFOp::create(nb, nl, args[2], mul).getResult());
-      });
-  product->setAttr(DskDialect::kKernelAttrName, kernel);
-  Value result = product.getResult(0);
+  Value result = buildPackedProduct(rewriter, loc, {m, n}, lhs, panels, init,
+                                    maps, kernel);
   if (resultType.getRank() > 2)
     result = tensor::ExpandShapeOp::create(rewriter, loc, resultType, result,
                                            reassociation);
@@ -256,20 +266,10 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
       AffineMap::get(4, 0, {df.floorDiv(mr), dk, df % mr}, ctx),
       AffineMap::get(4, 0, {dn, dk, dp}, ctx),
       AffineMap::get(4, 0, {dn, df, dp}, ctx)};
-  SmallVector<utils::IteratorType> iterators = {
-      utils::IteratorType::parallel, utils::IteratorType::parallel,
-      utils::IteratorType::parallel, utils::IteratorType::reduction};
-  auto product = linalg::GenericOp::create(
-      rewriter, loc, RankedTensorType::get({n, f, p}, rewriter.getF32Type()),
-      ValueRange{slivers, patches}, ValueRange{init}, maps, iterators,
-      [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value mul = arith::MulFOp::create(nb, nl, args[1], args[0]);
-        linalg::YieldOp::create(
-            nb, nl, arith::AddFOp::create(nb, nl, args[2], mul).getResult());
-      });
-  product->setAttr(DskDialect::kKernelAttrName, kernel);
-  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-      conv, resultType, product.getResult(0), spatial);
+  Value product = buildPackedProduct(rewriter, loc, {n, f, p}, slivers, patches,
+                                     init, maps, kernel);
+  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, resultType, product,
+                                                     spatial);
   return true;
 }
 
