@@ -190,25 +190,11 @@ LogicalResult parseDimSizes(llvm::StringMap<int64_t> &sizes) {
   return success();
 }
 
-/// The ONNX node an op came from: the importer gives every op the location
-/// NameLoc(node label, model file).
-std::optional<StringRef> findNodeName(Location loc) {
-  std::optional<StringRef> name;
-  loc->walk([&](Location inner) {
-    if (auto nameLoc = dyn_cast<NameLoc>(inner)) {
-      name = nameLoc.getName().getValue();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
-
 /// Prints the compiler stages' diagnostics on imported models as
 /// "model.onnx: error: node 'NAME': message", since a line and column in a
 /// protobuf file mean nothing.
 LogicalResult printWithNodeName(Diagnostic &diagnostic) {
-  std::optional<StringRef> node = findNodeName(diagnostic.getLocation());
+  std::optional<StringRef> node = dsk::getNodeName(diagnostic.getLocation());
   if (!node)
     return failure();
   llvm::errs() << inputFile << ": ";

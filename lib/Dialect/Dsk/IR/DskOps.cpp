@@ -214,6 +214,18 @@ TargetAttr dsk::getTarget(Operation *op) {
   return {};
 }
 
+std::optional<StringRef> dsk::getNodeName(Location loc) {
+  std::optional<StringRef> name;
+  loc->walk([&](Location inner) {
+    if (auto nameLoc = dyn_cast<NameLoc>(inner)) {
+      name = nameLoc.getName().getValue();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
 LogicalResult DskDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   StringRef name = attr.getName().getValue();

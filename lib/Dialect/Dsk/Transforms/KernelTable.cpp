@@ -122,21 +122,19 @@ std::string describeShapes(Operation *op) {
 }
 
 std::string describeLocation(Location loc) {
-  std::string name;
+  if (std::optional<StringRef> node = getNodeName(loc))
+    return ("node '" + *node + "'").str();
+  std::string place;
   loc->walk([&](Location inner) {
-    if (auto nameLoc = dyn_cast<NameLoc>(inner)) {
-      name = "node '" + nameLoc.getName().str() + "'";
-      return WalkResult::interrupt();
-    }
     if (auto fileLoc = dyn_cast<FileLineColLoc>(inner)) {
-      name = (llvm::sys::path::filename(fileLoc.getFilename().getValue()) +
-              ":" + llvm::Twine(fileLoc.getLine()))
-                 .str();
+      place = (llvm::sys::path::filename(fileLoc.getFilename().getValue()) +
+               ":" + llvm::Twine(fileLoc.getLine()))
+                  .str();
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
   });
-  return name.empty() ? "unknown location" : name;
+  return place.empty() ? "unknown location" : place;
 }
 
 } // namespace
