@@ -1,12 +1,16 @@
 """The f32 GEMM and convolution kernels against NumPy over a sweep of shapes.
 
+(Convolutions: the packed GEMM kernels and the depthwise kernels.)
+
 For every kernel row of the table whose code this CPU can run (the AVX-512F,
 AVX2+FMA and generic rows of each family), compiles one model per shape:
 MatMul + bias (sizes of 1, primes, non-multiples of every tile, K larger
 than the K block, more rows and columns than one task takes) and Conv (1x1
 with and without strides, 3x3 padded, 7x7 strided, dilated, batches, output
 channels and positions that are not multiples of MR / NR, channels x window
-larger than the K block, more channels and positions than one task takes).
+larger than the K block, more channels and positions than one task takes)
+and depthwise Conv (group = channels: strides, dilation, 5x5, column tails
+of every vector width).
 Checks from --print-kernels that the row's kernel, not the reference
 lowering, was selected, runs the model with dsk-run and compares with NumPy
 in float64 (rtol 1e-4, atol 1e-4). A row the CPU cannot run prints
@@ -52,6 +56,15 @@ CONV_SHAPES = [
     (2, 40, 9, 9, 33, 3, 1, 1, 1),
     (2, 4, 40, 40, 520, 1, 1, 0, 1),
 ]
+# Depthwise (group = C): (N, C, H, W, kernel, stride, pad, dilation)
+DEPTHWISE_SHAPES = [
+    (1, 2, 1, 1, 1, 1, 0, 1),
+    (2, 3, 9, 11, 3, 1, 1, 1),
+    (1, 16, 7, 7, 3, 2, 1, 1),
+    (1, 8, 10, 13, 3, 1, 0, 2),
+    (1, 5, 23, 19, 5, 2, 2, 1),
+    (1, 32, 17, 40, 3, 1, 1, 1),
+]
 
 
 def host_flags():
@@ -87,8 +100,9 @@ def gemm_case(path, shape, rng):
     return x, x.astype(np.float64) @ w + b
 
 
-def reference_conv(x, w, b, stride, pad, dilation):
-    """Conv in float64 through explicit windows."""
+def reference_conv(x, w, b, stride, pad, dilation, depthwise=False):
+    """Conv in float64 through explicit windows (one filter per channel
+    when depthwise)."""
     n, c, h, wd = x.shape
     f, _, kh, kw = w.shape
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -99,7 +113,10 @@ def reference_conv(x, w, b, stride, pad, dilation):
         for j in range(kw):
             window = xp[:, :, i * dilation:i * dilation + stride * (oh - 1) + 1:stride,
                         j * dilation:j * dilation + stride * (ow - 1) + 1:stride]
-            y += np.einsum("nchw,fc->nfhw", window, w[:, :, i, j])
+            if depthwise:
+                y += window * w[:, 0, i, j].reshape(1, f, 1, 1)
+            else:
+                y += np.einsum("nchw,fc->nfhw", window, w[:, :, i, j])
     return y
 
 
@@ -117,8 +134,23 @@ def conv_case(path, shape, rng):
     return x, y
 
 
+def depthwise_case(path, shape, rng):
+    """A depthwise Conv (group = channels, with bias) model."""
+    n, c, h, wd, k, stride, pad, dilation = shape
+    w = rng.standard_normal((c, 1, k, k)).astype(np.float32)
+    b = rng.standard_normal((c,)).astype(np.float32)
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    y = reference_conv(x, w, b, stride, pad, dilation, depthwise=True)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], group=c,
+                              kernel_shape=[k, k], strides=[stride] * 2,
+                              pads=[pad] * 4, dilations=[dilation] * 2)]
+    save_model(path, nodes, list(x.shape), list(y.shape), [("w", w), ("b", b)])
+    return x, y
+
+
 FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
-            ("conv2d_f32", CONV_SHAPES, conv_case)]
+            ("conv2d_f32", CONV_SHAPES, conv_case),
+            ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case)]
 
 
 def run_case(bin_dir, work, target, kernel, name, make, shape, rng):

@@ -63,3 +63,17 @@ func.func @conv(%x: tensor<1x3x6x6xf32>, %f: tensor<8x3x3x3xf32>) -> (tensor<1x8
   return %0, %1 : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
 }
 }
+
+// -----
+
+// Depthwise convolutions (the importer's named op for group = channels) get
+// the depthwise kernel with the target's vector width; the filter need not
+// be a constant.
+// CHECK-LABEL: func.func @depthwise
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx512f.dwconv2d_f32", requires = ["avx512f"], tiles = [16]>
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "skylake-avx512", features = ["avx2", "avx512f", "fma"]>} {
+func.func @depthwise(%x: tensor<1x8x6x6xf32>, %f: tensor<8x3x3xf32>, %init: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %f : tensor<1x8x6x6xf32>, tensor<8x3x3xf32>) outs(%init : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+}

@@ -325,8 +325,16 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       block stays in L1 while every sliver passes over it. The buffers of
       all tasks are one allocation per product.
 
-    Every output element accumulates its products in increasing `k`, as
-    the reference loop nest does, with one rounding per fused multiply-add.
+    - f32 depthwise convolution (`*.dwconv2d_f32` on
+      `linalg.depthwise_conv_2d_nchw_chw`; tiles `[vector width]`): tasks
+      (image, channel) on threads when large; the taps' weights broadcast
+      once per task; per output row, vectors of output columns (the last
+      masked) accumulate one multiply-add per tap, reading the input with
+      vector loads at unit column stride and gathers otherwise.
+
+    Every output element accumulates its products in increasing `k` (tap
+    order for the depthwise kernel), as the reference loop nest does, with
+    one rounding per fused multiply-add.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",

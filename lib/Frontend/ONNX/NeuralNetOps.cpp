@@ -1149,6 +1149,16 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
       result = linalg::Conv3DNcdhwFcdhwOp::create(b, loc, resultTypes, inputs,
                                                   outputs, strides, dilations)
                    .getResult(0);
+  } else if (r == 2 && type.isF32() && cg == 1 && m == group) {
+    // Depthwise (one filter per channel): the named op, which kernel
+    // selection recognizes; the filter [C, 1, KH, KW] drops its unit dim.
+    Value filter = tensor::CollapseShapeOp::create(
+        b, loc, w, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    result =
+        linalg::DepthwiseConv2DNchwChwOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{xp, filter},
+            ValueRange{init}, i64Attr(win->strides), i64Attr(win->dilations))
+            .getResult(0);
   } else {
     Value xe = splitDim(b, loc, xp, 1, group);
     Value we = splitDim(b, loc, w, 0, group);

@@ -149,3 +149,42 @@ func.func @conv_form(%w: memref<2x3x2xf32>, %x: memref<2x3x10xf32>, %y: memref<2
   }
   return
 }
+
+// -----
+
+// A depthwise convolution, 2 images x 3 channels as tasks; per channel the
+// 2x2 taps' weights are broadcast once, then each output row of 6 columns
+// is a full vector of 4 and a masked one of 2, each accumulating one FMA per
+// tap from unit-stride input loads (masked in the tail).
+// CHECK-LABEL: func.func @depthwise
+// CHECK-SAME: (%[[X:.+]]: memref<2x3x5x7xf32>, %[[W:.+]]: memref<3x2x2xf32>, %[[Y:.+]]: memref<2x3x4x6xf32>)
+// CHECK: scf.parallel (%[[N:.+]], %[[C:.+]]) =
+// CHECK-COUNT-4: memref.load %[[W]][%[[C]]
+// CHECK: scf.for %[[ROW:.+]] =
+// CHECK:   vector.load %[[Y]][%[[N]], %[[C]], %[[ROW]], %{{.+}}] : memref<2x3x4x6xf32>, vector<4xf32>
+// CHECK-COUNT-4: vector.fma
+// CHECK:   vector.store
+// CHECK:   vector.constant_mask [2] : vector<4xi1>
+// CHECK:   vector.maskedload %[[Y]]
+// CHECK-COUNT-4: vector.maskedload %[[X]]
+// CHECK:   vector.maskedstore %[[Y]]
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+func.func @depthwise(%x: memref<2x3x5x7xf32>, %w: memref<3x2x2xf32>, %y: memref<2x3x4x6xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%x, %w : memref<2x3x5x7xf32>, memref<3x2x2xf32>) outs(%y : memref<2x3x4x6xf32>)
+  return
+}
+
+// -----
+
+// Column stride 2: the inputs of a vector are gathered (lanes 0, 2, 4, 6
+// from the first column).
+// CHECK-LABEL: func.func @depthwise_strided
+// CHECK: %[[OFFSETS:.+]] = arith.constant dense<[0, 2, 4, 6]> : vector<4xi32>
+// CHECK: vector.gather %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] [%[[OFFSETS]]]
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+func.func @depthwise_strided(%x: memref<1x2x9x9xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x4xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%x, %w : memref<1x2x9x9xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x4xf32>)
+  return
+}

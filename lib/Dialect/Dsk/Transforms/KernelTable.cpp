@@ -83,6 +83,39 @@ bool matchesConv2dF32(Operation *op, std::string &whyNot) {
   return true;
 }
 
+/// Whether the f32 depthwise kernels compute `op`: a 2-D NCHW depthwise
+/// convolution (any strides and dilations) of f32 tensors with static
+/// shapes; the filter may be any tensor (it is read, not packed).
+bool matchesDepthwiseConv2dF32(Operation *op, std::string &whyNot) {
+  auto conv = cast<linalg::DepthwiseConv2DNchwChwOp>(op);
+  for (Value value : conv->getOperands()) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || !type.getElementType().isF32()) {
+      whyNot = "not f32 tensors";
+      return false;
+    }
+    if (!type.hasStaticShape()) {
+      whyNot = "dynamic shape";
+      return false;
+    }
+  }
+  return true;
+}
+
+/// A depthwise row: vectors of `vectorWidth` f32.
+KernelRow depthwiseRow(StringRef name, ArrayRef<std::string> features,
+                       int64_t vectorWidth) {
+  KernelRow row;
+  row.name = name.str();
+  row.requiredFeatures.assign(features.begin(), features.end());
+  row.handles = isOp<linalg::DepthwiseConv2DNchwChwOp>;
+  row.matches = matchesDepthwiseConv2dF32;
+  row.tiles = [=](Operation *, TargetAttr) {
+    return SmallVector<int64_t>{vectorWidth};
+  };
+  return row;
+}
+
 /// A GEMM row: MR rows of NR = `vectorsPerRow` vectors of `vectorWidth` f32
 /// each, K blocked by KC so that a KC x NR panel of the packed weights stays
 /// in the L1 cache.
@@ -157,6 +190,11 @@ KernelTable::KernelTable() {
                             isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
   rows.push_back(gemmF32Row(kernels::kConv2dF32Generic, {}, 4, 2, 4,
                             isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
+  rows.push_back(
+      depthwiseRow(kernels::kDepthwiseConv2dF32Avx512, {"avx512f"}, 16));
+  rows.push_back(
+      depthwiseRow(kernels::kDepthwiseConv2dF32Avx2, {"avx2", "fma"}, 8));
+  rows.push_back(depthwiseRow(kernels::kDepthwiseConv2dF32Generic, {}, 4));
 }
 
 KernelTable &KernelTable::get() {

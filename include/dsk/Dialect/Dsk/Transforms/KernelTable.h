@@ -49,6 +49,22 @@ constexpr llvm::StringLiteral kConv2dF32Avx512 = "x86.avx512f.conv2d_f32";
 constexpr llvm::StringLiteral kConv2dF32Avx2 = "x86.avx2.conv2d_f32";
 constexpr llvm::StringLiteral kConv2dF32Generic = "generic.conv2d_f32";
 
+/// f32 depthwise 2-D convolution (NCHW, one filter per channel): per
+/// channel and output row, vectors of output columns accumulate one FMA per
+/// filter tap (weights broadcast once per channel; strided inputs gathered).
+/// Tiles: [vector width].
+constexpr llvm::StringLiteral kDepthwiseConv2dF32Avx512 =
+    "x86.avx512f.dwconv2d_f32";
+constexpr llvm::StringLiteral kDepthwiseConv2dF32Avx2 = "x86.avx2.dwconv2d_f32";
+constexpr llvm::StringLiteral kDepthwiseConv2dF32Generic =
+    "generic.dwconv2d_f32";
+
+/// Whether `name` is one of the f32 depthwise convolution kernels.
+inline bool isDepthwiseConv2dF32(llvm::StringRef name) {
+  return name == kDepthwiseConv2dF32Avx512 || name == kDepthwiseConv2dF32Avx2 ||
+         name == kDepthwiseConv2dF32Generic;
+}
+
 /// Whether `name` is one of the f32 convolution kernels.
 inline bool isConv2dF32(llvm::StringRef name) {
   return name == kConv2dF32Avx512 || name == kConv2dF32Avx2 ||

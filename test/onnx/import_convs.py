@@ -1,0 +1,34 @@
+"""Writes the Conv models of import-convs.test into the folder argv[1]:
+depthwise.onnx (group = channels = 4, one filter per channel) and
+grouped.onnx (4 channels in 2 groups)."""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def save(path, group, filters_per_group_input):
+    w = np.ones((4, filters_per_group_input, 3, 3), np.float32)
+    node = helper.make_node("Conv", ["x", "w"], ["y"], group=group,
+                            kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                            strides=[2, 2])
+    graph = helper.make_graph(
+        [node], "conv",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 4, 4])],
+        [numpy_helper.from_array(w, "w")])
+    onnx.save(helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def main(folder):
+    os.makedirs(folder, exist_ok=True)
+    save(os.path.join(folder, "depthwise.onnx"), 4, 1)
+    save(os.path.join(folder, "grouped.onnx"), 2, 2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
