@@ -95,6 +95,9 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   // Kernels selected for the target: their constant operands are packed
   // while still tensors; the rest is the reference lowering.
   pm.addPass(createDskCpuPackWeights());
+  // Pads write their border and interior once each, not the whole buffer
+  // twice.
+  pm.addPass(createDskCpuDecomposePad());
   pm.addPass(createDskLowerToLinalg());
   pm.addPass(createConvertElementwiseToLinalgPass());
 

@@ -287,6 +287,24 @@ def DskCpuApproximateMath : Pass<"dsk-cpu-approximate-math"> {
   ];
 }
 
+def DskCpuDecomposePad : Pass<"dsk-cpu-decompose-pad"> {
+  let summary = "Pad by filling the border and inserting the source";
+  let description = [{
+    Rewrites every `tensor.pad` of a statically shaped tensor by a value
+    defined outside it into `tensor.empty`, a `linalg.fill` of the padding
+    value per padded side (a slab spanning the result in every other
+    dimension, inserted with `tensor.insert_slice`), and the source inserted
+    into the interior. After empty-tensor elimination and bufferization
+    the fills and the copy write into one buffer, each element once (the
+    corners where two slabs meet twice); the upstream bufferization of
+    `tensor.pad` fills the whole buffer before copying the source over it.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
 def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
   let summary = "Generate the selected CPU kernels' code on buffers";
   let description = [{
