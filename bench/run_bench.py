@@ -16,7 +16,7 @@ says so.
 
   run_bench.py [--models DIR] [--runs N] [--warmup N] [--threads 1 2]
                [--opt 2] [--block 5] [--gap-ms 100] [--only NAME...]
-               [--json OUT]
+               [--no-rss] [--json OUT]
 
 See bench/README.md for the method.
 """
@@ -151,7 +151,21 @@ def bench_model(args, name, source, onnx_path, inputs_npz):
             threads, entry["dsk_median_s"] * 1e3,
             "%.2f ms" % (entry["ort_median_s"] * 1e3) if session else "n/a"), flush=True)
     model.close()
+    if args.rss and onnx_path and isinstance(inputs_npz, str):
+        result["rss_kib"] = {side: peak_rss(side, path, inputs_npz)
+                             for side, path in (("dsk", library), ("ort", onnx_path))}
+        print("  peak RSS: dsk %d MiB, ORT %d MiB" % (
+            result["rss_kib"]["dsk"][0] // 1024, result["rss_kib"]["ort"][0] // 1024),
+            flush=True)
     return result
+
+
+def peak_rss(side, path, inputs_npz, runs=5):
+    """(peak, baseline) RSS in KiB of a process that runs only this side."""
+    out = subprocess.run([sys.executable, os.path.join(HERE, "rss_probe.py"), side, path,
+                          inputs_npz or "-", str(runs)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), int(out[1])
 
 
 def table(results, threads):
@@ -173,6 +187,14 @@ def table(results, threads):
                 ort_ms, ratio = "n/a (dsk domain)", "-"
             lines.append("| %s | %.1f | %d | %s | %s | %s |"
                          % (r["name"], r["compile_s"], t, dsk_ms, ort_ms, ratio))
+    rss = [r for r in results if "rss_kib" in r]
+    if rss:
+        lines += ["", "| model | peak RSS dsk (MiB) | peak RSS ORT (MiB) | dsk / ORT |",
+                  "|---|---|---|---|"]
+        for r in rss:
+            dsk_kib, ort_kib = r["rss_kib"]["dsk"][0], r["rss_kib"]["ort"][0]
+            lines.append("| %s | %d | %d | %.2f |" % (r["name"], dsk_kib // 1024,
+                                                      ort_kib // 1024, dsk_kib / ort_kib))
     return "\n".join(lines)
 
 
@@ -193,6 +215,9 @@ def main():
     parser.add_argument("--gap-ms", type=float, default=100,
                         help="pause before every block, so that the other side's "
                              "spinning workers are asleep (default 100)")
+    parser.add_argument("--no-rss", dest="rss", action="store_false",
+                        help="skip the peak-RSS comparison (each side alone in a "
+                             "process of its own, rss_probe.py)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                         help="thread counts for dsk and ONNX Runtime (default 1 2)")
     parser.add_argument("--opt", type=int, default=2, choices=range(4),
