@@ -1,0 +1,488 @@
+//===- GemmKernel.cpp - the packed GEMM kernels' code on buffers ----------===//
+//
+// The f32 GEMM and convolution kernels: the packed products of
+// dsk-cpu-pack-weights become tasks of register-blocked microkernels in the
+// vector dialect, with cache blocking from the kernel's tiles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelLowerings.h"
+
+#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace dsk;
+using namespace dsk::cpu;
+
+namespace {
+
+/// Which operand of a GEMM the compiler packed at compile time.
+enum class PackedOperand {
+  /// dsk-cpu-pack-weights' matmul form: C[M][N] += A[M][K] *
+  /// Bp[n / NR][K][n % NR], panels of the constant right-hand side.
+  Rhs,
+  /// Its convolution form: C[batch][M][N] += Ap[m / MR][K][m % MR] *
+  /// B[batch][K][N], slivers of the constant filter times the patches.
+  Lhs,
+};
+
+/// The operands and sizes of a packed f32 GEMM.
+struct PackedGemm {
+  PackedOperand packed;
+  /// Rhs: A, panels, C. Lhs: slivers, B, C.
+  Value a, b, c;
+  int64_t batch, m, n, k;
+  int64_t mr, nr, kc, width;
+  /// Fused multiply-adds; the generic kernel multiplies and adds instead,
+  /// since a CPU without FMA would call fmaf per element (LLVM still fuses
+  /// them where the target has FMA).
+  bool fused;
+};
+
+/// Whether `op` is a packed GEMM that `kernel` describes (one of the two
+/// forms of dsk-cpu-pack-weights, exactly), with buffers the microkernel can
+/// address. Anything else keeps its generic lowering.
+std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
+                                          KernelAttr kernel) {
+  ArrayRef<int64_t> tiles = kernel.getTiles();
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || tiles.size() != 4 || tiles[1] % tiles[3] != 0)
+    return std::nullopt;
+  PackedGemm gemm;
+  gemm.a = op.getDpsInputs()[0];
+  gemm.b = op.getDpsInputs()[1];
+  gemm.c = op.getDpsInits()[0];
+  gemm.mr = tiles[0];
+  gemm.nr = tiles[1];
+  gemm.kc = tiles[2];
+  gemm.width = tiles[3];
+  gemm.fused = kernel.getName() != kernels::kGemmF32Generic &&
+               kernel.getName() != kernels::kConv2dF32Generic;
+  MLIRContext *ctx = op.getContext();
+  auto shape = [](Value value) {
+    return cast<MemRefType>(value.getType()).getShape();
+  };
+
+  if (op.getNumLoops() == 3) {
+    gemm.packed = PackedOperand::Rhs;
+    if (!isStaticF32Memref(gemm.a, 2) || !isStaticF32Memref(gemm.b, 3) ||
+        !isStaticF32Memref(gemm.c, 2))
+      return std::nullopt;
+    gemm.batch = 1;
+    gemm.m = shape(gemm.c)[0];
+    gemm.n = shape(gemm.c)[1];
+    gemm.k = shape(gemm.a)[1];
+    if (shape(gemm.b) !=
+            ArrayRef<int64_t>{llvm::divideCeilSigned(gemm.n, gemm.nr), gemm.k,
+                              gemm.nr} ||
+        !isInnerContiguous(gemm.b) || !isInnerContiguous(gemm.c))
+      return std::nullopt;
+    AffineExpr dm, dn, dk;
+    bindDims(ctx, dm, dn, dk);
+    SmallVector<AffineMap> expected = {
+        AffineMap::get(3, 0, {dm, dk}, ctx),
+        AffineMap::get(3, 0, {dn.floorDiv(gemm.nr), dk, dn % gemm.nr}, ctx),
+        AffineMap::get(3, 0, {dm, dn}, ctx)};
+    if (op.getIndexingMapsArray() != ArrayRef(expected))
+      return std::nullopt;
+    return gemm;
+  }
+
+  gemm.packed = PackedOperand::Lhs;
+  if (op.getNumLoops() != 4 || !isStaticF32Memref(gemm.a, 3) ||
+      !isStaticF32Memref(gemm.b, 3) || !isStaticF32Memref(gemm.c, 3))
+    return std::nullopt;
+  gemm.batch = shape(gemm.c)[0];
+  gemm.m = shape(gemm.c)[1];
+  gemm.n = shape(gemm.c)[2];
+  gemm.k = shape(gemm.b)[1];
+  if (shape(gemm.a) !=
+          ArrayRef<int64_t>{llvm::divideCeilSigned(gemm.m, gemm.mr), gemm.k,
+                            gemm.mr} ||
+      !isInnerContiguous(gemm.b) || !isInnerContiguous(gemm.c))
+    return std::nullopt;
+  AffineExpr dn, dm, dp, dk;
+  bindDims(ctx, dn, dm, dp, dk);
+  SmallVector<AffineMap> expected = {
+      AffineMap::get(4, 0, {dm.floorDiv(gemm.mr), dk, dm % gemm.mr}, ctx),
+      AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+      AffineMap::get(4, 0, {dn, dm, dp}, ctx)};
+  if (op.getIndexingMapsArray() != ArrayRef(expected))
+    return std::nullopt;
+  return gemm;
+}
+
+/// How a packed GEMM is split into tasks: blocks of rows times groups of
+/// panels, each task an independent part of C.
+struct GemmBlocking {
+  int64_t rowsPerBlock, rowBlocks;
+  int64_t panelsPerGroup, panelGroups;
+};
+
+/// Splits M into at most `maxRows`-row blocks (a multiple of MR) and the
+/// panels into groups of at most `maxColumns` columns, both as even as the
+/// tiles allow, so that threads get equal shares. When that gives fewer than
+/// `minTasks` tasks, the panel groups are halved, then the row blocks, until
+/// there are enough or a task is one MR x NR tile: a product whose whole
+/// output fits one block (a late convolution layer, a small matmul) still
+/// spreads over the threads. Columns go first because tasks that share
+/// columns each read (matmul: the packed weights, often the bulk of the
+/// memory traffic) or pack (convolution: the patches) the same panels.
+GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
+                       int64_t maxColumns, int64_t minTasks) {
+  int64_t rowUnits = llvm::divideCeilSigned(gemm.m, gemm.mr);
+  int64_t panelUnits = llvm::divideCeilSigned(gemm.n, gemm.nr);
+  // Parts of `units` in shares of at most `maxShare`: (share, parts).
+  auto split = [](int64_t units, int64_t maxShare) {
+    int64_t parts = llvm::divideCeilSigned(units, maxShare);
+    int64_t share = llvm::divideCeilSigned(units, parts);
+    return std::make_pair(share, llvm::divideCeilSigned(units, share));
+  };
+  int64_t maxRowShare = std::max<int64_t>(1, maxRows / gemm.mr);
+  int64_t maxPanelShare = std::max<int64_t>(1, maxColumns / gemm.nr);
+  while (true) {
+    auto [rowShare, rowParts] = split(rowUnits, maxRowShare);
+    auto [panelShare, panelParts] = split(panelUnits, maxPanelShare);
+    GemmBlocking blocking{rowShare * gemm.mr, rowParts, panelShare, panelParts};
+    if (gemm.batch * rowParts * panelParts >= minTasks ||
+        (rowShare == 1 && panelShare == 1))
+      return blocking;
+    if (panelShare > 1)
+      maxPanelShare = llvm::divideCeilSigned(panelShare, 2);
+    else
+      maxRowShare = llvm::divideCeilSigned(rowShare, 2);
+  }
+}
+
+/// Emits the code of one packed GEMM in place of its generic.
+///
+/// The loop order keeps each operand in the cache level that reuses it:
+/// tasks (row block x panel group) → K blocks of KC → MR-row slivers → panels.
+/// A task's KC x (group columns) slab of packed weights stays in L2 while
+/// the row slivers pass over it, and an MR x KC sliver of A stays in L1
+/// while the panels of the group pass under it.
+class GemmEmitter {
+public:
+  GemmEmitter(OpBuilder &b, Location loc, const PackedGemm &gemm,
+              const GemmBlocking &blocking)
+      : b(b), loc(loc), gemm(gemm), blocking(blocking),
+        vectorType(VectorType::get({gemm.width}, b.getF32Type())) {}
+
+  /// The tasks: one scf.parallel over (image, row block, panel group) when
+  /// asked, else a sequential nest; the image dimension only when there is
+  /// more than one (the convolution form's batch).
+  void emit(bool parallel) {
+    Value zero = index(0), one = index(1);
+    SmallVector<Value, 3> upper;
+    if (gemm.batch > 1)
+      upper.push_back(index(gemm.batch));
+    upper.push_back(index(blocking.rowBlocks));
+    upper.push_back(index(blocking.panelGroups));
+    SmallVector<Value, 3> lower(upper.size(), zero), steps(upper.size(), one);
+    auto body = [&](OpBuilder &nb, Location, ValueRange ivs) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+      image = gemm.batch > 1 ? ivs.front() : zero;
+      Value rowBlock = ivs[ivs.size() - 2], panelGroup = ivs.back();
+      if (blocks) {
+        // This task's own block buffer.
+        Value task = arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(
+                b, loc,
+                arith::AddIOp::create(
+                    b, loc,
+                    arith::MulIOp::create(b, loc, image,
+                                          index(blocking.rowBlocks)),
+                    rowBlock),
+                index(blocking.panelGroups)),
+            panelGroup);
+        SmallVector<OpFoldResult> offsets = {task, b.getIndexAttr(0),
+                                             b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                           b.getIndexAttr(gemm.kc),
+                                           b.getIndexAttr(gemm.nr)};
+        SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+        auto blockType = memref::SubViewOp::inferRankReducedResultType(
+            {gemm.kc, gemm.nr}, cast<MemRefType>(blocks.getType()), offsets,
+            sizes, strides);
+        blockBuffer = memref::SubViewOp::create(b, loc, blockType, blocks,
+                                                offsets, sizes, strides);
+      }
+      emitTask(rowBlock, panelGroup);
+    };
+    // The convolution form packs blocks of B on the fly, each task into a
+    // buffer of its own (threads never share one), allocated once for the
+    // product.
+    if (gemm.packed == PackedOperand::Lhs) {
+      int64_t tasks = gemm.batch * blocking.rowBlocks * blocking.panelGroups;
+      blocks = memref::AllocOp::create(
+          b, loc, MemRefType::get({tasks, gemm.kc, gemm.nr}, b.getF32Type()),
+          b.getI64IntegerAttr(64));
+    }
+    if (parallel)
+      scf::ParallelOp::create(b, loc, lower, upper, steps, body);
+    else
+      scf::buildLoopNest(b, loc, lower, upper, steps, body);
+    if (blocks)
+      memref::DeallocOp::create(b, loc, blocks);
+  }
+
+private:
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+
+  Value min(Value lhs, Value rhs) {
+    return arith::MinSIOp::create(b, loc, lhs, rhs);
+  }
+
+  /// Builds `body` under `scf.if (condition)`.
+  void emitIf(Value condition, llvm::function_ref<void()> body) {
+    auto ifOp = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    body();
+  }
+
+  /// One task: rows [row0, row1) of C times the panels of one group. Only
+  /// the last row block holds the M % MR tail rows and only the last group
+  /// the partial panel, each emitted under a condition that canonicalization
+  /// folds when there is a single block or group.
+  void emitTask(Value rowBlock, Value panelGroup) {
+    Value m = index(gemm.m);
+    Value row0 =
+        arith::MulIOp::create(b, loc, rowBlock, index(blocking.rowsPerBlock));
+    Value row1 = min(
+        arith::AddIOp::create(b, loc, row0, index(blocking.rowsPerBlock)), m);
+    int64_t fullRows = gemm.m - gemm.m % gemm.mr;
+    Value fullRowsEnd = min(row1, index(fullRows));
+    Value panel0 = arith::MulIOp::create(b, loc, panelGroup,
+                                         index(blocking.panelsPerGroup));
+    int64_t fullPanels = gemm.n / gemm.nr;
+    Value panel1 = min(
+        arith::AddIOp::create(b, loc, panel0, index(blocking.panelsPerGroup)),
+        index(fullPanels));
+    Value isLastGroup =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, panelGroup,
+                              index(blocking.panelGroups - 1));
+    Value holdsRowTail =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, row1, m);
+
+    // Calls `body` for each MR-row sliver of the task (rows, then the tail
+    // sliver under its condition) and for each panel of the group.
+    using SliverBody = llvm::function_ref<void(Value row, int64_t rows)>;
+    using PanelBody = llvm::function_ref<void(Value panel, int64_t columns)>;
+    auto forEachSliver = [&](SliverBody body) {
+      scf::ForOp::create(
+          b, loc, row0, fullRowsEnd, index(gemm.mr), ValueRange{},
+          [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
+            body(row, gemm.mr);
+            scf::YieldOp::create(rb, rl);
+          });
+      if (int64_t rest = gemm.m % gemm.mr)
+        emitIf(holdsRowTail, [&] { body(index(fullRows), rest); });
+    };
+    auto forEachPanel = [&](PanelBody body) {
+      scf::ForOp::create(
+          b, loc, panel0, panel1, index(1), ValueRange{},
+          [&](OpBuilder &pb, Location pl, Value panel, ValueRange) {
+            OpBuilder::InsertionGuard guard(b);
+            b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
+            body(panel, gemm.nr);
+            scf::YieldOp::create(pb, pl);
+          });
+      if (int64_t tail = gemm.n % gemm.nr)
+        emitIf(isLastGroup, [&] { body(index(fullPanels), tail); });
+    };
+
+    // Rhs: an MR x KC sliver of the unpacked A stays in L1 while the packed
+    // panels pass under it. Lhs: the packed filter slivers are contiguous,
+    // so the KC x NR block of B is the one to keep in L1 while the slivers
+    // pass over it; B's rows lie a whole image row of patches apart, which
+    // maps them onto a few cache sets, so the block is first copied into a
+    // contiguous buffer (packed on the fly, as BLIS packs B).
+    auto kBlock = [&](OpBuilder &kb, Location, Value k0, ValueRange) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(kb.getInsertionBlock(), kb.getInsertionPoint());
+      Value k1 =
+          min(arith::AddIOp::create(b, loc, k0, index(gemm.kc)), index(gemm.k));
+      if (gemm.packed == PackedOperand::Rhs)
+        forEachSliver([&](Value row, int64_t rows) {
+          forEachPanel([&](Value panel, int64_t columns) {
+            emitMicrokernel(row, rows, panel, columns, k0, k1);
+          });
+        });
+      else
+        forEachPanel([&](Value panel, int64_t columns) {
+          emitPackBlock(panel, columns, k0, k1);
+          forEachSliver([&](Value row, int64_t rows) {
+            emitMicrokernel(row, rows, panel, columns, k0, k1);
+          });
+        });
+      scf::YieldOp::create(kb, loc);
+    };
+    scf::ForOp::create(b, loc, index(0), index(gemm.k), index(gemm.kc),
+                       ValueRange{}, kBlock);
+  }
+
+  /// Copies B[image][k0 : k1][column0 : column0 + columns] into the
+  /// contiguous block buffer, zero past `columns`.
+  void emitPackBlock(Value panel, int64_t columns, Value k0, Value k1) {
+    Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
+    int64_t vectors = gemm.nr / gemm.width;
+    Value zeros = arith::ConstantOp::create(b, loc, vectorType,
+                                            b.getZeroAttr(vectorType));
+    scf::ForOp::create(
+        b, loc, k0, k1, index(1), ValueRange{},
+        [&](OpBuilder &nb, Location nl, Value k, ValueRange) {
+          Value row = arith::SubIOp::create(nb, nl, k, k0);
+          for (int64_t v = 0; v < vectors; ++v) {
+            int64_t valid =
+                std::clamp<int64_t>(columns - v * gemm.width, 0, gemm.width);
+            Value offset =
+                arith::ConstantIndexOp::create(nb, nl, v * gemm.width);
+            Value value = zeros;
+            if (valid > 0) {
+              SmallVector<Value, 3> at = {
+                  image, k, arith::AddIOp::create(nb, nl, column0, offset)};
+              std::optional<Value> mask;
+              if (valid < gemm.width)
+                mask = vector::ConstantMaskOp::create(
+                    nb, nl, VectorType::get({gemm.width}, nb.getI1Type()),
+                    ArrayRef<int64_t>{valid});
+              value = loadVector(nb, nl, vectorType, gemm.b, at, mask);
+            }
+            vector::StoreOp::create(nb, nl, value, blockBuffer,
+                                    ValueRange{row, offset});
+          }
+          scf::YieldOp::create(nb, nl);
+        });
+  }
+
+  /// The indices of C[row][column] in the current image.
+  SmallVector<Value, 3> cIndices(Value row, Value column) {
+    if (gemm.packed == PackedOperand::Rhs)
+      return {row, column};
+    return {image, row, column};
+  }
+
+  /// C[row0 : row0 + rows, column0 : column0 + columns] += A * B over
+  /// k in [k0, k1), for the panel (NR columns) `panel`: rows x NR/width
+  /// vector accumulators in registers.
+  void emitMicrokernel(Value row0, int64_t rows, Value panel, int64_t columns,
+                       Value k0, Value k1) {
+    Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
+    // Vectors of the panel that hold valid columns, and the mask of the last
+    // when the panel is partial.
+    int64_t vectors = llvm::divideCeilSigned(columns, gemm.width);
+    std::optional<Value> lastMask;
+    if (columns % gemm.width)
+      lastMask = vector::ConstantMaskOp::create(
+          b, loc, VectorType::get({gemm.width}, b.getI1Type()),
+          ArrayRef<int64_t>{columns % gemm.width});
+    SmallVector<Value> rowIndex, columnIndex;
+    for (int64_t r = 0; r < rows; ++r)
+      rowIndex.push_back(arith::AddIOp::create(b, loc, row0, index(r)));
+    for (int64_t v = 0; v < vectors; ++v)
+      columnIndex.push_back(
+          arith::AddIOp::create(b, loc, column0, index(v * gemm.width)));
+    auto isMasked = [&](int64_t v) { return lastMask && v == vectors - 1; };
+    // The mask of vector `v` (the partial last one), if any.
+    auto maskOf = [&](int64_t v) {
+      return isMasked(v) ? lastMask : std::nullopt;
+    };
+    Value sliver;
+    if (gemm.packed == PackedOperand::Lhs)
+      sliver = arith::DivUIOp::create(b, loc, row0, index(gemm.mr));
+
+    SmallVector<Value> accumulators;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v)
+        accumulators.push_back(loadVector(b, loc, vectorType, gemm.c,
+                                          cIndices(rowIndex[r], columnIndex[v]),
+                                          maskOf(v)));
+
+    auto step = [&](OpBuilder &nb, Location nl, Value k, ValueRange acc) {
+      // One row of B's panel (the packed panel, or the packed block of the
+      // convolution form), zero-padded past N: no mask.
+      SmallVector<Value> panelRow;
+      for (int64_t v = 0; v < vectors; ++v) {
+        if (gemm.packed == PackedOperand::Rhs)
+          panelRow.push_back(
+              vector::LoadOp::create(nb, nl, vectorType, gemm.b,
+                                     ValueRange{panel, k,
+                                                arith::ConstantIndexOp::create(
+                                                    nb, nl, v * gemm.width)}));
+        else
+          panelRow.push_back(vector::LoadOp::create(
+              nb, nl, vectorType, blockBuffer,
+              ValueRange{
+                  arith::SubIOp::create(nb, nl, k, k0),
+                  arith::ConstantIndexOp::create(nb, nl, v * gemm.width)}));
+      }
+      SmallVector<Value> next;
+      for (int64_t r = 0; r < rows; ++r) {
+        SmallVector<Value, 3> aIndices = {rowIndex[r], k};
+        if (gemm.packed == PackedOperand::Lhs)
+          aIndices = {sliver, k, arith::ConstantIndexOp::create(nb, nl, r)};
+        Value element = memref::LoadOp::create(nb, nl, gemm.a, aIndices);
+        Value broadcast =
+            vector::BroadcastOp::create(nb, nl, vectorType, element);
+        for (int64_t v = 0; v < vectors; ++v)
+          next.push_back(multiplyAdd(nb, nl, broadcast, panelRow[v],
+                                     acc[r * vectors + v], gemm.fused));
+      }
+      scf::YieldOp::create(nb, nl, next);
+    };
+    auto loop =
+        scf::ForOp::create(b, loc, k0, k1, index(1), accumulators, step);
+
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value acc = loop.getResult(r * vectors + v);
+        storeVector(b, loc, acc, gemm.c, cIndices(rowIndex[r], columnIndex[v]),
+                    maskOf(v));
+      }
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const PackedGemm &gemm;
+  const GemmBlocking &blocking;
+  VectorType vectorType;
+  /// The image of the task being emitted (index 0 in the matmul form).
+  Value image;
+  /// The block buffers of all tasks, and the current task's KC x NR block
+  /// of B, packed on the fly (convolution form).
+  Value blocks, blockBuffer;
+};
+
+} // namespace
+
+bool dsk::cpu::lowerPackedGemm(RewriterBase &rewriter, linalg::GenericOp op,
+                               KernelAttr kernel,
+                               const ThreadingOptions &options) {
+  std::optional<PackedGemm> gemm = matchPackedGemm(op, kernel);
+  if (!gemm)
+    return false;
+  rewriter.setInsertionPoint(op);
+  bool isLarge =
+      options.parallel &&
+      gemm->batch * gemm->m * gemm->n * gemm->k >= options.minParallelFlops;
+  GemmBlocking blocking =
+      blockGemm(*gemm, options.rowBlock, options.columnGroup,
+                isLarge ? options.minTasks : 1);
+  bool isParallel =
+      isLarge && gemm->batch * blocking.rowBlocks * blocking.panelGroups > 1;
+  GemmEmitter(rewriter, op.getLoc(), *gemm, blocking).emit(isParallel);
+  rewriter.eraseOp(op);
+  return true;
+}

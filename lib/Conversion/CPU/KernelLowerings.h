@@ -1,0 +1,65 @@
+//===- KernelLowerings.h - the CPU kernels' code generators -----*- C++ -*-===//
+//
+// Private to lib/Conversion/CPU: one generator per kernel family, each
+// replacing the buffer-level op that carries its #dsk.kernel with the
+// kernel's loops and vector code. dsk-cpu-lower-kernels dispatches to them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_LIB_CONVERSION_CPU_KERNELLOWERINGS_H
+#define DSK_LIB_CONVERSION_CPU_KERNELLOWERINGS_H
+
+#include "dsk/Dialect/Dsk/IR/DskDialect.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace dsk::cpu {
+
+/// How the generators split work over threads (the pass's options).
+struct ThreadingOptions {
+  bool parallel = true;
+  int64_t minParallelFlops = 1048576;
+  int64_t rowBlock = 512;
+  int64_t columnGroup = 512;
+  int64_t minTasks = 8;
+};
+
+/// Replaces `op`, a packed product of dsk-cpu-pack-weights (either form)
+/// that `kernel` describes, with the GEMM kernel. Returns false, changing
+/// nothing, when `op` is not exactly such a product on buffers.
+bool lowerPackedGemm(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
+                     KernelAttr kernel, const ThreadingOptions &options);
+
+/// Replaces `op` with the depthwise convolution kernel `kernel`; false,
+/// changing nothing, when the op's buffers do not fit the kernel.
+bool lowerDepthwiseConv(mlir::RewriterBase &rewriter,
+                        mlir::linalg::DepthwiseConv2DNchwChwOp op,
+                        KernelAttr kernel, const ThreadingOptions &options);
+
+/// Whether `value` is a statically shaped f32 memref of `rank`.
+bool isStaticF32Memref(mlir::Value value, int64_t rank);
+
+/// Whether the buffer is contiguous in its last dimension, so vectors load
+/// and store along it.
+bool isInnerContiguous(mlir::Value value);
+
+/// A vector of `type` from `memref` at `at`; through `mask` when given, with
+/// zeros in the masked-off lanes (which are not read).
+mlir::Value loadVector(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::VectorType type, mlir::Value memref,
+                       mlir::ValueRange at, std::optional<mlir::Value> mask);
+
+/// Stores `value` into `memref` at `at`; only the lanes of `mask` when given.
+void storeVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                 mlir::Value memref, mlir::ValueRange at,
+                 std::optional<mlir::Value> mask);
+
+/// acc + x * y: one fused multiply-add when `fused`, else a multiply and an
+/// add (the generic kernels: a CPU without FMA would call fmaf per lane).
+mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value y, mlir::Value acc, bool fused);
+
+} // namespace dsk::cpu
+
+#endif // DSK_LIB_CONVERSION_CPU_KERNELLOWERINGS_H
