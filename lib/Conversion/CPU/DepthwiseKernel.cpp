@@ -7,8 +7,6 @@
 
 #include "KernelLowerings.h"
 
-#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
-
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -57,7 +55,7 @@ matchDepthwiseConv(linalg::DepthwiseConv2DNchwChwOp op, KernelAttr kernel) {
   for (auto [i, v] : llvm::enumerate(op.getDilations().getValues<int64_t>()))
     conv.dilations[i] = v;
   conv.width = kernel.getTiles()[0];
-  conv.fused = kernel.getName() != kernels::kDepthwiseConv2dF32Generic;
+  conv.fused = usesFusedMultiplyAdd(kernel);
   return conv;
 }
 
@@ -70,22 +68,11 @@ class DepthwiseEmitter {
 public:
   DepthwiseEmitter(OpBuilder &b, Location loc, const DepthwiseConv &conv)
       : b(b), loc(loc), conv(conv),
-        vectorType(VectorType::get({conv.width}, b.getF32Type())),
-        maskType(VectorType::get({conv.width}, b.getI1Type())) {}
+        vectorType(VectorType::get({conv.width}, b.getF32Type())) {}
 
   void emit(bool parallel) {
-    Value zero = index(0), one = index(1);
-    SmallVector<Value, 2> lower = {zero, zero}, steps = {one, one};
-    SmallVector<Value, 2> upper = {index(conv.images), index(conv.channels)};
-    auto body = [&](OpBuilder &nb, Location, ValueRange ivs) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-      emitChannel(ivs[0], ivs[1]);
-    };
-    if (parallel)
-      scf::ParallelOp::create(b, loc, lower, upper, steps, body);
-    else
-      scf::buildLoopNest(b, loc, lower, upper, steps, body);
+    buildTaskLoops(b, loc, {conv.images, conv.channels}, parallel,
+                   [&](ValueRange ivs) { emitChannel(ivs[0], ivs[1]); });
   }
 
 private:
@@ -102,25 +89,15 @@ private:
             memref::LoadOp::create(b, loc, conv.filter,
                                    ValueRange{channel, index(kh), index(kw)})));
     int64_t full = conv.outColumns - conv.outColumns % conv.width;
-    scf::ForOp::create(
-        b, loc, index(0), index(conv.outRows), index(1), ValueRange{},
-        [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-          if (full > 0)
-            scf::ForOp::create(
-                b, loc, index(0), index(full), index(conv.width), ValueRange{},
-                [&](OpBuilder &cb, Location cl, Value column, ValueRange) {
-                  OpBuilder::InsertionGuard inner(b);
-                  b.setInsertionPoint(cb.getInsertionBlock(),
-                                      cb.getInsertionPoint());
-                  emitVector(image, channel, row, column, conv.width, weights);
-                  scf::YieldOp::create(cb, cl);
-                });
-          if (int64_t rest = conv.outColumns % conv.width)
-            emitVector(image, channel, row, index(full), rest, weights);
-          scf::YieldOp::create(rb, rl);
-        });
+    buildFor(b, loc, index(0), index(conv.outRows), index(1), [&](Value row) {
+      if (full > 0)
+        buildFor(b, loc, index(0), index(full), index(conv.width),
+                 [&](Value column) {
+                   emitVector(image, channel, row, column, conv.width, weights);
+                 });
+      if (int64_t rest = conv.outColumns % conv.width)
+        emitVector(image, channel, row, index(full), rest, weights);
+    });
   }
 
   /// out[image][channel][row][column : column + valid] over all taps.
@@ -128,8 +105,7 @@ private:
                   int64_t valid, ArrayRef<Value> weights) {
     std::optional<Value> mask;
     if (valid < conv.width)
-      mask = vector::ConstantMaskOp::create(b, loc, maskType,
-                                            ArrayRef<int64_t>{valid});
+      mask = firstLanesMask(b, loc, conv.width, valid);
     Value zeros = arith::ConstantOp::create(b, loc, vectorType,
                                             b.getZeroAttr(vectorType));
     auto load = [&](Value memref, ValueRange at) {
@@ -151,8 +127,7 @@ private:
     Value inRow0 = arith::MulIOp::create(b, loc, row, index(conv.strides[0]));
     Value inColumn0 =
         arith::MulIOp::create(b, loc, column, index(conv.strides[1]));
-    Value allLanes = vector::ConstantMaskOp::create(
-        b, loc, maskType, ArrayRef<int64_t>{conv.width});
+    Value allLanes = firstLanesMask(b, loc, conv.width, conv.width);
     for (int64_t kh = 0; kh < conv.kernelRows; ++kh) {
       Value inRow =
           arith::AddIOp::create(b, loc, inRow0, index(kh * conv.dilations[0]));
@@ -176,7 +151,7 @@ private:
   OpBuilder &b;
   Location loc;
   const DepthwiseConv &conv;
-  VectorType vectorType, maskType;
+  VectorType vectorType;
 };
 
 } // namespace

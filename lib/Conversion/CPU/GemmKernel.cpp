@@ -8,8 +8,6 @@
 
 #include "KernelLowerings.h"
 
-#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
-
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -38,9 +36,7 @@ struct PackedGemm {
   Value a, b, c;
   int64_t batch, m, n, k;
   int64_t mr, nr, kc, width;
-  /// Fused multiply-adds; the generic kernel multiplies and adds instead,
-  /// since a CPU without FMA would call fmaf per element (LLVM still fuses
-  /// them where the target has FMA).
+  /// Fused multiply-adds (usesFusedMultiplyAdd).
   bool fused;
 };
 
@@ -61,8 +57,7 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
   gemm.nr = tiles[1];
   gemm.kc = tiles[2];
   gemm.width = tiles[3];
-  gemm.fused = kernel.getName() != kernels::kGemmF32Generic &&
-               kernel.getName() != kernels::kConv2dF32Generic;
+  gemm.fused = usesFusedMultiplyAdd(kernel);
   MLIRContext *ctx = op.getContext();
   auto shape = [](Value value) {
     return cast<MemRefType>(value.getType()).getShape();
@@ -177,45 +172,6 @@ public:
   /// asked, else a sequential nest; the image dimension only when there is
   /// more than one (the convolution form's batch).
   void emit(bool parallel) {
-    Value zero = index(0), one = index(1);
-    SmallVector<Value, 3> upper;
-    if (gemm.batch > 1)
-      upper.push_back(index(gemm.batch));
-    upper.push_back(index(blocking.rowBlocks));
-    upper.push_back(index(blocking.panelGroups));
-    SmallVector<Value, 3> lower(upper.size(), zero), steps(upper.size(), one);
-    auto body = [&](OpBuilder &nb, Location, ValueRange ivs) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-      image = gemm.batch > 1 ? ivs.front() : zero;
-      Value rowBlock = ivs[ivs.size() - 2], panelGroup = ivs.back();
-      if (blocks) {
-        // This task's own block buffer.
-        Value task = arith::AddIOp::create(
-            b, loc,
-            arith::MulIOp::create(
-                b, loc,
-                arith::AddIOp::create(
-                    b, loc,
-                    arith::MulIOp::create(b, loc, image,
-                                          index(blocking.rowBlocks)),
-                    rowBlock),
-                index(blocking.panelGroups)),
-            panelGroup);
-        SmallVector<OpFoldResult> offsets = {task, b.getIndexAttr(0),
-                                             b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                           b.getIndexAttr(gemm.kc),
-                                           b.getIndexAttr(gemm.nr)};
-        SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-        auto blockType = memref::SubViewOp::inferRankReducedResultType(
-            {gemm.kc, gemm.nr}, cast<MemRefType>(blocks.getType()), offsets,
-            sizes, strides);
-        blockBuffer = memref::SubViewOp::create(b, loc, blockType, blocks,
-                                                offsets, sizes, strides);
-      }
-      emitTask(rowBlock, panelGroup);
-    };
     // The convolution form packs blocks of B on the fly, each task into a
     // buffer of its own (threads never share one), allocated once for the
     // product.
@@ -225,10 +181,17 @@ public:
           b, loc, MemRefType::get({tasks, gemm.kc, gemm.nr}, b.getF32Type()),
           b.getI64IntegerAttr(64));
     }
-    if (parallel)
-      scf::ParallelOp::create(b, loc, lower, upper, steps, body);
-    else
-      scf::buildLoopNest(b, loc, lower, upper, steps, body);
+    SmallVector<int64_t, 3> extents;
+    if (gemm.batch > 1)
+      extents.push_back(gemm.batch);
+    extents.append({blocking.rowBlocks, blocking.panelGroups});
+    buildTaskLoops(b, loc, extents, parallel, [&](ValueRange ivs) {
+      image = gemm.batch > 1 ? ivs.front() : index(0);
+      Value rowBlock = ivs[ivs.size() - 2], panelGroup = ivs.back();
+      if (blocks)
+        blockBuffer = taskBlock(rowBlock, panelGroup);
+      emitTask(rowBlock, panelGroup);
+    });
     if (blocks)
       memref::DeallocOp::create(b, loc, blocks);
   }
@@ -240,6 +203,30 @@ private:
 
   Value min(Value lhs, Value rhs) {
     return arith::MinSIOp::create(b, loc, lhs, rhs);
+  }
+
+  /// The packing buffer of the task (image, rowBlock, panelGroup).
+  Value taskBlock(Value rowBlock, Value panelGroup) {
+    Value task = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(
+            b, loc,
+            arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, image, index(blocking.rowBlocks)),
+                rowBlock),
+            index(blocking.panelGroups)),
+        panelGroup);
+    SmallVector<OpFoldResult> offsets = {task, b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {
+        b.getIndexAttr(1), b.getIndexAttr(gemm.kc), b.getIndexAttr(gemm.nr)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        {gemm.kc, gemm.nr}, cast<MemRefType>(blocks.getType()), offsets, sizes,
+        strides);
+    return memref::SubViewOp::create(b, loc, type, blocks, offsets, sizes,
+                                     strides);
   }
 
   /// Builds `body` under `scf.if (condition)`.
@@ -279,26 +266,14 @@ private:
     using SliverBody = llvm::function_ref<void(Value row, int64_t rows)>;
     using PanelBody = llvm::function_ref<void(Value panel, int64_t columns)>;
     auto forEachSliver = [&](SliverBody body) {
-      scf::ForOp::create(
-          b, loc, row0, fullRowsEnd, index(gemm.mr), ValueRange{},
-          [&](OpBuilder &rb, Location rl, Value row, ValueRange) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(rb.getInsertionBlock(), rb.getInsertionPoint());
-            body(row, gemm.mr);
-            scf::YieldOp::create(rb, rl);
-          });
+      buildFor(b, loc, row0, fullRowsEnd, index(gemm.mr),
+               [&](Value row) { body(row, gemm.mr); });
       if (int64_t rest = gemm.m % gemm.mr)
         emitIf(holdsRowTail, [&] { body(index(fullRows), rest); });
     };
     auto forEachPanel = [&](PanelBody body) {
-      scf::ForOp::create(
-          b, loc, panel0, panel1, index(1), ValueRange{},
-          [&](OpBuilder &pb, Location pl, Value panel, ValueRange) {
-            OpBuilder::InsertionGuard guard(b);
-            b.setInsertionPoint(pb.getInsertionBlock(), pb.getInsertionPoint());
-            body(panel, gemm.nr);
-            scf::YieldOp::create(pb, pl);
-          });
+      buildFor(b, loc, panel0, panel1, index(1),
+               [&](Value panel) { body(panel, gemm.nr); });
       if (int64_t tail = gemm.n % gemm.nr)
         emitIf(isLastGroup, [&] { body(index(fullPanels), tail); });
     };
@@ -309,9 +284,7 @@ private:
     // pass over it; B's rows lie a whole image row of patches apart, which
     // maps them onto a few cache sets, so the block is first copied into a
     // contiguous buffer (packed on the fly, as BLIS packs B).
-    auto kBlock = [&](OpBuilder &kb, Location, Value k0, ValueRange) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(kb.getInsertionBlock(), kb.getInsertionPoint());
+    buildFor(b, loc, index(0), index(gemm.k), index(gemm.kc), [&](Value k0) {
       Value k1 =
           min(arith::AddIOp::create(b, loc, k0, index(gemm.kc)), index(gemm.k));
       if (gemm.packed == PackedOperand::Rhs)
@@ -327,10 +300,7 @@ private:
             emitMicrokernel(row, rows, panel, columns, k0, k1);
           });
         });
-      scf::YieldOp::create(kb, loc);
-    };
-    scf::ForOp::create(b, loc, index(0), index(gemm.k), index(gemm.kc),
-                       ValueRange{}, kBlock);
+    });
   }
 
   /// Copies B[image][k0 : k1][column0 : column0 + columns] into the
@@ -340,31 +310,25 @@ private:
     int64_t vectors = gemm.nr / gemm.width;
     Value zeros = arith::ConstantOp::create(b, loc, vectorType,
                                             b.getZeroAttr(vectorType));
-    scf::ForOp::create(
-        b, loc, k0, k1, index(1), ValueRange{},
-        [&](OpBuilder &nb, Location nl, Value k, ValueRange) {
-          Value row = arith::SubIOp::create(nb, nl, k, k0);
-          for (int64_t v = 0; v < vectors; ++v) {
-            int64_t valid =
-                std::clamp<int64_t>(columns - v * gemm.width, 0, gemm.width);
-            Value offset =
-                arith::ConstantIndexOp::create(nb, nl, v * gemm.width);
-            Value value = zeros;
-            if (valid > 0) {
-              SmallVector<Value, 3> at = {
-                  image, k, arith::AddIOp::create(nb, nl, column0, offset)};
-              std::optional<Value> mask;
-              if (valid < gemm.width)
-                mask = vector::ConstantMaskOp::create(
-                    nb, nl, VectorType::get({gemm.width}, nb.getI1Type()),
-                    ArrayRef<int64_t>{valid});
-              value = loadVector(nb, nl, vectorType, gemm.b, at, mask);
-            }
-            vector::StoreOp::create(nb, nl, value, blockBuffer,
-                                    ValueRange{row, offset});
-          }
-          scf::YieldOp::create(nb, nl);
-        });
+    buildFor(b, loc, k0, k1, index(1), [&](Value k) {
+      Value row = arith::SubIOp::create(b, loc, k, k0);
+      for (int64_t v = 0; v < vectors; ++v) {
+        int64_t valid =
+            std::clamp<int64_t>(columns - v * gemm.width, 0, gemm.width);
+        Value offset = index(v * gemm.width);
+        Value value = zeros;
+        if (valid > 0) {
+          SmallVector<Value, 3> at = {
+              image, k, arith::AddIOp::create(b, loc, column0, offset)};
+          std::optional<Value> mask;
+          if (valid < gemm.width)
+            mask = firstLanesMask(b, loc, gemm.width, valid);
+          value = loadVector(b, loc, vectorType, gemm.b, at, mask);
+        }
+        vector::StoreOp::create(b, loc, value, blockBuffer,
+                                ValueRange{row, offset});
+      }
+    });
   }
 
   /// The indices of C[row][column] in the current image.
@@ -385,19 +349,16 @@ private:
     int64_t vectors = llvm::divideCeilSigned(columns, gemm.width);
     std::optional<Value> lastMask;
     if (columns % gemm.width)
-      lastMask = vector::ConstantMaskOp::create(
-          b, loc, VectorType::get({gemm.width}, b.getI1Type()),
-          ArrayRef<int64_t>{columns % gemm.width});
+      lastMask = firstLanesMask(b, loc, gemm.width, columns % gemm.width);
     SmallVector<Value> rowIndex, columnIndex;
     for (int64_t r = 0; r < rows; ++r)
       rowIndex.push_back(arith::AddIOp::create(b, loc, row0, index(r)));
     for (int64_t v = 0; v < vectors; ++v)
       columnIndex.push_back(
           arith::AddIOp::create(b, loc, column0, index(v * gemm.width)));
-    auto isMasked = [&](int64_t v) { return lastMask && v == vectors - 1; };
-    // The mask of vector `v` (the partial last one), if any.
+    // The mask of vector `v`: the last one's when the panel is partial.
     auto maskOf = [&](int64_t v) {
-      return isMasked(v) ? lastMask : std::nullopt;
+      return v == vectors - 1 ? lastMask : std::nullopt;
     };
     Value sliver;
     if (gemm.packed == PackedOperand::Lhs)

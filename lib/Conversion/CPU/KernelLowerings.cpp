@@ -2,7 +2,10 @@
 
 #include "KernelLowerings.h"
 
+#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -45,4 +48,48 @@ Value dsk::cpu::multiplyAdd(OpBuilder &b, Location loc, Value x, Value y,
     return vector::FMAOp::create(b, loc, x, y, acc);
   return arith::AddFOp::create(b, loc, acc,
                                arith::MulFOp::create(b, loc, x, y));
+}
+
+void dsk::cpu::buildTaskLoops(OpBuilder &b, Location loc,
+                              ArrayRef<int64_t> extents, bool parallel,
+                              function_ref<void(ValueRange ivs)> body) {
+  OpBuilder::InsertionGuard guard(b);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> lower(extents.size(), zero), steps(extents.size(), one);
+  SmallVector<Value> upper = llvm::map_to_vector(extents, [&](int64_t e) {
+    return arith::ConstantIndexOp::create(b, loc, e).getResult();
+  });
+  auto build = [&](OpBuilder &nb, Location, ValueRange ivs) {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+    body(ivs);
+  };
+  if (parallel)
+    scf::ParallelOp::create(b, loc, lower, upper, steps, build);
+  else
+    scf::buildLoopNest(b, loc, lower, upper, steps, build);
+}
+
+void dsk::cpu::buildFor(OpBuilder &b, Location loc, Value lower, Value upper,
+                        Value step, function_ref<void(Value iv)> body) {
+  scf::ForOp::create(b, loc, lower, upper, step, ValueRange{},
+                     [&](OpBuilder &nb, Location nl, Value iv, ValueRange) {
+                       OpBuilder::InsertionGuard guard(b);
+                       b.setInsertionPoint(nb.getInsertionBlock(),
+                                           nb.getInsertionPoint());
+                       body(iv);
+                       scf::YieldOp::create(nb, nl);
+                     });
+}
+
+Value dsk::cpu::firstLanesMask(OpBuilder &b, Location loc, int64_t width,
+                               int64_t valid) {
+  return vector::ConstantMaskOp::create(b, loc,
+                                        VectorType::get({width}, b.getI1Type()),
+                                        ArrayRef<int64_t>{valid});
+}
+
+bool dsk::cpu::usesFusedMultiplyAdd(KernelAttr kernel) {
+  return !kernels::isGeneric(kernel.getName());
 }

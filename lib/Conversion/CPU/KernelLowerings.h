@@ -16,13 +16,14 @@
 
 namespace dsk::cpu {
 
-/// How the generators split work over threads (the pass's options).
+/// How the generators split work over threads: dsk-cpu-lower-kernels'
+/// options (Passes.td has their meaning and defaults).
 struct ThreadingOptions {
-  bool parallel = true;
-  int64_t minParallelFlops = 1048576;
-  int64_t rowBlock = 512;
-  int64_t columnGroup = 512;
-  int64_t minTasks = 8;
+  bool parallel;
+  int64_t minParallelFlops;
+  int64_t rowBlock;
+  int64_t columnGroup;
+  int64_t minTasks;
 };
 
 /// Replaces `op`, a packed product of dsk-cpu-pack-weights (either form)
@@ -54,6 +55,27 @@ mlir::Value loadVector(mlir::OpBuilder &b, mlir::Location loc,
 void storeVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                  mlir::Value memref, mlir::ValueRange at,
                  std::optional<mlir::Value> mask);
+
+/// Builds `body(ivs)` inside the task loops over [0, extents): one
+/// scf.parallel when `parallel`, else a sequential nest. The builder's
+/// insertion point is restored afterwards.
+void buildTaskLoops(mlir::OpBuilder &b, mlir::Location loc,
+                    llvm::ArrayRef<int64_t> extents, bool parallel,
+                    llvm::function_ref<void(mlir::ValueRange ivs)> body);
+
+/// Builds `body(iv)` inside `scf.for iv = lower to upper step step` (no
+/// loop-carried values), then continues after the loop.
+void buildFor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lower,
+              mlir::Value upper, mlir::Value step,
+              llvm::function_ref<void(mlir::Value iv)> body);
+
+/// The mask of the first `valid` lanes of a `width`-lane vector.
+mlir::Value firstLanesMask(mlir::OpBuilder &b, mlir::Location loc,
+                           int64_t width, int64_t valid);
+
+/// Whether `kernel`'s code multiplies and adds with fused multiply-adds:
+/// every row but the generic ones, which run on CPUs without FMA.
+bool usesFusedMultiplyAdd(KernelAttr kernel);
 
 /// acc + x * y: one fused multiply-add when `fused`, else a multiply and an
 /// add (the generic kernels: a CPU without FMA would call fmaf per lane).

@@ -140,7 +140,7 @@ std::string buildMetadata(ArrayRef<AbiValue> inputs, ArrayRef<AbiValue> outputs,
       [&](StringAttr feature) { os << feature.getValue(); }, ",");
   os << "\n";
   // dsk-plan-memory writes the size once the intermediates are laid out.
-  os << dsk::model_abi::kWorkspaceLinePrefix << "0\n";
+  os << dsk::model_abi::workspaceLine(0);
   auto print = [&](StringRef kind, const AbiValue &value) {
     os << kind << " " << encodeName(value.name) << " " << value.typeName << " "
        << value.type.getRank();

@@ -40,3 +40,7 @@ Value dsk::model_abi::buildMemRefFromPointer(OpBuilder &b, Location loc,
   return UnrealizedConversionCastOp::create(b, loc, type, descriptor)
       .getResult(0);
 }
+
+std::string dsk::model_abi::workspaceLine(int64_t bytes) {
+  return "workspace " + std::to_string(bytes) + "\n";
+}

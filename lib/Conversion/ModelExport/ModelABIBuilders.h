@@ -11,10 +11,14 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <string>
+
 namespace dsk::model_abi {
 
-/// The metadata line that holds the workspace size (ModelABI.h).
-constexpr llvm::StringLiteral kWorkspaceLinePrefix = "workspace ";
+/// The metadata line that holds the workspace size (ModelABI.h), with its
+/// newline. dsk-export-model writes it with 0; dsk-plan-memory replaces that
+/// line with the planned size.
+std::string workspaceLine(int64_t bytes);
 
 /// Builds the memref descriptor of a dense, row-major buffer at `data` (an
 /// !llvm.ptr), as the LLVM lowering of memrefs lays it out, and casts it to

@@ -174,17 +174,14 @@ LogicalResult recordWorkspaceSize(ModuleOp module, int64_t size) {
     return module.emitError()
            << "the module has no @" << DSK_MODEL_METADATA_SYMBOL
            << " text (dsk-export-model makes it)";
-  std::string line =
-      ("\n" + dsk::model_abi::kWorkspaceLinePrefix + "0\n").str();
+  std::string unplanned = "\n" + dsk::model_abi::workspaceLine(0);
   std::string metadata = text.str();
-  size_t at = metadata.find(line);
+  size_t at = metadata.find(unplanned);
   if (at == std::string::npos)
-    return global.emitError()
-           << "the metadata has no '" << dsk::model_abi::kWorkspaceLinePrefix
-           << "0' line to fill in";
-  metadata.replace(
-      at, line.size(),
-      ("\n" + dsk::model_abi::kWorkspaceLinePrefix + Twine(size) + "\n").str());
+    return global.emitError() << "the metadata has no 'workspace 0' line to "
+                                 "fill in";
+  metadata.replace(at, unplanned.size(),
+                   "\n" + dsk::model_abi::workspaceLine(size));
   OpBuilder b(global);
   global.setValueAttr(b.getStringAttr(metadata));
   global.setGlobalType(

@@ -25,6 +25,12 @@ namespace dsk {
 
 /// Kernel names shared by the table and the lowerings that implement them.
 namespace kernels {
+/// Whether `name` is a row for any CPU ("generic.*"): its code uses no
+/// feature beyond the baseline, not even FMA.
+inline bool isGeneric(llvm::StringRef name) {
+  return name.starts_with("generic.");
+}
+
 /// f32 GEMM with the constant right-hand side packed at compile time into
 /// panels of NR columns and a register-blocked MR x NR microkernel.
 /// Tiles: [MR, NR, KC, vector width].
