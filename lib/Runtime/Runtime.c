@@ -482,12 +482,6 @@ DSK_API int dsk_model_is_parallel(const dsk_model *model) {
   return model && model->set_num_threads ? 1 : 0;
 }
 
-/* Where a run's workspace comes from. */
-typedef enum workspace_source {
-  WORKSPACE_CALLER, /* dsk_model_run_with_workspace's argument */
-  WORKSPACE_MODEL,  /* the model's cached one, else a temporary one */
-} workspace_source;
-
 /* Checks a caller's workspace: large enough and aligned, unless the model
  * needs none. */
 static dsk_status check_workspace(const dsk_model *model, const void *workspace,
@@ -512,12 +506,12 @@ static dsk_status check_workspace(const dsk_model *model, const void *workspace,
   return DSK_OK;
 }
 
-/* Calls the model's run function on checked buffers. A version-2 model that
- * needs a workspace and gets none from the caller takes the model's cached
- * one when no other call holds it, else a temporary one for this call. */
+/* Calls the model's run function on checked buffers. `workspace` is the
+ * caller's (checked), or NULL: then a version-2 model that needs one takes
+ * the model's cached workspace when no other call holds it, else a
+ * temporary one for this call. */
 static dsk_status call_model(const dsk_model *model, void *const *buffers,
-                             workspace_source source, void *workspace,
-                             dsk_error *err) {
+                             void *workspace, dsk_error *err) {
   /* OpenMP's thread count is per calling thread, so concurrent runs with
    * different settings do not interfere. */
   int threads = atomic_load(&model->num_threads);
@@ -529,8 +523,8 @@ static dsk_status call_model(const dsk_model *model, void *const *buffers,
     model->run_v1(buffers);
     return set_ok(err);
   }
-  if (source == WORKSPACE_CALLER || model->workspace_size == 0) {
-    model->run(buffers, source == WORKSPACE_CALLER ? workspace : NULL);
+  if (workspace || model->workspace_size == 0) {
+    model->run(buffers, workspace);
     return set_ok(err);
   }
   int expected = 0;
@@ -560,7 +554,7 @@ enum { STACK_BUFFERS = 32, STACK_SYMBOLS = 8 };
 static dsk_status check_and_run(const char *api, const dsk_model *model,
                                 const dsk_tensor *inputs, size_t num_inputs,
                                 dsk_tensor *outputs, size_t num_outputs,
-                                workspace_source source, void *workspace,
+                                int caller_workspace, void *workspace,
                                 size_t workspace_bytes, dsk_error *err) {
   if (!model)
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT, "%s: model is NULL",
@@ -581,7 +575,7 @@ static dsk_status check_and_run(const char *api, const dsk_model *model,
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
                          "%s: outputs is NULL but %zu outputs are expected",
                          model->path, num_outputs);
-  if (source == WORKSPACE_CALLER) {
+  if (caller_workspace) {
     dsk_status st = check_workspace(model, workspace, workspace_bytes, err);
     if (st != DSK_OK)
       return st;
@@ -621,7 +615,7 @@ static dsk_status check_and_run(const char *api, const dsk_model *model,
     st = check_no_overlap(model, inputs, num_inputs, outputs, num_outputs, i,
                           err);
   if (st == DSK_OK)
-    st = call_model(model, buffers, source, workspace, err);
+    st = call_model(model, buffers, workspace, err);
   free(heap);
   return st;
 }
@@ -631,7 +625,7 @@ DSK_API dsk_status dsk_model_run(const dsk_model *model,
                                  dsk_tensor *outputs, size_t num_outputs,
                                  dsk_error *err) {
   return check_and_run("dsk_model_run", model, inputs, num_inputs, outputs,
-                       num_outputs, WORKSPACE_MODEL, NULL, 0, err);
+                       num_outputs, /*caller_workspace=*/0, NULL, 0, err);
 }
 
 DSK_API dsk_status dsk_model_run_with_workspace(
@@ -639,6 +633,6 @@ DSK_API dsk_status dsk_model_run_with_workspace(
     dsk_tensor *outputs, size_t num_outputs, void *workspace,
     size_t workspace_bytes, dsk_error *err) {
   return check_and_run("dsk_model_run_with_workspace", model, inputs,
-                       num_inputs, outputs, num_outputs, WORKSPACE_CALLER,
-                       workspace, workspace_bytes, err);
+                       num_inputs, outputs, num_outputs,
+                       /*caller_workspace=*/1, workspace, workspace_bytes, err);
 }

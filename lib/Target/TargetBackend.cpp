@@ -2,8 +2,6 @@
 
 #include "dsk/Target/TargetBackend.h"
 
-#include "llvm/ADT/StringSwitch.h"
-
 using namespace dsk;
 using llvm::StringRef;
 
@@ -24,16 +22,6 @@ StringRef dsk::stringifyEmitLevel(EmitLevel level) {
     return "lib";
   }
   llvm_unreachable("unknown emit level");
-}
-
-std::optional<EmitLevel> dsk::symbolizeEmitLevel(StringRef name) {
-  return llvm::StringSwitch<std::optional<EmitLevel>>(name)
-      .Case("mlir-llvm", EmitLevel::MLIRLLVM)
-      .Case("llvm", EmitLevel::LLVMIR)
-      .Case("asm", EmitLevel::Assembly)
-      .Case("obj", EmitLevel::Object)
-      .Case("lib", EmitLevel::Library)
-      .Default(std::nullopt);
 }
 
 TargetBackendRegistry &TargetBackendRegistry::global() {

@@ -49,9 +49,9 @@
  *   end
  *
  * The header lines (kind, target, features, workspace) come in this order,
- * before the first `input`. A version-2 reader ignores header lines whose
- * first word it does not know, wherever they appear before the first
- * `input`, so later fields (per-region counters, the file's size and
+ * before the first `input` or `output` line. A version-2 reader ignores
+ * header lines whose first word it does not know, wherever they appear
+ * before the first `input` or `output` line, so later fields (per-region counters, the file's size and
  * checksum) can be added without a new version. Version 1 is the same
  * without `kind` and `workspace`, and unknown lines are errors.
  *

@@ -51,8 +51,6 @@ enum class EmitLevel {
 
 /// The `--emit=` spelling of `level`.
 llvm::StringRef stringifyEmitLevel(EmitLevel level);
-/// Parses an `--emit=` spelling of a backend level.
-std::optional<EmitLevel> symbolizeEmitLevel(llvm::StringRef name);
 
 /// Receives the stages a backend runs, so that `dsk-compile -v` can print
 /// them with their times.

@@ -8,6 +8,8 @@
 
 #include "KernelLowerings.h"
 
+#include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -47,7 +49,7 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
                                           KernelAttr kernel) {
   ArrayRef<int64_t> tiles = kernel.getTiles();
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || tiles.size() != 4 || tiles[1] % tiles[3] != 0)
+      op.getNumDpsInits() != 1 || !kernels::isValidGemmTiles(tiles))
     return std::nullopt;
   PackedGemm gemm;
   gemm.a = op.getDpsInputs()[0];

@@ -43,9 +43,14 @@ std::vector<float> readF32Constant(Attribute value, int64_t numElements) {
   return {};
 }
 
-/// The kernels' operands are f32 tensors with static shapes (the table
-/// selects them only for such ops; a hand-written kernel may break that).
-LogicalResult checkStaticF32(Operation *op, KernelAttr kernel) {
+/// The kernels' contract: GEMM tiles, and f32 tensors with static shapes
+/// (the table selects them only for such ops and tiles; a hand-written
+/// kernel may break that).
+LogicalResult checkKernelContract(Operation *op, KernelAttr kernel) {
+  if (!kernels::isValidGemmTiles(kernel.getTiles()))
+    return op->emitError() << "kernel '" << kernel.getName()
+                           << "' needs tiles [MR, NR, KC, width] with NR a "
+                              "multiple of width";
   for (Value operand : op->getOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.getType());
     if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
@@ -98,14 +103,9 @@ Value buildPackedProduct(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// contract, which the error says.
 FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
                            KernelAttr kernel) {
-  ArrayRef<int64_t> tiles = kernel.getTiles();
-  if (tiles.size() != 4 || tiles[1] % tiles[3] != 0)
-    return op.emitError() << "kernel '" << kernel.getName()
-                          << "' needs tiles [MR, NR, KC, width] with NR a "
-                             "multiple of width";
-  if (failed(checkStaticF32(op, kernel)))
+  if (failed(checkKernelContract(op, kernel)))
     return failure();
-  int64_t nr = tiles[1];
+  int64_t nr = kernel.getTiles()[1];
   auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
   auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
   RankedTensorType resultType = op.getType();
@@ -224,14 +224,9 @@ Value buildPatches(OpBuilder &b, Location loc, linalg::Conv2DNchwFchwOp conv) {
 /// resource), leaving the op to the reference lowering.
 FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
                          KernelAttr kernel) {
-  ArrayRef<int64_t> tiles = kernel.getTiles();
-  if (tiles.size() != 4 || tiles[1] % tiles[3] != 0)
-    return conv.emitError() << "kernel '" << kernel.getName()
-                            << "' needs tiles [MR, NR, KC, width] with NR a "
-                               "multiple of width";
-  int64_t mr = tiles[0];
-  if (failed(checkStaticF32(conv, kernel)))
+  if (failed(checkKernelContract(conv, kernel)))
     return failure();
+  int64_t mr = kernel.getTiles()[0];
   Value filter = conv.getInputs()[1];
   auto filterType = cast<RankedTensorType>(filter.getType());
   Attribute value;

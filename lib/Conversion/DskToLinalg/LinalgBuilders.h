@@ -27,7 +27,6 @@ using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
                         llvm::ArrayRef<int64_t> shape, mlir::Type elementType);
 
-/// A tensor of `shape` filled with the float or integer `value`.
 /// A tensor of `shape` in `accType` holding `bias` broadcast to it (numpy
 /// rules; `biasUnsigned` for ui storage), or zeros without a bias: the
 /// accumulator that products with a bias start from.
@@ -35,6 +34,7 @@ mlir::Value biasOrZeros(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value bias, bool biasUnsigned,
                         llvm::ArrayRef<int64_t> shape, mlir::Type accType);
 
+/// A tensor of `shape` filled with the float or integer `value`.
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::ArrayRef<int64_t> shape, mlir::Type elementType,
                          double value);

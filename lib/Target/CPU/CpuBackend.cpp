@@ -25,10 +25,6 @@ using llvm::StringRef;
 
 namespace {
 
-Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 /// The CPU backend's command-line options; they exist only in tools that
 /// ask the backend for them (dsk-compile).
 struct CpuOptions {
@@ -57,7 +53,7 @@ openOutput(StringRef path) {
   std::unique_ptr<llvm::ToolOutputFile> output =
       mlir::openOutputFile(path, &error);
   if (!output)
-    return makeError(error);
+    return llvm::createStringError(error);
   return output;
 }
 
@@ -133,7 +129,7 @@ Error CpuBackend::emit(mlir::ModuleOp module, EmitLevel level,
   stages.begin("translate to LLVM IR");
   TargetAttr attr = getTarget(module);
   if (!attr)
-    return makeError("the module has no dsk.target");
+    return llvm::createStringError("the module has no dsk.target");
   llvm::Expected<CpuTarget> target = cpuTargetFromAttr(attr);
   if (!target)
     return target.takeError();
@@ -169,8 +165,8 @@ Error CpuBackend::emit(mlir::ModuleOp module, EmitLevel level,
     llvm::SmallString<128> tempPath;
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
             llvm::sys::path::stem(options.outputPath), "o", tempPath))
-      return makeError("cannot create a temporary object file: " +
-                       ec.message());
+      return llvm::createStringError("cannot create a temporary object file: " +
+                                     ec.message());
     objectPath = tempPath.str().str();
     removeObject.emplace(objectPath);
   }
@@ -184,8 +180,8 @@ Error CpuBackend::emit(mlir::ModuleOp module, EmitLevel level,
       return error;
     (*object)->os().close();
     if ((*object)->os().has_error())
-      return makeError("cannot write " + objectPath + ": " +
-                       (*object)->os().error().message());
+      return llvm::createStringError("cannot write " + objectPath + ": " +
+                                     (*object)->os().error().message());
     (*object)->keep();
   }
   stages.end();

@@ -31,10 +31,6 @@ using llvm::StringRef;
 
 namespace {
 
-Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 void initializeLLVMTargets() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -51,16 +47,12 @@ Expected<const llvm::Target *> lookupTarget(const llvm::Triple &triple) {
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return makeError("no LLVM target for triple '" + triple.str() +
-                     "': " + error);
+    return llvm::createStringError("no LLVM target for triple '" +
+                                   triple.str() + "': " + error);
   return target;
 }
 
 } // namespace
-
-std::string CpuTarget::featureList() const {
-  return llvm::join(enabledFeatures, ",");
-}
 
 dsk::TargetAttr CpuTarget::toAttr(mlir::MLIRContext *context) const {
   llvm::SmallVector<mlir::StringAttr> features;
@@ -72,7 +64,7 @@ dsk::TargetAttr CpuTarget::toAttr(mlir::MLIRContext *context) const {
 
 Expected<CpuTarget> dsk::cpu::cpuTargetFromAttr(dsk::TargetAttr attr) {
   if (attr.getKind() != dsk::TargetKind::CPU)
-    return makeError("the module's target is not a CPU target");
+    return llvm::createStringError("the module's target is not a CPU target");
   CpuTarget result;
   llvm::Triple triple(attr.getTriple().empty()
                           ? llvm::sys::getDefaultTargetTriple()
@@ -80,9 +72,9 @@ Expected<CpuTarget> dsk::cpu::cpuTargetFromAttr(dsk::TargetAttr attr) {
   result.triple = triple.str();
   result.arch = attr.getArch().str();
   if (triple.getArchName() != attr.getArch())
-    return makeError("the target's arch '" + attr.getArch() +
-                     "' is not the architecture of the triple '" +
-                     triple.str() + "'");
+    return llvm::createStringError("the target's arch '" + attr.getArch() +
+                                   "' is not the architecture of the triple '" +
+                                   triple.str() + "'");
   result.cpu = attr.getChip().empty() ? "generic" : attr.getChip().str();
   Expected<const llvm::Target *> target = lookupTarget(triple);
   if (!target)
@@ -90,8 +82,9 @@ Expected<CpuTarget> dsk::cpu::cpuTargetFromAttr(dsk::TargetAttr attr) {
   std::unique_ptr<llvm::MCSubtargetInfo> generic(
       (*target)->createMCSubtargetInfo(triple, "", ""));
   if (!generic || !generic->isCPUStringValid(result.cpu))
-    return makeError("the target's cpu '" + result.cpu +
-                     "' is not a CPU that LLVM knows for " + triple.str());
+    return llvm::createStringError("the target's cpu '" + result.cpu +
+                                   "' is not a CPU that LLVM knows for " +
+                                   triple.str());
 
   // The listed features are exactly the enabled ones: what the CPU enables
   // by default but the list lacks is turned off first, then every listed
@@ -114,8 +107,9 @@ Expected<CpuTarget> dsk::cpu::cpuTargetFromAttr(dsk::TargetAttr attr) {
         byCpu->getAllProcessorFeatures(),
         [&](const llvm::SubtargetFeatureKV &kv) { return feature == kv.Key; });
     if (!known)
-      return makeError("the target lists the feature '" + feature +
-                       "', which LLVM does not know for " + triple.str());
+      return llvm::createStringError(
+          "the target lists the feature '" + feature +
+          "', which LLVM does not know for " + triple.str());
     flags.push_back("+" + feature);
   }
   result.featureFlags = llvm::join(flags, ",");
@@ -149,12 +143,13 @@ Expected<CpuTarget> dsk::cpu::resolveCpuTarget(StringRef name,
   std::unique_ptr<llvm::MCSubtargetInfo> generic(
       (*target)->createMCSubtargetInfo(triple, "", ""));
   if (!generic || !generic->isCPUStringValid(result.cpu))
-    return makeError("unknown target '" + name +
-                     "': not 'host' and not a CPU "
-                     "that LLVM knows for " +
-                     triple.str() +
-                     " (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, haswell, "
-                     "skylake-avx512, znver4, ...)");
+    return llvm::createStringError(
+        "unknown target '" + name +
+        "': not 'host' and not a CPU "
+        "that LLVM knows for " +
+        triple.str() +
+        " (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, haswell, "
+        "skylake-avx512, znver4, ...)");
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
       (*target)->createMCSubtargetInfo(triple, result.cpu,
                                        result.featureFlags));
@@ -174,8 +169,8 @@ dsk::cpu::createTargetMachine(const CpuTarget &target, unsigned optLevel) {
   std::optional<llvm::CodeGenOptLevel> level =
       llvm::CodeGenOpt::getLevel(static_cast<int>(optLevel));
   if (!level)
-    return makeError("optimization level " + llvm::Twine(optLevel) +
-                     " is not 0, 1, 2 or 3");
+    return llvm::createStringError(
+        "optimization level " + llvm::Twine(optLevel) + " is not 0, 1, 2 or 3");
   llvm::TargetOptions options;
   // a * b + c becomes one fused multiply-add where the CPU has FMA: one
   // rounding instead of two (as ONNX Runtime's and BLAS kernels compute),
@@ -187,8 +182,8 @@ dsk::cpu::createTargetMachine(const CpuTarget &target, unsigned optLevel) {
                                 options, llvm::Reloc::PIC_, std::nullopt,
                                 *level));
   if (!machine)
-    return makeError("LLVM cannot create a target machine for " +
-                     target.triple + " " + target.cpu);
+    return llvm::createStringError("LLVM cannot create a target machine for " +
+                                   target.triple + " " + target.cpu);
   return machine;
 }
 
@@ -216,16 +211,17 @@ dsk::cpu::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
   std::unique_ptr<llvm::Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context, "dsk_model");
   if (!llvmModule)
-    return makeError("translation to LLVM IR failed (see the diagnostics "
-                     "above)");
+    return llvm::createStringError(
+        "translation to LLVM IR failed (see the diagnostics "
+        "above)");
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
 
   for (StringRef symbol :
        {StringRef(DSK_MODEL_RUN_SYMBOL), StringRef(DSK_MODEL_METADATA_SYMBOL)})
     if (!llvmModule->getNamedValue(symbol))
-      return makeError("the module does not define @" + symbol +
-                       "; it must come from dsk-cpu-pipeline");
+      return llvm::createStringError("the module does not define @" + symbol +
+                                     "; it must come from dsk-cpu-pipeline");
   // Only the ABI is exported; everything else may be inlined, renamed or
   // dropped by the optimizer.
   for (llvm::GlobalValue &value : llvmModule->global_values()) {
@@ -264,9 +260,9 @@ Error dsk::cpu::emitObject(llvm::Module &module, llvm::TargetMachine &machine,
   if (machine.addPassesToEmitFile(codegen, os, nullptr,
                                   assembly ? llvm::CodeGenFileType::AssemblyFile
                                            : llvm::CodeGenFileType::ObjectFile))
-    return makeError(llvm::Twine("LLVM cannot emit ") +
-                     (assembly ? "assembly" : "an object file") + " for " +
-                     machine.getTargetTriple().str());
+    return llvm::createStringError(llvm::Twine("LLVM cannot emit ") +
+                                   (assembly ? "assembly" : "an object file") +
+                                   " for " + machine.getTargetTriple().str());
   codegen.run(module);
   return Error::success();
 }
@@ -284,7 +280,8 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
         driver = *found;
     }
     if (driver.empty())
-      return makeError("the linker '" + linker + "' was not found");
+      return llvm::createStringError("the linker '" + linker +
+                                     "' was not found");
   } else {
     llvm::SmallVector<std::string> candidates;
     if (const char *cc = std::getenv("CC"); cc && *cc)
@@ -296,8 +293,9 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
         break;
       }
     if (driver.empty())
-      return makeError("no C compiler driver to link with ($CC, cc, clang-22, "
-                       "clang, gcc); install one or pass --linker");
+      return llvm::createStringError(
+          "no C compiler driver to link with ($CC, cc, clang-22, "
+          "clang, gcc); install one or pass --linker");
   }
 
   llvm::SmallVector<std::string> args = {driver,
@@ -313,8 +311,9 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   // members the object needs are linked, into the library itself.
   if (!options.builtinsArchive.empty()) {
     if (!llvm::sys::fs::exists(options.builtinsArchive))
-      return makeError("compiler-rt's builtins (" + options.builtinsArchive +
-                       ") do not exist; install libclang-rt-22-dev");
+      return llvm::createStringError(
+          "compiler-rt's builtins (" + options.builtinsArchive +
+          ") do not exist; install libclang-rt-22-dev");
     args.push_back(options.builtinsArchive);
   }
   if (options.openmp) {
@@ -323,10 +322,10 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
     llvm::SmallString<128> library(dir);
     llvm::sys::path::append(library, "libomp.so");
     if (!llvm::sys::fs::exists(library))
-      return makeError("the model runs loops on OpenMP threads, but " +
-                       library +
-                       " does not exist; install libomp-22-dev or compile "
-                       "with --parallel=false");
+      return llvm::createStringError(
+          "the model runs loops on OpenMP threads, but " + library +
+          " does not exist; install libomp-22-dev or compile "
+          "with --parallel=false");
     args.append({"-L" + dir.str(), "-Wl,-rpath," + dir.str(), "-lomp"});
   }
   std::string message;
@@ -334,8 +333,9 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   int status = llvm::sys::ExecuteAndWait(driver, argRefs, std::nullopt, {}, 0,
                                          0, &message);
   if (status != 0)
-    return makeError("linking " + outputPath + " with " + driver + " failed" +
-                     (message.empty() ? "" : ": " + message) +
-                     " (exit status " + llvm::Twine(status) + ")");
+    return llvm::createStringError(
+        "linking " + outputPath + " with " + driver + " failed" +
+        (message.empty() ? "" : ": " + message) + " (exit status " +
+        llvm::Twine(status) + ")");
   return Error::success();
 }

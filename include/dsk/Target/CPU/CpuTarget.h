@@ -40,9 +40,6 @@ struct CpuTarget {
   /// Every feature the code may use, by LLVM name, for the model metadata.
   std::vector<std::string> enabledFeatures;
 
-  /// `enabledFeatures` joined with commas.
-  std::string featureList() const;
-
   /// The #dsk.target that records this target on a module.
   TargetAttr toAttr(mlir::MLIRContext *context) const;
 };

@@ -196,13 +196,16 @@ Operation *DskDialect::materializeConstant(OpBuilder &builder, Attribute value,
   return arith::ConstantOp::create(builder, loc, type, cast<TypedAttr>(value));
 }
 
+bool dsk::isDskComputeOp(Operation *op) {
+  return isa<MatmulOp, LowRankMatmulOp, SparseMatmulOp, AttentionOp,
+             MultiScaleAttentionOp, SparseAttentionOp>(op);
+}
+
 /// Compute operations that a selection pass may annotate with a kernel: the
 /// dsk compute ops, and the linalg ops that the importer and the kernel
 /// lowerings produce (convolutions, packed products).
 static bool isKernelAnnotatable(Operation *op) {
-  return isa<MatmulOp, LowRankMatmulOp, SparseMatmulOp, AttentionOp,
-             MultiScaleAttentionOp, SparseAttentionOp>(op) ||
-         isa<linalg::LinalgOp>(op);
+  return isDskComputeOp(op) || isa<linalg::LinalgOp>(op);
 }
 
 TargetAttr dsk::getTarget(Operation *op) {
@@ -215,15 +218,9 @@ TargetAttr dsk::getTarget(Operation *op) {
 }
 
 std::optional<StringRef> dsk::getNodeName(Location loc) {
-  std::optional<StringRef> name;
-  loc->walk([&](Location inner) {
-    if (auto nameLoc = dyn_cast<NameLoc>(inner)) {
-      name = nameLoc.getName().getValue();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
+  if (auto name = loc->findInstanceOf<NameLoc>())
+    return name.getName().getValue();
+  return std::nullopt;
 }
 
 LogicalResult DskDialect::verifyOperationAttribute(Operation *op,

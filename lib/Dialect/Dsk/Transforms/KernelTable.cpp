@@ -110,9 +110,7 @@ KernelRow depthwiseRow(StringRef name, ArrayRef<std::string> features,
   row.requiredFeatures.assign(features.begin(), features.end());
   row.handles = isOp<linalg::DepthwiseConv2DNchwChwOp>;
   row.matches = matchesDepthwiseConv2dF32;
-  row.tiles = [=](Operation *, TargetAttr) {
-    return SmallVector<int64_t>{vectorWidth};
-  };
+  row.tiles = {vectorWidth};
   return row;
 }
 
@@ -128,10 +126,7 @@ KernelRow gemmF32Row(StringRef name, ArrayRef<std::string> features,
   row.handles = handles;
   row.requiredFeatures.assign(features.begin(), features.end());
   row.matches = matches;
-  row.tiles = [=](Operation *, TargetAttr) {
-    return SmallVector<int64_t>{rows, vectorsPerRow * vectorWidth, 256,
-                                vectorWidth};
-  };
+  row.tiles = {rows, vectorsPerRow * vectorWidth, 256, vectorWidth};
   return row;
 }
 
@@ -157,17 +152,11 @@ std::string describeShapes(Operation *op) {
 std::string describeLocation(Location loc) {
   if (std::optional<StringRef> node = getNodeName(loc))
     return ("node '" + *node + "'").str();
-  std::string place;
-  loc->walk([&](Location inner) {
-    if (auto fileLoc = dyn_cast<FileLineColLoc>(inner)) {
-      place = (llvm::sys::path::filename(fileLoc.getFilename().getValue()) +
-               ":" + llvm::Twine(fileLoc.getLine()))
-                  .str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return place.empty() ? "unknown location" : place;
+  if (auto file = loc->findInstanceOf<FileLineColLoc>())
+    return (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+            llvm::Twine(file.getLine()))
+        .str();
+  return "unknown location";
 }
 
 } // namespace
@@ -203,9 +192,7 @@ KernelTable &KernelTable::get() {
 }
 
 bool dsk::isSelectableComputeOp(Operation *op) {
-  return isa<MatmulOp, LowRankMatmulOp, SparseMatmulOp, AttentionOp,
-             MultiScaleAttentionOp, SparseAttentionOp>(op) ||
-         isa<linalg::ConvolutionOpInterface>(op);
+  return isDskComputeOp(op) || isa<linalg::ConvolutionOpInterface>(op);
 }
 
 KernelSelection dsk::selectKernel(Operation *op, TargetAttr target) {
@@ -231,8 +218,7 @@ KernelSelection dsk::selectKernel(Operation *op, TargetAttr target) {
         llvm::map_to_vector(row.requiredFeatures, [&](const std::string &f) {
           return StringAttr::get(context, f);
         });
-    selection.kernel =
-        KernelAttr::get(context, row.name, features, row.tiles(op, target));
+    selection.kernel = KernelAttr::get(context, row.name, features, row.tiles);
     return selection;
   }
   selection.reason = reasons.empty() ? "no kernel in the table for this op"

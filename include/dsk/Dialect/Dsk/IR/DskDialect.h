@@ -43,6 +43,10 @@ std::optional<int64_t> getQuantAxis(mlir::Attribute encoding);
 /// that encloses `op` (or is `op`) and sets one; null when none does.
 TargetAttr getTarget(mlir::Operation *op);
 
+/// Whether `op` is one of dsk's compute ops (products and attentions), the
+/// ops kernel selection considers besides linalg convolutions.
+bool isDskComputeOp(mlir::Operation *op);
+
 /// The name of the model node an op came from: the first NameLoc in `loc`
 /// (the ONNX importer names every op's location after its node).
 std::optional<llvm::StringRef> getNodeName(mlir::Location loc);

@@ -2,8 +2,8 @@
 //
 // The per-target table that dsk-select-kernels consults. Each row names a
 // kernel that a backend lowering implements, the target features it needs,
-// the ops (shapes, element types, operand kinds) it computes, and how its
-// tile sizes follow from the target. Rows are tried in order, so the most
+// the ops (shapes, element types, operand kinds) it computes, and its tile
+// sizes (for the target the row is for). Rows are tried in order, so the most
 // specific (widest vectors) come first. Quantized, sparse and GPU kernels are
 // added as rows here, next to a lowering that honours them.
 //
@@ -37,6 +37,12 @@ inline bool isGeneric(llvm::StringRef name) {
 constexpr llvm::StringLiteral kGemmF32Avx512 = "x86.avx512f.gemm_f32";
 constexpr llvm::StringLiteral kGemmF32Avx2 = "x86.avx2.gemm_f32";
 constexpr llvm::StringLiteral kGemmF32Generic = "generic.gemm_f32";
+
+/// Whether `tiles` fit the GEMM and convolution kernels: [MR, NR, KC,
+/// width] with NR a multiple of the vector width.
+inline bool isValidGemmTiles(llvm::ArrayRef<int64_t> tiles) {
+  return tiles.size() == 4 && tiles[1] % tiles[3] == 0;
+}
 
 /// Whether `name` is one of the f32 GEMM kernels.
 inline bool isGemmF32(llvm::StringRef name) {
@@ -92,19 +98,17 @@ struct KernelRow {
   /// Whether the kernel computes `op`, an op it handles; when not, `whyNot`
   /// says why (one short clause, for the report).
   std::function<bool(mlir::Operation *op, std::string &whyNot)> matches;
-  /// The kernel's tile sizes for `op` on `target`.
-  std::function<llvm::SmallVector<int64_t>(mlir::Operation *op,
-                                           TargetAttr target)>
-      tiles;
+  /// The kernel's tile sizes (their meaning is the kernel's: see the
+  /// kernel names above).
+  llvm::SmallVector<int64_t> tiles;
 };
 
-/// The table: built-in rows first, then rows that others add.
+/// The table, its rows in the order they are tried.
 class KernelTable {
 public:
-  /// The process-wide table, with the built-in rows.
+  /// The process-wide table.
   static KernelTable &get();
 
-  void addRow(KernelRow row) { rows.push_back(std::move(row)); }
   llvm::ArrayRef<KernelRow> getRows() const { return rows; }
 
 private:
