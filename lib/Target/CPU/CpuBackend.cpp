@@ -69,7 +69,13 @@ public:
   bool acceptsTarget(StringRef name) const override {
     if (name == "host")
       return true;
-    // Any CPU LLVM knows for the triple; errors are left to resolveTarget.
+    // A triple LLVM lacks is this backend's error, whatever the name:
+    // resolveTarget reports it.
+    if (llvm::Error error = checkTriple(triple())) {
+      llvm::consumeError(std::move(error));
+      return true;
+    }
+    // Any CPU LLVM knows for the triple.
     llvm::Expected<CpuTarget> target = resolveCpuTarget(name, triple());
     if (!target) {
       llvm::consumeError(target.takeError());

@@ -54,6 +54,12 @@ Expected<const llvm::Target *> lookupTarget(const llvm::Triple &triple) {
 
 } // namespace
 
+Error dsk::cpu::checkTriple(StringRef triple) {
+  Expected<const llvm::Target *> target = lookupTarget(llvm::Triple(
+      triple.empty() ? llvm::sys::getDefaultTargetTriple() : triple.str()));
+  return target ? Error::success() : target.takeError();
+}
+
 dsk::TargetAttr CpuTarget::toAttr(mlir::MLIRContext *context) const {
   llvm::SmallVector<mlir::StringAttr> features;
   for (const std::string &feature : enabledFeatures)

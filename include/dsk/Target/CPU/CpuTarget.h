@@ -48,6 +48,10 @@ struct CpuTarget {
 /// are derived so that exactly the listed features are enabled.
 llvm::Expected<CpuTarget> cpuTargetFromAttr(TargetAttr attr);
 
+/// Whether LLVM has a target for `triple` (this machine's when empty);
+/// the error says why not.
+llvm::Error checkTriple(llvm::StringRef triple);
+
 /// Resolves `-target=NAME`: `host` (this CPU and its features), `x86-64`,
 /// `x86-64-v2`/`-v3`/`-v4`, or any CPU name LLVM knows for the triple
 /// (e.g. `znver5`, `skylake-avx512`).
