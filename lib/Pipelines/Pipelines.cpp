@@ -115,6 +115,9 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   // The library must not call MLIR's runner utilities (memrefCopy).
   pm.addNestedPass<func::FuncOp>(createDskExpandStridedCopies());
+  // Profiling regions while every graph node is still one op.
+  if (options.profileRegions)
+    pm.addPass(createDskMarkProfileRegions());
   // The selected kernels' code; the remaining linalg ops become loops.
   DskCpuLowerKernelsOptions kernelOptions;
   kernelOptions.parallel = options.parallel;

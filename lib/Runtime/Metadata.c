@@ -372,6 +372,31 @@ static dsk_status parse_workspace(parser *ps, field f) {
   return DSK_OK;
 }
 
+/* Parses "region <op> <kernel> <node> <shapes>", where "-" is an empty
+ * field. */
+static dsk_status parse_region(parser *ps, const field *fs, long n) {
+  if (n != 5)
+    return line_error(ps,
+                      "expected 'region <op> <kernel> <node> <shapes>', got "
+                      "%ld fields",
+                      n);
+  static const char *const what[4] = {"region op", "region kernel",
+                                      "region node", "region shapes"};
+  const char *values[4];
+  for (int i = 0; i < 4; ++i) {
+    values[i] =
+        field_is(fs[i + 1], "-") ? "" : decode_name(ps, fs[i + 1], what[i]);
+    if (!values[i])
+      return DSK_ERROR_BAD_MODEL;
+  }
+  dsk_region_info *region = &ps->model->regions[ps->model->num_regions++];
+  region->op = values[0];
+  region->kernel = values[1];
+  region->node = values[2];
+  region->shapes = values[3];
+  return DSK_OK;
+}
+
 /* Parses header line `key`, whose first field has been matched. */
 static dsk_status parse_header(parser *ps, header_key key, const field *fs,
                                long n) {
@@ -417,7 +442,7 @@ dsk_status dsk_parse_metadata(const char *text, int version, const char *path,
   /* Sizes cannot overflow: each term is bounded by the length of text that
    * already sits in memory, times a small constant. */
   size_t total =
-      sizeof(dsk_model) + lines * sizeof(dsk_decl) +
+      sizeof(dsk_model) + lines * (sizeof(dsk_decl) + sizeof(dsk_region_info)) +
       fields_total * (sizeof(int64_t) + 2 * sizeof(char *) + sizeof(int32_t)) +
       string_bytes + 8 * alignof(max_align_t);
   char *block = calloc(1, total);
@@ -429,6 +454,8 @@ dsk_status dsk_parse_metadata(const char *text, int version, const char *path,
   char *cursor = block + sizeof(dsk_model);
   m->decls = carve(&cursor, lines, sizeof(dsk_decl), alignof(dsk_decl));
   m->symbols = carve(&cursor, fields_total, sizeof(char *), alignof(char *));
+  m->regions =
+      carve(&cursor, lines, sizeof(dsk_region_info), alignof(dsk_region_info));
   parser ps = {path, err, 0, m, NULL, NULL, NULL, NULL};
   ps.dims = carve(&cursor, fields_total, sizeof(int64_t), alignof(int64_t));
   ps.dim_names = carve(&cursor, fields_total, sizeof(char *), alignof(char *));
@@ -493,9 +520,17 @@ dsk_status dsk_parse_metadata(const char *text, int version, const char *path,
     int is_input = n > 0 && field_is(fs[0], "input");
     int is_output = n > 0 && field_is(fs[0], "output");
     int is_end = n > 0 && field_is(fs[0], "end");
+    int is_region = version >= 2 && n > 0 && field_is(fs[0], "region");
     header_key key = n > 0 ? find_key(fs[0], keys, num_keys) : NUM_KEYS;
     if (n < 0) {
       st = DSK_ERROR_BAD_MODEL;
+    } else if (is_region) {
+      if (next_key < num_keys || seen_tensor)
+        st = line_error(&ps, "'region' line out of place (region lines come "
+                             "after the workspace line, before the first "
+                             "input)");
+      else
+        st = parse_region(&ps, fs, n);
     } else if (next_key < num_keys && key == keys[next_key]) {
       st = parse_header(&ps, key, fs, n);
       ++next_key;

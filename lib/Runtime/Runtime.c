@@ -27,7 +27,7 @@ dsk_status dsk_set_error(dsk_error *err, dsk_status status, const char *fmt,
   return status;
 }
 
-static dsk_status set_ok(dsk_error *err) {
+dsk_status dsk_set_ok(dsk_error *err) {
   if (err) {
     err->status = DSK_OK;
     err->message[0] = '\0';
@@ -227,11 +227,15 @@ DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
                             ? dlsym(handle, "kmp_set_blocktime")
                             : NULL;
   memcpy(&m->set_blocktime, &set_blocktime, sizeof(m->set_blocktime));
+  /* A data symbol: the address of the library's hook variable. */
+  m->profile_hook = abi->version >= 2 && m->num_regions > 0
+                        ? dlsym(handle, DSK_MODEL_PROFILE_HOOK_SYMBOL)
+                        : NULL;
   atomic_init(&m->num_threads, 0);
   atomic_init(&m->workspace_flag, 0);
   m->workspace_busy = &m->workspace_flag;
   *model = m;
-  return set_ok(err);
+  return dsk_set_ok(err);
 }
 
 DSK_API void dsk_model_close(dsk_model *model) {
@@ -262,7 +266,7 @@ static dsk_status tensor_info(const dsk_model *model, const char *kind,
                          "%s index %zu is out of range: %s has %zu %ss", kind,
                          index, model->path, count, kind);
   *info = model->decls[first + index].info;
-  return set_ok(err);
+  return dsk_set_ok(err);
 }
 
 DSK_API dsk_status dsk_model_input_info(const dsk_model *model, size_t index,
@@ -471,7 +475,7 @@ DSK_API dsk_status dsk_model_set_num_threads(dsk_model *model, int num_threads,
                          "or positive, got %d",
                          model->path, num_threads);
   atomic_store(&model->num_threads, num_threads);
-  return set_ok(err);
+  return dsk_set_ok(err);
 }
 
 DSK_API int dsk_model_num_threads(const dsk_model *model) {
@@ -521,17 +525,17 @@ static dsk_status call_model(const dsk_model *model, void *const *buffers,
     model->set_blocktime(DSK_WORKER_SPIN_MS);
   if (model->abi_version == 1) {
     model->run_v1(buffers);
-    return set_ok(err);
+    return dsk_set_ok(err);
   }
   if (workspace || model->workspace_size == 0) {
     model->run(buffers, workspace);
-    return set_ok(err);
+    return dsk_set_ok(err);
   }
   int expected = 0;
   if (atomic_compare_exchange_strong(model->workspace_busy, &expected, 1)) {
     model->run(buffers, model->workspace);
     atomic_store(model->workspace_busy, 0);
-    return set_ok(err);
+    return dsk_set_ok(err);
   }
   void *temporary = alloc_workspace(model->workspace_size);
   if (!temporary)
@@ -542,7 +546,7 @@ static dsk_status call_model(const dsk_model *model, void *const *buffers,
                          model->path, model->workspace_size);
   model->run(buffers, temporary);
   free(temporary);
-  return set_ok(err);
+  return dsk_set_ok(err);
 }
 
 /* Calls that need no more than this many buffers and symbols keep them on

@@ -69,11 +69,19 @@ struct dsk_model {
   dsk_decl *decls; /* inputs, then outputs */
   size_t num_symbols;
   const char **symbols; /* distinct symbolic dimension names */
+  size_t num_regions;
+  dsk_region_info *regions; /* the metadata's profiling regions */
+  /* The library's dsk_model_profile_hook_v2 variable, or NULL when it has
+   * none (compiled without profiling regions, or version 1). */
+  dsk_model_profile_hook_fn *profile_hook;
 };
 
 /* Fills `err` (when not NULL) and returns `status`. */
 dsk_status dsk_set_error(dsk_error *err, dsk_status status, const char *fmt,
                          ...) __attribute__((format(printf, 3, 4)));
+
+/* Clears `err` (when not NULL) and returns DSK_OK. */
+dsk_status dsk_set_ok(dsk_error *err);
 
 /* Parses metadata `text` of the model at `path`, found under the symbol of
  * ABI `version` (1 or 2), into a freshly allocated model: abi_version, kind,

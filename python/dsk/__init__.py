@@ -8,7 +8,7 @@
 work without a built libdsk_runtime.so.
 """
 
-_RUNTIME_NAMES = ("load", "Model", "DskError", "DskInvalidArgument")
+_RUNTIME_NAMES = ("load", "Model", "Profile", "DskError", "DskInvalidArgument")
 
 
 def __getattr__(name):

@@ -4,6 +4,7 @@
     with dsk.load("model.so") as model:
         print(model.inputs)            # [('x', dtype('float32'), (1, 3)), ...]
         (y,) = model(x)                # NumPy arrays in, NumPy arrays out
+        print(model.profile([x]).table)  # time per op, most first
 
 The runtime library (libdsk_runtime.so, CMake target DskRuntime) is found
 through the environment variable DSK_RUNTIME_LIBRARY, then in the build folder
@@ -18,6 +19,7 @@ bit patterns, and without ml_dtypes bf16 outputs come back that way.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import ctypes.util
 import os
@@ -26,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DskError", "DskInvalidArgument", "Model", "load", "library_path"]
+__all__ = ["DskError", "DskInvalidArgument", "Model", "Profile", "Region",
+           "load", "library_path"]
 
 
 class DskError(RuntimeError):
@@ -87,6 +90,49 @@ class _TensorInfo(ctypes.Structure):
                 ("rank", ctypes.c_int64),
                 ("dims", ctypes.POINTER(ctypes.c_int64)),
                 ("dim_names", ctypes.POINTER(ctypes.c_char_p))]
+
+
+class _RegionInfo(ctypes.Structure):
+    _fields_ = [("op", ctypes.c_char_p),
+                ("kernel", ctypes.c_char_p),
+                ("node", ctypes.c_char_p),
+                ("shapes", ctypes.c_char_p)]
+
+
+class _RegionTime(ctypes.Structure):
+    _fields_ = [("calls", ctypes.c_size_t),
+                ("total_ms", ctypes.c_double)]
+
+
+class Region(collections.namedtuple(
+        "Region", "op kernel node shapes calls total_ms")):
+    """One profiling region: the compiled op, its kernel ('' for the
+    reference lowering), the model node ('' when unknown), the operand
+    shapes, and over the profile's runs its calls and total milliseconds."""
+
+
+class Profile:
+    """What `Model.profile` measured: `run_ms` (each timed run's wall time),
+    `median_ms`, `regions` (a `Region` per profiling region, in region
+    order) and `table` (the runtime's text table, regions sorted by time)."""
+
+    def __init__(self, run_ms, regions, table):
+        self.run_ms = run_ms
+        self.regions = regions
+        self.table = table
+
+    @property
+    def median_ms(self):
+        return float(np.median(self.run_ms))
+
+    def by_time(self):
+        """The regions that ran, most time first."""
+        return sorted((r for r in self.regions if r.calls),
+                      key=lambda r: -r.total_ms)
+
+    def __repr__(self):
+        return (f"<dsk.Profile {len(self.run_ms)} runs, median "
+                f"{self.median_ms:.3f} ms, {len(self.regions)} regions>")
 
 
 _lib = None
@@ -161,6 +207,24 @@ def _declare(lib):
                                       [model, ctypes.c_int, err]),
         "dsk_model_num_threads": (ctypes.c_int, [model]),
         "dsk_model_is_parallel": (ctypes.c_int, [model]),
+        "dsk_model_num_regions": (ctypes.c_size_t, [model]),
+        "dsk_model_region_info": (ctypes.c_int, [model, ctypes.c_size_t,
+                                                 P(_RegionInfo), err]),
+        "dsk_model_profile": (ctypes.c_int,
+                              [model, P(_Tensor), ctypes.c_size_t, P(_Tensor),
+                               ctypes.c_size_t, ctypes.c_int,
+                               P(ctypes.c_void_p), err]),
+        "dsk_profile_free": (None, [ctypes.c_void_p]),
+        "dsk_profile_run_ms": (ctypes.c_double, [ctypes.c_void_p,
+                                                 ctypes.c_int]),
+        "dsk_profile_region_time": (ctypes.c_int,
+                                    [ctypes.c_void_p, ctypes.c_size_t,
+                                     P(_RegionTime), err]),
+        "dsk_profile_format_table": (ctypes.c_size_t,
+                                     [ctypes.c_void_p, ctypes.c_char_p,
+                                      ctypes.c_size_t]),
+        "dsk_profile_write_trace": (ctypes.c_int, [ctypes.c_void_p,
+                                                   ctypes.c_char_p, err]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)
@@ -359,11 +423,9 @@ class Model:
         return _Tensor(code, array.ndim, dims, array.ctypes.data,
                        array.nbytes), dims
 
-    def __call__(self, *arrays, **named):
-        """Runs the model on the inputs (positional in input order, or by
-        name) and returns the outputs as a list of new NumPy arrays."""
-        self._check_open()
-        inputs = self._bind(arrays, named)
+    def _marshal(self, inputs):
+        """The C tensors of `inputs` (converted arrays) and of freshly
+        allocated outputs; `keep` must outlive the call."""
         outputs = []
         for i, (name, dtype, shape) in enumerate(self.outputs):
             if any(not isinstance(d, int) for d in shape):
@@ -379,15 +441,84 @@ class Model:
         for i, a in enumerate(outputs):
             c_out[i], dims = self._tensor(a, self.outputs[i][1])
             keep.append(dims)
-        err = _Error()
-        status = self._lib.dsk_model_run(self._handle, c_in, len(inputs),
-                                         c_out, len(outputs),
-                                         ctypes.byref(err))
+        return c_in, c_out, outputs, keep
+
+    @staticmethod
+    def _check(status, err):
         if status == 1:
             _raise(status, err, DskInvalidArgument)
         if status != 0:
             _raise(status, err)
+
+    def __call__(self, *arrays, **named):
+        """Runs the model on the inputs (positional in input order, or by
+        name) and returns the outputs as a list of new NumPy arrays."""
+        self._check_open()
+        inputs = self._bind(arrays, named)
+        c_in, c_out, outputs, keep = self._marshal(inputs)
+        err = _Error()
+        status = self._lib.dsk_model_run(self._handle, c_in, len(inputs),
+                                         c_out, len(outputs),
+                                         ctypes.byref(err))
+        del keep
+        self._check(status, err)
         return outputs
+
+    # -- profiling -------------------------------------------------------------
+
+    @property
+    def regions(self):
+        """The profiling regions as (op, kernel, node, shapes) tuples; empty
+        for a model compiled with --profile-regions=false."""
+        self._check_open()
+        result = []
+        for i in range(self._lib.dsk_model_num_regions(self._handle)):
+            info, err = _RegionInfo(), _Error()
+            self._check(self._lib.dsk_model_region_info(
+                self._handle, i, ctypes.byref(info), ctypes.byref(err)), err)
+            result.append(tuple(_decode(getattr(info, f))
+                                for f in ("op", "kernel", "node", "shapes")))
+        return result
+
+    def profile(self, inputs, runs=10, trace=None):
+        """Runs the model `runs` times (after one warm-up run) on `inputs` (a
+        sequence in input order, or a dict by name), timing every op, and
+        returns a `Profile`. `trace`, when given, is a path the runs are
+        written to as a Chrome trace (chrome://tracing, ui.perfetto.dev).
+        Raises DskInvalidArgument for a model without profiling regions."""
+        self._check_open()
+        if isinstance(inputs, dict):
+            bound = self._bind((), inputs)
+        else:
+            bound = self._bind(tuple(inputs), {})
+        if not isinstance(runs, int) or runs < 1:
+            raise ValueError(f"runs must be a positive integer, got {runs!r}")
+        c_in, c_out, outputs, keep = self._marshal(bound)
+        err = _Error()
+        handle = ctypes.c_void_p()
+        status = self._lib.dsk_model_profile(
+            self._handle, c_in, len(bound), c_out, len(outputs), runs,
+            ctypes.byref(handle), ctypes.byref(err))
+        del keep
+        self._check(status, err)
+        try:
+            lib = self._lib
+            run_ms = [lib.dsk_profile_run_ms(handle, i) for i in range(runs)]
+            regions = []
+            for i, info in enumerate(self.regions):
+                time = _RegionTime()
+                self._check(lib.dsk_profile_region_time(
+                    handle, i, ctypes.byref(time), ctypes.byref(err)), err)
+                regions.append(Region(*info, time.calls, time.total_ms))
+            size = lib.dsk_profile_format_table(handle, None, 0) + 1
+            text = ctypes.create_string_buffer(size)
+            lib.dsk_profile_format_table(handle, text, size)
+            if trace is not None:
+                self._check(lib.dsk_profile_write_trace(
+                    handle, os.fsencode(trace), ctypes.byref(err)), err)
+        finally:
+            self._lib.dsk_profile_free(handle)
+        return Profile(run_ms, regions, _decode(text.value))
 
     # -- lifetime --------------------------------------------------------------
 

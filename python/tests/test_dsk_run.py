@@ -90,6 +90,7 @@ def test_info(tool, add):
         "target: generic (features: none)",
         "abi: version 1, kind cpu, workspace 0 bytes",
         "parallel: no (runs on the calling thread)",
+        "profiling regions: 0",
         "inputs (2):",
         "  0 x: f32 [2, 3]",
         "  1 y in: f32 [2, 3]",

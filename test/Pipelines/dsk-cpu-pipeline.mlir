@@ -2,12 +2,13 @@
 // RUN: dsk-opt %s -split-input-file --dsk-cpu-pipeline | FileCheck %s --check-prefix=NONLLVM
 
 // The CPU pipeline takes small models all the way to the LLVM dialect, with
-// the model ABI's two symbols and nothing of the dialects on the way. The
-// models are small enough to stay sequential.
+// the model ABI's symbols and no op of the dialects on the way (the
+// metadata's region lines name them). The models are small enough to stay
+// sequential.
 // NONLLVM-NOT: {{ dsk\.[a-z_]+ }}
-// NONLLVM-NOT: linalg.
+// NONLLVM-NOT: {{^ *(%[^ ]+ = )?linalg\.}}
 // NONLLVM-NOT: tensor.
-// NONLLVM-NOT: memref.
+// NONLLVM-NOT: {{^ *(%[^ ]+ = )?memref\.}}
 // NONLLVM-NOT: bufferization.
 // NONLLVM-NOT: affine.
 // NONLLVM-NOT: scf.
@@ -27,9 +28,10 @@
 // Two products and their sum: the first product and the sum are computed
 // into the caller's output buffer (buffers[3]); only the second product
 // needs a temporary, which dsk-plan-memory puts in the caller's workspace
-// (4 x 16 floats): nothing is allocated or freed.
+// (4 x 16 floats): nothing is allocated or freed. Each linalg op is a
+// profiling region (dsk-mark-profile-regions), described in the metadata.
 // CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
-// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 256\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Ainput w2 f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 256\0Aregion linalg.fill - - f32->4x16xf32\0Aregion linalg.generic(reduction) - - 4x8xf32,8x16xf32->4x16xf32\0Aregion linalg.fill - - f32->4x16xf32\0Aregion linalg.generic(reduction) - - 4x8xf32,8x16xf32->4x16xf32\0Aregion linalg.generic(parallel) - - 4x16xf32,4x16xf32->4x16xf32\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Ainput w2 f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
 // CHECK-LABEL: llvm.func @dsk_model_run_v2(
 // CHECK-SAME: %[[BUFS:[^:]+]]: !llvm.ptr, %[[WS:[^:]+]]: !llvm.ptr) {
 // CHECK-NOT: llvm.call @malloc
@@ -59,7 +61,7 @@ func.func @main_graph(%x: tensor<4x8xf32> {dsk.onnx.name = "x"},
 // workspace), and no copy into the output. exp is computed by its
 // polynomial approximation (the target has FMA), not a libm call.
 // CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
-// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 0\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace 0\0Aregion linalg.fill - - f32->4x16xf32\0Aregion linalg.generic(reduction) - - 4x8xf32,8x16xf32->4x16xf32\0Aregion linalg.generic(parallel) - - 4x16xf32->4x16xf32\0Ainput x f32 2 4 8\0Ainput w f32 2 8 16\0Aoutput y f32 2 4 16\0Aend\0A\00")
 // CHECK-LABEL: llvm.func @dsk_model_run_v2(
 // CHECK-NOT: @malloc
 // CHECK-NOT: @free
@@ -85,12 +87,12 @@ func.func @main_graph(%x: tensor<4x8xf32> {dsk.onnx.name = "x"},
 // A slice of an input is a strided copy into the output: it becomes loops
 // (above, no memrefCopy), not a call into the runner utilities.
 // CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
-// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace {{[0-9]+}}\0Ainput x i8 2 4 8\0Aoutput middle i8 2 4 3\0Aend\0A\00")
+// CHECK-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures avx,avx2,fma\0Aworkspace {{[0-9]+}}\0Aregion linalg.copy - - 4x3xi8->4x3xi8\0Ainput x i8 2 4 8\0Aoutput middle i8 2 4 3\0Aend\0A\00")
 // CHECK-LABEL: llvm.func @dsk_model_run_v2(
-// CHECK-NOT: llvm.call
+// CHECK-NOT: llvm.call @{{[^_]}}
 // CHECK: llvm.load %{{.+}} : !llvm.ptr -> i8
 // CHECK: llvm.store %{{.+}}, %{{.+}} : i8, !llvm.ptr
-// CHECK-NOT: llvm.call
+// CHECK-NOT: llvm.call @{{[^_]}}
 // CHECK: llvm.return
 module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
 func.func @main_graph(%x: tensor<4x8xi8> {dsk.onnx.name = "x"})

@@ -16,7 +16,7 @@
 // After the CPU pipeline: the LLVM dialect, the metadata recording the
 // target, the run function, and the integer power's generated helper.
 // MLIR-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
-// MLIR-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 x86-64-v3\0Afeatures {{[a-z0-9,.-]*}}avx2{{[a-z0-9,.-]*}}\0Aworkspace {{[0-9]+}}\0Ainput x f32 2 2 3\0Ainput k i32 1 3\0Aoutput y f32 2 2 3\0Aoutput cube i32 1 3\0Aend\0A\00")
+// MLIR-SAME: ("dsk-model 2\0Akind cpu\0Atarget x86_64 x86-64-v3\0Afeatures {{[a-z0-9,.-]*}}avx2{{[a-z0-9,.-]*}}\0Aworkspace {{[0-9]+}}\0A{{(region [^\\]+\\0A)+}}input x f32 2 2 3\0Ainput k i32 1 3\0Aoutput y f32 2 2 3\0Aoutput cube i32 1 3\0Aend\0A\00")
 // MLIR-LABEL: llvm.func @dsk_model_run_v2(%{{.+}}: !llvm.ptr) {
 // MLIR-LABEL: llvm.func linkonce_odr @__mlir_math_ipowi_i32(
 
@@ -35,6 +35,7 @@
 // dynamic symbol table.
 // SYMBOLS-NOT: {{.}}
 // SYMBOLS: {{^[0-9a-f]+ R dsk_model_metadata_v2$}}
+// SYMBOLS-NEXT: {{^[0-9a-f]+ B dsk_model_profile_hook_v2$}}
 // SYMBOLS-NEXT: {{^[0-9a-f]+ T dsk_model_run_v2$}}
 // SYMBOLS-NOT: {{.}}
 

@@ -933,6 +933,10 @@ const char kUsage[] =
     "                         (defaults 1e-3 and 1e-7; integers compare "
     "exactly)\n"
     "  --repeat N             time N runs after one warm-up run\n"
+    "  --profile              time every op over the --repeat runs (default\n"
+    "                         10) and print them sorted by time\n"
+    "  --profile-trace FILE   --profile, and write the runs as a Chrome trace\n"
+    "                         (chrome://tracing, ui.perfetto.dev)\n"
     "  --threads N            threads for models with parallel loops\n"
     "                         (default: OpenMP's, one per core)\n"
     "  -h, --help             show this help\n";
@@ -950,6 +954,8 @@ struct Options {
   double rtol = 1e-3, atol = 1e-7;
   int64_t repeat = 0;
   int threads = 0; // 0: the OpenMP default
+  bool profile = false;
+  std::string profileTrace;
 };
 
 double parseTolerance(const std::string &flag, const std::string &s) {
@@ -1043,6 +1049,14 @@ Options parseArgs(int argc, char **argv) {
     } else if (arg == "--threads") {
       opts.threads = static_cast<int>(
           std::min<uint64_t>(parseCount(arg, value(), 1), INT32_MAX));
+    } else if (arg == "--profile") {
+      noValue();
+      opts.profile = true;
+    } else if (arg == "--profile-trace") {
+      opts.profileTrace = value();
+      if (opts.profileTrace.empty())
+        fail("--profile-trace needs a file");
+      opts.profile = true;
     } else if (arg == "--repeat") {
       opts.repeat = static_cast<int64_t>(
           std::min<uint64_t>(parseCount(arg, value(), 1), INT64_MAX));
@@ -1359,6 +1373,32 @@ bool compare(const std::string &label, const Tensor &actual,
   return false;
 }
 
+/// Times every profiling region of `model` over `runs` runs; prints the
+/// table and writes the trace (when asked).
+void profile(const Model &model, const std::vector<dsk_tensor> &in,
+             std::vector<dsk_tensor> &out, int64_t runs,
+             const std::string &tracePath) {
+  dsk_error err;
+  dsk_profile *profile = nullptr;
+  if (dsk_model_profile(model.handle, in.data(), in.size(), out.data(),
+                        out.size(),
+                        static_cast<int>(std::min<int64_t>(runs, INT32_MAX)),
+                        &profile, &err) != DSK_OK)
+    fail(err.message);
+  std::string table(dsk_profile_format_table(profile, nullptr, 0) + 1, '\0');
+  table.resize(dsk_profile_format_table(profile, table.data(), table.size()));
+  std::fputs(table.c_str(), stdout);
+  dsk_status status = DSK_OK;
+  if (!tracePath.empty()) {
+    status = dsk_profile_write_trace(profile, tracePath.c_str(), &err);
+    if (status == DSK_OK)
+      std::printf("trace: %s\n", tracePath.c_str());
+  }
+  dsk_profile_free(profile);
+  if (status != DSK_OK)
+    fail(err.message);
+}
+
 int run(const Options &opts) {
   Model model(opts.model);
 
@@ -1375,6 +1415,8 @@ int run(const Options &opts) {
     std::printf("parallel: %s\n", dsk_model_is_parallel(model.handle)
                                       ? "yes (OpenMP)"
                                       : "no (runs on the calling thread)");
+    std::printf("profiling regions: %zu\n",
+                dsk_model_num_regions(model.handle));
     for (int isOutput = 0; isOutput < 2; ++isOutput) {
       const auto &specs = isOutput ? model.outputs : model.inputs;
       std::printf("%s (%zu):\n", isOutput ? "outputs" : "inputs", specs.size());
@@ -1436,7 +1478,10 @@ int run(const Options &opts) {
       fail(err.message);
   };
   runOnce();
-  if (opts.repeat > 0) {
+  if (opts.profile)
+    profile(model, in, out, opts.repeat > 0 ? opts.repeat : 10,
+            opts.profileTrace);
+  else if (opts.repeat > 0) {
     std::vector<double> ms;
     for (int64_t r = 0; r < opts.repeat; ++r) {
       auto start = std::chrono::steady_clock::now();

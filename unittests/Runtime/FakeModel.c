@@ -22,6 +22,9 @@
  * to start parks until it is cleared (fake_parked says one is parked), and
  * the workspace of each run is recorded (fake_parked_workspace,
  * fake_last_workspace).
+ * DSK_FAKE_PROFILED (with DSK_FAKE_ADD and DSK_FAKE_V2) adds two profiling
+ * regions and the hook variable: each run calls the hook around region 0
+ * (the sums) once and around region 1 (the differences) twice.
  * Add DSK_FAKE_OMIT_RUN or DSK_FAKE_OMIT_METADATA to leave a symbol out.
  *
  *===----------------------------------------------------------------------===*/
@@ -58,12 +61,21 @@
 #endif
 
 #ifndef DSK_FAKE_OMIT_METADATA
+#if defined(DSK_FAKE_PROFILED)
+#define FAKE_REGIONS                                                           \
+  "region linalg.generic(parallel) - add 2x3xf32,2x3xf32->2x3xf32\n"           \
+  "region linalg.generic(parallel) x86.fake.sub sub%20node "                   \
+  "2x3xf32,2x3xf32->2x3xf32\n"
+#else
+#define FAKE_REGIONS ""
+#endif
+
 #if defined(DSK_FAKE_ADD)
-const char FAKE_METADATA[] = FAKE_HEADER "input a f32 2 2 3\n"
-                                         "input b f32 2 2 3\n"
-                                         "output sum f32 2 2 3\n"
-                                         "output diff f32 2 2 3\n"
-                                         "end\n";
+const char FAKE_METADATA[] = FAKE_HEADER FAKE_REGIONS "input a f32 2 2 3\n"
+                                                      "input b f32 2 2 3\n"
+                                                      "output sum f32 2 2 3\n"
+                                                      "output diff f32 2 2 3\n"
+                                                      "end\n";
 #elif defined(DSK_FAKE_SYMBOLIC)
 const char FAKE_METADATA[] = FAKE_HEADER "input n i64 0\n"
                                          "input x%20in f32 2 ?batch 3\n"
@@ -75,6 +87,19 @@ const char FAKE_METADATA[8192] = "@DSK-FAKE-METADATA-SLOT@";
 #error                                                                         \
     "FakeModel.c: define DSK_FAKE_ADD, DSK_FAKE_SYMBOLIC or DSK_FAKE_TEMPLATE"
 #endif
+#endif
+
+#if defined(DSK_FAKE_PROFILED)
+typedef void (*fake_hook_fn)(int region, int phase);
+fake_hook_fn dsk_model_profile_hook_v2;
+static void mark(int region, int phase) {
+  fake_hook_fn hook =
+      __atomic_load_n(&dsk_model_profile_hook_v2, __ATOMIC_ACQUIRE);
+  if (hook)
+    hook(region, phase);
+}
+#else
+#define mark(region, phase) ((void)0)
 #endif
 
 #if defined(DSK_FAKE_ADD) && defined(DSK_FAKE_V2) && !defined(DSK_FAKE_OMIT_RUN)
@@ -114,9 +139,15 @@ void FAKE_RUN(FAKE_RUN_PARAMS) {
   maybe_park(workspace);
   volatile float *scratch =
       (volatile float *)(ws + FAKE_WORKSPACE_BYTES - 12 * sizeof(float));
-  for (int i = 0; i < 6; ++i) {
+  mark(0, 0);
+  for (int i = 0; i < 6; ++i)
     scratch[i] = a[i] + b[i];
-    scratch[6 + i] = a[i] - b[i];
+  mark(0, 1);
+  for (int twice = 0; twice < 2; ++twice) {
+    mark(1, 0);
+    for (int i = 0; i < 6; ++i)
+      scratch[6 + i] = a[i] - b[i];
+    mark(1, 1);
   }
   for (int i = 0; i < 6; ++i) {
     sum[i] = scratch[i];

@@ -110,6 +110,33 @@ def DskPlanMemory : Pass<"dsk-plan-memory", "mlir::ModuleOp"> {
   ];
 }
 
+def DskMarkProfileRegions : Pass<"dsk-mark-profile-regions", "mlir::ModuleOp"> {
+  let summary = "Bracket the model's ops with calls a profiler can hook";
+  let description = [{
+    Runs on the bufferized module of `dsk-export-model`, before the kernels'
+    lowering, while every graph node is still one op: each linalg op and
+    `memref.copy` of the module's functions (not inside a parallel loop) is
+    profiling region i, with a call to `@__dsk_profile_mark(i, 0)` before it
+    and `(i, 1)` after it. The mark calls the exported hook variable
+    `dsk_model_profile_hook_v2` (ModelABI.h), which is NULL unless a profiler
+    (`dsk-run --profile`) sets it, so a run costs one load and one branch
+    per op. The metadata gets one `region <op> <kernel> <node> <shapes>`
+    line per region, after the `workspace` line, in region order: the op
+    (`linalg.generic(reduction)` or `(parallel)`, `linalg.matmul`, ...), the
+    kernel from its `#dsk.kernel` (or `-`), the node name from its location
+    (or `-`), and the operand shapes.
+
+    ```mlir
+    linalg.fill ins(%zero : f32) outs(%out : memref<4x8xf32>)
+    // becomes
+    llvm.call @__dsk_profile_mark(%c0_i32, %c0_i32) : (i32, i32) -> ()
+    linalg.fill ins(%zero : f32) outs(%out : memref<4x8xf32>)
+    llvm.call @__dsk_profile_mark(%c0_i32, %c1_i32) : (i32, i32) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def DskExpandStridedCopies
     : Pass<"dsk-expand-strided-copies", "mlir::func::FuncOp"> {
   let summary = "Turn copies between non-contiguous memrefs into linalg.copy";

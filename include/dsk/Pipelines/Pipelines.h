@@ -31,6 +31,11 @@ struct CpuPipelineOptions
       *this, "min-parallel-iterations",
       llvm::cl::desc("Ops with fewer iterations stay sequential"),
       llvm::cl::init(32768)};
+  Option<bool> profileRegions{
+      *this, "profile-regions",
+      llvm::cl::desc("Mark every op for the runtime's profiler "
+                     "(dsk-mark-profile-regions)"),
+      llvm::cl::init(true)};
 };
 
 /// The CPU backend: dsk -> linalg on tensors -> dsk-export-model (the model

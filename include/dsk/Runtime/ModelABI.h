@@ -1,8 +1,8 @@
 /*===- ModelABI.h - the contract between compiled models and the runtime -===*
  *
  * A model compiled by `dsk-compile --emit=lib` is a shared library that
- * exports exactly two symbols with C linkage. Version 2 (what dsk-compile
- * emits):
+ * exports two symbols with C linkage, and optionally a third. Version 2
+ * (what dsk-compile emits):
  *
  *   const char dsk_model_metadata_v2[];
  *       NUL-terminated text describing the model (format below).
@@ -20,6 +20,15 @@
  *       keeps no state between calls and writes no global memory, so
  *       concurrent calls with distinct output buffers and distinct
  *       workspaces are safe.
+ *
+ *   dsk_model_profile_hook_fn dsk_model_profile_hook_v2;   (optional)
+ *       A variable, NULL in the library, that a profiler may set. When it is
+ *       not NULL, the run function calls it, on the calling thread, with
+ *       (r, 0) just before and (r, 1) just after the code of profiling
+ *       region r (an op of the compiled graph: see the `region` lines of the
+ *       metadata), and never from inside a parallel loop. Regions do not
+ *       nest; a region inside a loop of the graph is entered once per
+ *       iteration. The hook must not run the model.
  *
  * Version 1 (still loaded by the runtime): `dsk_model_metadata_v1` and
  * `void dsk_model_run_v1(void *const *buffers)`, the same without the
@@ -44,16 +53,28 @@
  *   workspace <bytes>                   the workspace size, a decimal
  *                                       integer (later versions may write an
  *                                       expression of the symbolic dims)
+ *   region <op> <kernel> <node> <shapes>
+ *                                       zero or more: profiling region i is
+ *                                       the i-th (from 0) region line. <op>
+ *                                       names the compiled op, <kernel> the
+ *                                       selected kernel, <node> the model's
+ *                                       node, <shapes> the operand shapes
+ *                                       ("4x8xf32,8xf32->4x8xf32"); each is
+ *                                       percent-encoded, "-" when there is
+ *                                       none (the reference lowering, an op
+ *                                       of no node)
  *   input <name> <dtype> <rank> <d0> ... <dN-1>
  *   output <name> <dtype> <rank> <d0> ... <dN-1>
  *   end
  *
  * The header lines (kind, target, features, workspace) come in this order,
- * before the first `input` or `output` line. A version-2 reader ignores
+ * before the first `input` or `output` line; `region` lines follow the
+ * workspace line. A version-2 reader ignores
  * header lines whose first word it does not know, wherever they appear
- * before the first `input` or `output` line, so later fields (per-region counters, the file's size and
- * checksum) can be added without a new version. Version 1 is the same
- * without `kind` and `workspace`, and unknown lines are errors.
+ * before the first `input` or `output` line, so later fields (per-region
+ *counters, the file's size and checksum) can be added without a new version.
+ *Version 1 is the same without `kind` and `workspace`, and unknown lines are
+ *errors.
  *
  * `input` lines come before `output` lines, in the order of `buffers`.
  * A dimension is a non-negative decimal integer, or `?<symbol>` for a
@@ -70,6 +91,7 @@
 #define DSK_MODEL_METADATA_SYMBOL "dsk_model_metadata_v2"
 #define DSK_MODEL_RUN_SYMBOL "dsk_model_run_v2"
 #define DSK_MODEL_WORKSPACE_ALIGNMENT 64
+#define DSK_MODEL_PROFILE_HOOK_SYMBOL "dsk_model_profile_hook_v2"
 
 /* Version 1, which the runtime still loads. */
 #define DSK_MODEL_METADATA_SYMBOL_V1 "dsk_model_metadata_v1"
@@ -81,6 +103,8 @@ extern "C" {
 
 typedef void (*dsk_model_run_fn)(void *const *buffers, void *workspace);
 typedef void (*dsk_model_run_v1_fn)(void *const *buffers);
+/* phase: 0 as region `region` begins, 1 as it ends. */
+typedef void (*dsk_model_profile_hook_fn)(int region, int phase);
 
 #ifdef __cplusplus
 }

@@ -180,6 +180,62 @@ dsk_status dsk_model_set_num_threads(dsk_model *model, int num_threads,
 int dsk_model_num_threads(const dsk_model *model);
 int dsk_model_is_parallel(const dsk_model *model);
 
+/* Profiling. A model compiled with profiling regions (dsk-compile's
+ * default --profile-regions) names one region per op of its compiled graph:
+ * the op, the kernel chosen for it and the model node it came from. */
+typedef struct dsk_region_info {
+  const char *op;     /* e.g. "linalg.generic(reduction)", "linalg.copy" */
+  const char *kernel; /* e.g. "x86.avx512f.gemm_f32"; "" for the reference
+                         lowering */
+  const char *node;   /* the model's node name; "" when unknown */
+  const char *shapes; /* operand shapes, e.g. "32x256xf32,8xf32->32x8xf32" */
+} dsk_region_info;
+
+/* The number of profiling regions (0 for a model compiled without them,
+ * and for NULL), and region `index`'s description (strings valid until
+ * dsk_model_close). */
+size_t dsk_model_num_regions(const dsk_model *model);
+dsk_status dsk_model_region_info(const dsk_model *model, size_t index,
+                                 dsk_region_info *info, dsk_error *err);
+
+/* The time each region took over a series of runs. */
+typedef struct dsk_profile dsk_profile;
+
+typedef struct dsk_region_time {
+  size_t calls;    /* times the region ran, over all runs */
+  double total_ms; /* their total wall time, over all runs */
+} dsk_region_time;
+
+/* Runs the model `runs` times (>= 1) as dsk_model_run does, after one
+ * untimed warm-up run, timing every run and every region's code on the
+ * calling thread (worker threads' time is inside the regions that fork
+ * them). Concurrent runs on other threads are not recorded. Fails with
+ * DSK_ERROR_INVALID_ARGUMENT when the model has no profiling regions.
+ * `*profile` refers to `model` and must be freed before it is closed. */
+dsk_status dsk_model_profile(const dsk_model *model, const dsk_tensor *inputs,
+                             size_t num_inputs, dsk_tensor *outputs,
+                             size_t num_outputs, int runs,
+                             dsk_profile **profile, dsk_error *err);
+void dsk_profile_free(dsk_profile *profile);
+
+int dsk_profile_num_runs(const dsk_profile *profile);
+/* Wall time of timed run `run` (0-based), or -1 when out of range. */
+double dsk_profile_run_ms(const dsk_profile *profile, int run);
+dsk_status dsk_profile_region_time(const dsk_profile *profile, size_t region,
+                                   dsk_region_time *time, dsk_error *err);
+
+/* Writes a text table, regions sorted by time (most first), with each
+ * one's mean time per run, share of the median run, calls, op, kernel,
+ * node and shapes, into `buffer` (NUL-terminated, truncated to `size`);
+ * returns the length of the whole table, as snprintf does. */
+size_t dsk_profile_format_table(const dsk_profile *profile, char *buffer,
+                                size_t size);
+
+/* Writes the runs as a Chrome trace (JSON; chrome://tracing, Perfetto): one
+ * event per run and per region call, with the op, kernel and shapes. */
+dsk_status dsk_profile_write_trace(const dsk_profile *profile, const char *path,
+                                   dsk_error *err);
+
 /* Helpers. */
 const char *dsk_dtype_name(dsk_dtype dtype); /* "f32", ...; "invalid" */
 size_t dsk_dtype_size(dsk_dtype dtype);      /* bytes; 0 for invalid */

@@ -53,21 +53,6 @@ std::string abiTypeName(Type type, bool isUnsigned) {
          std::to_string(width);
 }
 
-/// Percent-encodes a name so that it never contains a space (ModelABI.h).
-std::string encodeName(StringRef name) {
-  std::string encoded;
-  for (unsigned char c : name) {
-    if (c > 0x20 && c < 0x7f && c != '%') {
-      encoded.push_back(static_cast<char>(c));
-      continue;
-    }
-    encoded.push_back('%');
-    encoded.push_back(llvm::hexdigit(c >> 4));
-    encoded.push_back(llvm::hexdigit(c & 15));
-  }
-  return encoded;
-}
-
 /// One input or output of the entry function as the ABI sees it.
 struct AbiValue {
   std::string name;
@@ -142,8 +127,8 @@ std::string buildMetadata(ArrayRef<AbiValue> inputs, ArrayRef<AbiValue> outputs,
   // dsk-plan-memory writes the size once the intermediates are laid out.
   os << dsk::model_abi::workspaceLine(0);
   auto print = [&](StringRef kind, const AbiValue &value) {
-    os << kind << " " << encodeName(value.name) << " " << value.typeName << " "
-       << value.type.getRank();
+    os << kind << " " << dsk::model_abi::encodeName(value.name) << " "
+       << value.typeName << " " << value.type.getRank();
     for (int64_t dim : value.type.getShape())
       os << " " << dim;
     os << "\n";

@@ -2,7 +2,10 @@
 
 #include "ModelABIBuilders.h"
 
+#include "dsk/Runtime/ModelABI.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 
@@ -43,4 +46,38 @@ Value dsk::model_abi::buildMemRefFromPointer(OpBuilder &b, Location loc,
 
 std::string dsk::model_abi::workspaceLine(int64_t bytes) {
   return "workspace " + std::to_string(bytes) + "\n";
+}
+
+std::string dsk::model_abi::encodeName(StringRef name) {
+  std::string encoded;
+  for (unsigned char c : name) {
+    if (c > 0x20 && c < 0x7f && c != '%') {
+      encoded.push_back(static_cast<char>(c));
+      continue;
+    }
+    encoded.push_back('%');
+    encoded.push_back(llvm::hexdigit(c >> 4));
+    encoded.push_back(llvm::hexdigit(c & 15));
+  }
+  return encoded;
+}
+
+LogicalResult dsk::model_abi::editMetadata(
+    ModuleOp module,
+    function_ref<LogicalResult(std::string &text, Operation *global)> edit) {
+  auto global = module.lookupSymbol<LLVM::GlobalOp>(DSK_MODEL_METADATA_SYMBOL);
+  auto text = global ? dyn_cast_or_null<StringAttr>(global.getValueOrNull())
+                     : StringAttr();
+  if (!text)
+    return module.emitError()
+           << "the module has no @" << DSK_MODEL_METADATA_SYMBOL
+           << " text (dsk-export-model makes it)";
+  std::string metadata = text.str();
+  if (failed(edit(metadata, global)))
+    return failure();
+  OpBuilder b(global);
+  global.setValueAttr(b.getStringAttr(metadata));
+  global.setGlobalType(
+      LLVM::LLVMArrayType::get(b.getI8Type(), metadata.size()));
+  return success();
 }

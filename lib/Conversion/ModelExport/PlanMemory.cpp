@@ -167,26 +167,17 @@ int64_t placeBuffers(MutableArrayRef<PlannedBuffer> buffers) {
 
 /// Writes `size` into the metadata's workspace line.
 LogicalResult recordWorkspaceSize(ModuleOp module, int64_t size) {
-  auto global = module.lookupSymbol<LLVM::GlobalOp>(DSK_MODEL_METADATA_SYMBOL);
-  auto text = global ? dyn_cast_or_null<StringAttr>(global.getValueOrNull())
-                     : StringAttr();
-  if (!text)
-    return module.emitError()
-           << "the module has no @" << DSK_MODEL_METADATA_SYMBOL
-           << " text (dsk-export-model makes it)";
-  std::string unplanned = "\n" + dsk::model_abi::workspaceLine(0);
-  std::string metadata = text.str();
-  size_t at = metadata.find(unplanned);
-  if (at == std::string::npos)
-    return global.emitError() << "the metadata has no 'workspace 0' line to "
-                                 "fill in";
-  metadata.replace(at, unplanned.size(),
-                   "\n" + dsk::model_abi::workspaceLine(size));
-  OpBuilder b(global);
-  global.setValueAttr(b.getStringAttr(metadata));
-  global.setGlobalType(
-      LLVM::LLVMArrayType::get(b.getI8Type(), metadata.size()));
-  return success();
+  return dsk::model_abi::editMetadata(
+      module, [&](std::string &metadata, Operation *global) -> LogicalResult {
+        std::string unplanned = "\n" + dsk::model_abi::workspaceLine(0);
+        size_t at = metadata.find(unplanned);
+        if (at == std::string::npos)
+          return global->emitError()
+                 << "the metadata has no 'workspace 0' line to fill in";
+        metadata.replace(at, unplanned.size(),
+                         "\n" + dsk::model_abi::workspaceLine(size));
+        return success();
+      });
 }
 
 struct PlanMemoryPass : public dsk::impl::DskPlanMemoryBase<PlanMemoryPass> {

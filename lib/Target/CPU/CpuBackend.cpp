@@ -42,6 +42,11 @@ struct CpuOptions {
       llvm::cl::desc("Run the outer loops of large ops on OpenMP threads "
                      "(default true; the library then needs libomp)"),
       llvm::cl::init(true), llvm::cl::cat(category)};
+  llvm::cl::opt<bool> profileRegions{
+      "profile-regions",
+      llvm::cl::desc("Mark every op so that dsk-run --profile can time it "
+                     "(default true; costs a load and a branch per op)"),
+      llvm::cl::init(true), llvm::cl::cat(category)};
 };
 
 llvm::ManagedStatic<CpuOptions> cpuOptions;
@@ -107,8 +112,10 @@ public:
   void buildPipeline(mlir::OpPassManager &pm) const override {
     CpuPipelineOptions options;
     // Without the command line (dsk-opt), the pipeline's own default.
-    if (cpuOptions.isConstructed())
+    if (cpuOptions.isConstructed()) {
       options.parallel = cpuOptions->parallel;
+      options.profileRegions = cpuOptions->profileRegions;
+    }
     buildCpuPipeline(pm, options);
   }
 

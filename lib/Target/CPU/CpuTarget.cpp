@@ -228,14 +228,15 @@ dsk::cpu::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
     if (!llvmModule->getNamedValue(symbol))
       return llvm::createStringError("the module does not define @" + symbol +
                                      "; it must come from dsk-cpu-pipeline");
-  // Only the ABI is exported; everything else may be inlined, renamed or
-  // dropped by the optimizer.
+  // Only the ABI (with the profiler's hook) is exported; everything else may be
+  // inlined, renamed or dropped by the optimizer.
   for (llvm::GlobalValue &value : llvmModule->global_values()) {
     if (value.isDeclaration())
       continue;
     StringRef valueName = value.getName();
     if (valueName == DSK_MODEL_RUN_SYMBOL ||
-        valueName == DSK_MODEL_METADATA_SYMBOL) {
+        valueName == DSK_MODEL_METADATA_SYMBOL ||
+        valueName == DSK_MODEL_PROFILE_HOOK_SYMBOL) {
       value.setVisibility(llvm::GlobalValue::DefaultVisibility);
       continue;
     }
