@@ -12,6 +12,16 @@
 // RUN: dsk-run %t.so %t.a.npy %t.b.npy --expected %t.c.npy --rtol 1e-4 --atol 1e-4 | FileCheck %s --check-prefix=SAME
 // RUN: not dsk-run %t.so %t.a.npy %t.b.npy --threads 0 2>&1 | FileCheck %s --check-prefix=ZERO
 
+// Loading a parallel model makes libomp's spinning workers yield only when
+// oversubscribed (KMP_USE_YIELD=2; libomp prints its settings again after
+// the change), unless the environment chooses.
+// RUN: env -u KMP_USE_YIELD KMP_SETTINGS=1 dsk-run %t.so --random-seed 1 2>&1 | FileCheck %s --check-prefix=YIELD
+// YIELD: KMP_USE_YIELD=1
+// YIELD: KMP_USE_YIELD=2
+// RUN: env KMP_USE_YIELD=0 KMP_SETTINGS=1 dsk-run %t.so --random-seed 1 2>&1 | FileCheck %s --check-prefix=USER-YIELD
+// USER-YIELD: KMP_USE_YIELD=0
+// USER-YIELD-NOT: KMP_USE_YIELD=2
+
 // One loaded model, 8 calling threads, each with its own OpenMP team.
 // RUN: %python %S/concurrent_runs.py %t.so 8 25 | FileCheck %s --check-prefix=CONCURRENT
 // CONCURRENT: 200 runs matched

@@ -165,7 +165,12 @@ dsk_status dsk_model_run_with_workspace(const dsk_model *model,
  * ms measured too short with libomp: a 0.6 ms model took 1.7 ms at two
  * threads), short enough that the cores go idle soon after the last run
  * (libomp's own default is 200 ms; ONNX Runtime's workers spin about 40 ms).
- * The environment variable KMP_BLOCKTIME, when set, wins. */
+ * The environment variable KMP_BLOCKTIME, when set, wins. Spinning workers
+ * do not yield the core unless the team has more threads than the machine
+ * has cores (libomp's KMP_USE_YIELD=2, set for the process's OpenMP runtime
+ * when a parallel model loads, unless the environment sets KMP_USE_YIELD):
+ * with libomp's default, a yielding worker ends up sharing the caller's
+ * core, and a run takes several times as long. */
 #define DSK_WORKER_SPIN_MS 10
 
 /* Threads. A model compiled with parallel loops (dsk-compile's default
