@@ -2,6 +2,7 @@
 
 #include "dsk/Pipelines/Pipelines.h"
 #include "dsk/Conversion/Passes.h"
+#include "dsk/Dialect/Dsk/Transforms/BufferizableOpInterfaceImpl.h"
 #include "dsk/Dialect/Dsk/Transforms/Passes.h"
 
 #include "dsk/Dialect/Dsk/IR/DskOps.h"
@@ -167,6 +168,7 @@ void dsk::registerPipelineDialects(DialectRegistry &registry) {
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  dsk::registerBufferizableOpInterfaceExternalModels(registry);
 }
 
 void dsk::registerPipelines() {

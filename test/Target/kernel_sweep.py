@@ -10,7 +10,9 @@ with and without strides, 3x3 padded, 7x7 strided, dilated, batches, output
 channels and positions that are not multiples of MR / NR, channels x window
 larger than the K block, more channels and positions than one task takes)
 and depthwise Conv (group = channels: strides, dilation, 5x5, column tails
-of every vector width).
+of every vector width) and Attention (opset 23: one query or key, primes,
+query rows and keys that do not fill a block, value widths that do not fill
+a vector or need many, f32 masks of several broadcast shapes, causal).
 Checks from --print-kernels that the row's kernel, not the reference
 lowering, was selected, runs the model with dsk-run and compares with NumPy
 in float64 (rtol 1e-4, atol 1e-4). A row the CPU cannot run prints
@@ -78,14 +80,14 @@ def host_flags():
     return set()
 
 
-def save_model(path, nodes, x_shape, y_shape, initializers):
+def save_model(path, nodes, x_shape, y_shape, initializers, opset=17):
     graph = helper.make_graph(
         nodes, "kernel",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)],
         [numpy_helper.from_array(v, name) for name, v in initializers])
     onnx.save(helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+        graph, opset_imports=[helper.make_opsetid("", opset)]), path)
 
 
 def gemm_case(path, shape, rng):
@@ -148,9 +150,46 @@ def depthwise_case(path, shape, rng):
     return x, y
 
 
+def attention_case(path, shape, rng):
+    """An Attention model (query in; key, value and the mask constant)."""
+    b, h, sq, sk, d, dv, mask_shape, causal = shape
+    q = rng.standard_normal((b, h, sq, d)).astype(np.float32)
+    k = rng.standard_normal((b, h, sk, d)).astype(np.float32)
+    v = rng.standard_normal((b, h, sk, dv)).astype(np.float32)
+    inputs, initializers = ["x", "k", "v"], [("k", k), ("v", v)]
+    scores = np.einsum("bhid,bhjd->bhij", q.astype(np.float64), k) / np.sqrt(d)
+    if mask_shape is not None:
+        mask = rng.standard_normal(mask_shape).astype(np.float32)
+        inputs.append("mask")
+        initializers.append(("mask", mask))
+        scores = scores + mask
+    if causal:
+        scores = np.where(np.triu(np.ones((sq, sk), bool), 1), -np.inf, scores)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    nodes = [helper.make_node("Attention", inputs, ["y"],
+                              is_causal=int(causal))]
+    save_model(path, nodes, list(q.shape), [b, h, sq, dv], initializers,
+               opset=23)
+    return q, weights @ v
+
+
+# (B, H, Sq, Sk, D, Dv, mask shape or None, causal)
+ATTENTION_SHAPES = [
+    (1, 1, 1, 1, 1, 1, None, False),
+    (1, 2, 5, 7, 3, 5, None, False),
+    (2, 3, 17, 17, 16, 16, (17, 17), False),
+    (1, 2, 20, 33, 64, 40, (1, 2, 20, 33), True),
+    (1, 1, 9, 40, 8, 130, (40,), False),
+    (1, 1, 7, 1, 4, 4, (7, 1), False),
+    (1, 1, 3, 19, 8, 8, None, True),
+    (2, 4, 64, 64, 32, 32, None, True),
+]
+
 FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
             ("conv2d_f32", CONV_SHAPES, conv_case),
-            ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case)]
+            ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case),
+            ("attention_f32", ATTENTION_SHAPES, attention_case)]
 
 
 def run_case(bin_dir, work, target, kernel, name, make, shape, rng):
@@ -192,7 +231,8 @@ def main():
                 print(f"{kernel}: skipped: host lacks {missing[0]}")
                 continue
             for shape in shapes:
-                name = f"{target}-{family}-" + "x".join(map(str, shape))
+                name = f"{target}-{family}-" + "x".join(
+                    str(v).replace(" ", "") for v in shape)
                 if run_case(bin_dir, work, target, kernel, name, make, shape,
                             rng):
                     passed += 1

@@ -77,3 +77,46 @@ func.func @depthwise(%x: tensor<1x8x6x6xf32>, %f: tensor<8x3x3xf32>, %init: tens
   return %0 : tensor<1x8x4x4xf32>
 }
 }
+
+// -----
+
+// f32 attention (no mask, an f32 mask, causal) gets the attention kernel of
+// the widest vectors the target has; one with a boolean mask keeps the
+// reference lowering.
+// CHECK-LABEL: func.func @attention_avx512
+// CHECK: dsk.attention %{{.+}} {dsk.kernel = #dsk.kernel<"x86.avx512f.attention_f32", requires = ["avx512f"], tiles = [4, 16]>}
+// CHECK: dsk.attention %{{.+}} mask %{{.+}} {causal, dsk.kernel = #dsk.kernel<"x86.avx512f.attention_f32", requires = ["avx512f"], tiles = [4, 16]>}
+// CHECK: dsk.attention %{{.+}} mask %{{.+}} : (
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "skylake-avx512", features = ["avx2", "avx512f", "fma"]>} {
+func.func @attention_avx512(%q: tensor<1x2x8x16xf32>, %m: tensor<8x8xf32>, %b: tensor<8x8xi1>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+  %0 = dsk.attention %q, %q, %q : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %1 = dsk.attention %q, %q, %q mask %m {causal} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<8x8xf32>) -> tensor<1x2x8x16xf32>
+  %2 = dsk.attention %q, %q, %q mask %b : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<8x8xi1>) -> tensor<1x2x8x16xf32>
+  return %0, %1, %2 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}
+}
+
+// -----
+
+// AVX2 and generic targets; an f16 attention keeps the reference lowering.
+// CHECK-LABEL: func.func @attention_avx2
+// CHECK: dsk.kernel = #dsk.kernel<"x86.avx2.attention_f32", requires = ["avx2", "fma"], tiles = [4, 8]>
+// CHECK: dsk.attention %{{.+}} : (tensor<1x1x4x8xf16>
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
+func.func @attention_avx2(%q: tensor<1x1x4x8xf32>, %h: tensor<1x1x4x8xf16>) -> (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf16>) {
+  %0 = dsk.attention %q, %q, %q : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
+  %1 = dsk.attention %h, %h, %h : (tensor<1x1x4x8xf16>, tensor<1x1x4x8xf16>, tensor<1x1x4x8xf16>) -> tensor<1x1x4x8xf16>
+  return %0, %1 : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf16>
+}
+}
+
+// -----
+
+// CHECK-LABEL: func.func @attention_generic
+// CHECK: dsk.kernel = #dsk.kernel<"generic.attention_f32", tiles = [4, 4]>
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "x86-64", features = ["sse2"]>} {
+func.func @attention_generic(%q: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
+  %0 = dsk.attention %q, %q, %q : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
+  return %0 : tensor<1x1x4x8xf32>
+}
+}

@@ -114,8 +114,8 @@ def DskMarkProfileRegions : Pass<"dsk-mark-profile-regions", "mlir::ModuleOp"> {
   let summary = "Bracket the model's ops with calls a profiler can hook";
   let description = [{
     Runs on the bufferized module of `dsk-export-model`, before the kernels'
-    lowering, while every graph node is still one op: each linalg op and
-    `memref.copy` of the module's functions (not inside a parallel loop) is
+    lowering, while every graph node is still one op: each linalg op,
+    `dsk.attention_kernel` and `memref.copy` of the module's functions (not inside a parallel loop) is
     profiling region i, with a call to `@__dsk_profile_mark(i, 0)` before it
     and `(i, 1)` after it. The mark calls the exported hook variable
     `dsk_model_profile_hook_v2` (ModelABI.h), which is NULL unless a profiler
@@ -377,9 +377,28 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       masked) accumulate one multiply-add per tap, reading the input with
       vector loads at unit column stride and gathers otherwise.
 
-    Every output element accumulates its products in increasing `k` (tap
-    order for the depthwise kernel), as the reference loop nest does, with
-    one rounding per fused multiply-add.
+    - f32 attention (`*.attention_f32` on `dsk.attention_kernel`; tiles
+      `[MR, vector width]`): the key matrix is transposed once into a
+      workspace buffer `[B, H, D, Sk]`; tasks (batch, head, block of query
+      rows) run on threads when large. A block has up to `MR` rows (fewer
+      when the rows' output vectors would not fit in about half the vector
+      registers). Keys go by vectors of `width`: the block's scores are one
+      vector per row (a broadcast of `q[i][d]` times a vector of `k^T[d]`
+      per feature), scaled, masked (f32 mask, causal, past the last key:
+      `-inf`); an online softmax keeps each row's running maximum and sum
+      of exponentials and rescales the row's output vectors when the
+      maximum grows; then each key's weight, broadcast, times the value
+      row's vectors is added. The output is the running output divided by
+      the running sum. With a causal mask, key blocks wholly after a row
+      block's last position are skipped. The scores matrix is never
+      materialised. This op has no reference loops to fall back to: one
+      the pass cannot lower is an error.
+
+    Every output element of the GEMM and convolution kernels accumulates its
+    products in increasing `k` (tap order for the depthwise kernel), as the
+    reference loop nest does, with one rounding per fused multiply-add. The
+    attention kernel sums in key blocks, rescaled (softmax is computed in
+    another order than the reference's three passes).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"true",
@@ -398,6 +417,8 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect",
     "mlir::scf::SCFDialect",
     "mlir::vector::VectorDialect",

@@ -10,6 +10,7 @@
 #define DSK_LIB_CONVERSION_CPU_KERNELLOWERINGS_H
 
 #include "dsk/Dialect/Dsk/IR/DskDialect.h"
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
@@ -37,6 +38,12 @@ bool lowerPackedGemm(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
 bool lowerDepthwiseConv(mlir::RewriterBase &rewriter,
                         mlir::linalg::DepthwiseConv2DNchwChwOp op,
                         KernelAttr kernel, const ThreadingOptions &options);
+
+/// Replaces `op` (on buffers) with the attention kernel `kernel`; false,
+/// changing nothing, when the op is not on buffers of static shapes or the
+/// kernel's tiles do not fit.
+bool lowerAttention(mlir::RewriterBase &rewriter, AttentionKernelOp op,
+                    KernelAttr kernel, const ThreadingOptions &options);
 
 /// Whether `value` is a statically shaped f32 memref of `rank`.
 bool isStaticF32Memref(mlir::Value value, int64_t rank);

@@ -49,9 +49,31 @@ struct LowerKernelsPass
         continue;
       }
       if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op);
-          conv && kernels::isDepthwiseConv2dF32(name))
+          conv && kernels::isDepthwiseConv2dF32(name)) {
         cpu::lowerDepthwiseConv(rewriter, conv, kernel, options);
+        continue;
+      }
+      // Unlike the ops above, an attention kernel op has no loops of its
+      // own to fall back to.
+      if (auto attention = dyn_cast<AttentionKernelOp>(op)) {
+        if (!kernels::isAttentionF32(name) ||
+            !cpu::lowerAttention(rewriter, attention, kernel, options)) {
+          attention.emitOpError()
+              << "cannot be lowered with kernel '" << name
+              << "' (the f32 attention kernels need buffers of static "
+                 "shapes and tiles [rows, vector width])";
+          return signalPassFailure();
+        }
+      }
     }
+    // An attention kernel op without a kernel cannot be lowered either.
+    WalkResult unlowered = getOperation().walk([](AttentionKernelOp op) {
+      op.emitOpError() << "has no #dsk.kernel to lower it with "
+                          "(dsk-select-kernels chooses one)";
+      return WalkResult::interrupt();
+    });
+    if (unlowered.wasInterrupted())
+      return signalPassFailure();
   }
 };
 

@@ -527,6 +527,23 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
+    // A selected kernel computes the whole attention: the op that carries
+    // it to the kernel's lowering, in destination-passing style.
+    if (auto kernel =
+            op->getAttrOfType<KernelAttr>(DskDialect::kKernelAttrName)) {
+      auto resultType = op.getResult().getType();
+      Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                           resultType.getElementType());
+      auto kernelOp = AttentionKernelOp::create(
+          rewriter, loc, TypeRange{resultType}, adaptor.getQuery(),
+          adaptor.getKey(), adaptor.getValue(), adaptor.getMask(), init,
+          rewriter.getF64FloatAttr(
+              attentionScale(op.getScaleAttr(), op.getQuery())),
+          op.getCausalAttr());
+      kernelOp->setAttr(DskDialect::kKernelAttrName, kernel);
+      rewriter.replaceOp(op, kernelOp.getResult()[0]);
+      return success();
+    }
     ScoreMask mask;
     Value maskValue = adaptor.getMask();
     bool boolMask = maskValue && getElementTypeOrSelf(maskValue).isInteger(1);
@@ -1077,6 +1094,8 @@ struct DskLowerToLinalgPass
     StorageTypeConverter typeConverter;
     ConversionTarget target(*ctx);
     target.addIllegalDialect<DskDialect>();
+    // The op that carries an attention to its kernel (it bufferizes).
+    target.addLegalOp<AttentionKernelOp>();
     // Everything else is legal once it no longer touches quantized types.
     target.markUnknownOpDynamicallyLegal(
         [&](Operation *op) { return typeConverter.isLegal(op); });

@@ -11,6 +11,7 @@
 
 #include "dsk/Conversion/Passes.h"
 #include "dsk/Dialect/Dsk/IR/DskDialect.h"
+#include "dsk/Dialect/Dsk/IR/DskOps.h"
 #include "dsk/Runtime/ModelABI.h"
 
 #include "ModelABIBuilders.h"
@@ -83,9 +84,9 @@ std::string describeShapes(Operation *op) {
   if (auto copy = dyn_cast<memref::CopyOp>(op))
     return describeType(copy.getSource().getType()) + "->" +
            describeType(copy.getTarget().getType());
-  auto linalgOp = cast<linalg::LinalgOp>(op);
-  return join(linalgOp.getDpsInputs()) + "->" +
-         join(ValueRange(linalgOp.getDpsInits()));
+  auto dpsOp = cast<DestinationStyleOpInterface>(op);
+  return join(dpsOp.getDpsInputs()) + "->" +
+         join(ValueRange(dpsOp.getDpsInits()));
 }
 
 RegionInfo describeRegion(Operation *op) {
@@ -173,7 +174,7 @@ struct MarkProfileRegionsPass
     SmallVector<Operation *> marked;
     for (auto func : module.getOps<func::FuncOp>()) {
       func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-        if (!isa<linalg::LinalgOp, memref::CopyOp>(op))
+        if (!isa<linalg::LinalgOp, memref::CopyOp, dsk::AttentionKernelOp>(op))
           return WalkResult::advance();
         if (runsOnCallingThread(op))
           marked.push_back(op);

@@ -188,3 +188,53 @@ func.func @depthwise_strided(%x: memref<1x2x9x9xf32>, %w: memref<2x3x3xf32>, %y:
       ins(%x, %w : memref<1x2x9x9xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x4xf32>)
   return
 }
+
+// -----
+
+// The attention kernel (causal, f32 mask; 6 query rows, 20 keys, Dv = 24):
+// key^T in a buffer of its own, tasks (head, block of 4 rows) on threads; a
+// full block of 4 rows goes over key blocks of 16 up to its last row's
+// position (a causal mask needs no later block). Per feature, one vector
+// of key^T and a broadcast query element per row; scores scaled, masked,
+// and past each row's position -inf; the online softmax's maximum and sum
+// reductions; each key's weight, broadcast, times the value row (its last
+// vector through a mask: 24 = 16 + 8); the output divided by the sums.
+// CHECK-LABEL: func.func @attention
+// CHECK:         %[[KT:.+]] = memref.alloc() : memref<1x2x8x20xf32>
+// CHECK:         linalg.transpose ins(%{{.+}} : memref<1x2x20x8xf32>) outs(%[[KT]] : memref<1x2x8x20xf32>) permutation = [0, 1, 3, 2]
+// CHECK:         scf.parallel (%[[HEAD:.+]], %[[BLOCK:.+]]) = (%c0, %c0) to (%c2, %c2)
+// CHECK:           %[[FIRST:.+]] = arith.muli %[[BLOCK]], %c4
+// CHECK:           scf.if
+// CHECK:             arith.minui %{{.+}}, %c16
+// CHECK:             scf.for %[[KEY:.+]] = %c0 to %{{.+}} step %c16 iter_args({{.+}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:               scf.for %[[D:.+]] = %c0 to %c8 step %c1 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:                 %[[K:.+]] = vector.load %[[KT]][%c0, %[[HEAD]], %[[D]], %[[KEY]]] : memref<1x2x8x20xf32>, vector<16xf32>
+// CHECK:                 %[[Q:.+]] = memref.load %{{.+}}[%c0, %[[HEAD]], %[[FIRST]], %[[D]]]
+// CHECK:                 %[[QV:.+]] = vector.broadcast %[[Q]] : f32 to vector<16xf32>
+// CHECK:                 vector.fma %[[QV]], %[[K]], %{{.+}} : vector<16xf32>
+// CHECK-COUNT-3:         vector.fma
+// CHECK:               vector.load %{{.+}}[%[[FIRST]], %[[KEY]]] : memref<6x20xf32>, vector<16xf32>
+// CHECK:               vector.step : vector<16xindex>
+// CHECK:               arith.cmpi ugt
+// CHECK:               vector.reduction <maximumf>
+// CHECK:               math.exp %{{.+}} : f32
+// CHECK:               math.exp %{{.+}} : vector<16xf32>
+// CHECK:               vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK:               vector.load %{{.+}}[%c0, %[[HEAD]], %[[KEY]], %c0] : memref<1x2x20x24xf32>, vector<16xf32>
+// CHECK:               vector.maskedload %{{.+}}[%c0, %[[HEAD]], %[[KEY]], %c16]
+// CHECK:               vector.extract %{{.+}}[0] : f32 from vector<16xf32>
+// CHECK:               vector.fma
+// CHECK:               vector.extract %{{.+}}[15] : f32 from vector<16xf32>
+// CHECK:               scf.yield
+// CHECK:             scf.if
+// CHECK:               vector.maskedload %[[KT]]
+// CHECK:             arith.divf %{{.+}} : vector<16xf32>
+// CHECK:             vector.store %{{.+}}, %{{.+}}[%c0, %[[HEAD]], %[[FIRST]], %c0]
+// CHECK:             vector.maskedstore
+// CHECK:           } else {
+// CHECK:             scf.for
+// CHECK:         memref.dealloc %[[KT]] : memref<1x2x8x20xf32>
+func.func @attention(%q: memref<1x2x6x8xf32>, %k: memref<1x2x20x8xf32>, %v: memref<1x2x20x24xf32>, %m: memref<6x20xf32>, %o: memref<1x2x6x24xf32>) {
+  dsk.attention_kernel %q, %k, %v mask %m into %o {causal, scale = 0.5 : f64, dsk.kernel = #dsk.kernel<"x86.avx512f.attention_f32", requires = ["avx512f"], tiles = [4, 16]>} : memref<1x2x6x8xf32>, memref<1x2x20x8xf32>, memref<1x2x20x24xf32>, memref<6x20xf32> into memref<1x2x6x24xf32>
+  return
+}

@@ -1,7 +1,9 @@
 // RUN: dsk-opt %s -dsk-lower-to-linalg -split-input-file | FileCheck %s
-// RUN: dsk-opt %s -dsk-lower-to-linalg -split-input-file | FileCheck %s --check-prefix=NODSK
+// RUN: dsk-opt %s -dsk-lower-to-linalg -split-input-file | grep -v dsk.attention_kernel | FileCheck %s --check-prefix=NODSK
 
-// Nothing of the dsk dialect survives: no op, no encoding, no attribute.
+// Nothing of the dsk dialect survives: no op, no encoding, no attribute,
+// except dsk.attention_kernel, which carries an attention that has a kernel
+// (with its #dsk.kernel) to the kernel's lowering.
 // NODSK-NOT: dsk.
 
 //===----------------------------------------------------------------------===//
@@ -926,3 +928,16 @@ func.func @resource_constant() -> tensor<4xf32> {
     }
   }
 #-}
+
+// -----
+
+// An attention with a kernel becomes dsk.attention_kernel into an empty
+// tensor, its default scale (1/sqrt(D)) resolved and its kernel kept.
+// CHECK-LABEL: func.func @attention_kernel
+// CHECK: %[[INIT:.+]] = tensor.empty() : tensor<1x2x8x4xf32>
+// CHECK: %[[OUT:.+]] = dsk.attention_kernel %{{.+}}, %{{.+}}, %{{.+}} mask %{{.+}} into %[[INIT]] {causal, dsk.kernel = #dsk.kernel<"generic.attention_f32", tiles = [4, 4]>, scale = 2.500000e-01 : f64}
+// CHECK: return %[[OUT]]
+func.func @attention_kernel(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x6x16xf32>, %v: tensor<1x2x6x4xf32>, %m: tensor<8x6xf32>) -> tensor<1x2x8x4xf32> {
+  %0 = dsk.attention %q, %k, %v mask %m {causal, dsk.kernel = #dsk.kernel<"generic.attention_f32", tiles = [4, 4]>} : (tensor<1x2x8x16xf32>, tensor<1x2x6x16xf32>, tensor<1x2x6x4xf32>, tensor<8x6xf32>) -> tensor<1x2x8x4xf32>
+  return %0 : tensor<1x2x8x4xf32>
+}

@@ -105,3 +105,25 @@ module {
     return
   }
 }
+
+// -----
+
+// dsk.attention_kernel is a region too, with its kernel and its inputs'
+// shapes (the mask's included).
+// CHECK: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: \0Aregion dsk.attention_kernel generic.attention_f32 /attn 1x1x4x8xf32,1x1x4x8xf32,1x1x4x8xf32,4x4xf32->1x1x4x8xf32\0Ainput
+// CHECK-LABEL: func.func @dsk_model_run_v2
+// CHECK:         llvm.call @__dsk_profile_mark
+// CHECK-NEXT:    dsk.attention_kernel
+// CHECK-NEXT:    llvm.mlir.constant
+// CHECK-NEXT:    llvm.call @__dsk_profile_mark
+module {
+  llvm.mlir.global external constant @dsk_model_metadata_v2("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures -\0Aworkspace 0\0Ainput x f32 1 4\0Aend\0A\00") {addr_space = 0 : i32}
+  func.func @dsk_model_run_v2(%buffers: !llvm.ptr, %workspace: !llvm.ptr) {
+    %q = memref.alloc() : memref<1x1x4x8xf32>
+    %m = memref.alloc() : memref<4x4xf32>
+    %o = memref.alloc() : memref<1x1x4x8xf32>
+    dsk.attention_kernel %q, %q, %q mask %m into %o {scale = 1.0 : f64, dsk.kernel = #dsk.kernel<"generic.attention_f32", tiles = [4, 4]>} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<4x4xf32> into memref<1x1x4x8xf32> loc("/attn")
+    return
+  }
+}

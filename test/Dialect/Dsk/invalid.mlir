@@ -1509,3 +1509,51 @@ func.func @sparse_matmul_huge_index(%x: tensor<2x8xf32>, %v: tensor<1x1x1xf32>) 
   %0 = dsk.sparse_matmul %x, %v, %cols, %rows {block = array<i64: 1, 1>, weight_shape = array<i64: 8, 4>} : (tensor<2x8xf32>, tensor<1x1x1xf32>, tensor<1xi128>, tensor<9xi32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @attention_kernel_mixed(%q: tensor<1x1x4x8xf32>, %b: memref<1x1x4x8xf32>) {
+  // expected-error @below {{operands must be all tensors or all memrefs}}
+  dsk.attention_kernel %q, %q, %q into %b {scale = 1.0 : f64} : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> into memref<1x1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_no_result(%q: tensor<1x1x4x8xf32>) {
+  // expected-error @below {{has one result of the init's type on tensors and none on memrefs}}
+  dsk.attention_kernel %q, %q, %q into %q {scale = 1.0 : f64} : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> into tensor<1x1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_memref_result(%b: memref<1x1x4x8xf32>) {
+  // expected-error @below {{has one result of the init's type on tensors and none on memrefs}}
+  %0 = dsk.attention_kernel %b, %b, %b into %b {scale = 1.0 : f64} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32> into memref<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_rank(%q: memref<4x8xf32>) {
+  // expected-error @below {{query, key, value and init must have rank 4}}
+  dsk.attention_kernel %q, %q, %q into %q {scale = 1.0 : f64} : memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32> into memref<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_shapes(%q: memref<1x1x4x8xf32>, %k: memref<1x1x5x7xf32>, %o: memref<1x1x4x8xf32>) {
+  // expected-error @below {{shapes must be query [B, H, Sq, D], key [B, H, Sk, D], value [B, H, Sk, Dv] and init [B, H, Sq, Dv]; got [1, 1, 4, 8], [1, 1, 5, 7], [1, 1, 5, 7] and [1, 1, 4, 8]}}
+  dsk.attention_kernel %q, %k, %k into %o {scale = 1.0 : f64} : memref<1x1x4x8xf32>, memref<1x1x5x7xf32>, memref<1x1x5x7xf32> into memref<1x1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_mask(%q: memref<1x1x4x8xf32>, %m: memref<3x4xf32>) {
+  // expected-error @below {{mask shape [3, 4] does not broadcast to the scores [1, 1, 4, 4]}}
+  dsk.attention_kernel %q, %q, %q mask %m into %q {scale = 1.0 : f64} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<3x4xf32> into memref<1x1x4x8xf32>
+  return
+}

@@ -767,3 +767,16 @@ module attributes {dsk.target = #dsk.target<cpu, arch = "x\"y", cpu = "a\\b">} {
 // CHECK:       module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx2", "fma"], triple = "x86_64-pc-linux-gnu">} {
 module attributes {dsk.target = #dsk.target<cpu, triple = "x86_64-pc-linux-gnu", arch = "x86_64", cpu = "haswell", features = ["avx2", "fma"]>} {
 }
+
+// -----
+
+// dsk.attention_kernel on tensors (with a mask, and a kernel) and on
+// buffers (causal).
+// CHECK-LABEL: func.func @attention_kernel
+// CHECK: %{{.+}} = dsk.attention_kernel %{{.+}}, %{{.+}}, %{{.+}} mask %{{.+}} into %{{.+}} {dsk.kernel = #dsk.kernel<"generic.attention_f32", tiles = [4, 4]>, scale = 2.500000e-01 : f64} : tensor<1x2x8x16xf32>, tensor<1x2x6x16xf32>, tensor<1x2x6x4xf32>, tensor<8x6xf32> into tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+// CHECK: dsk.attention_kernel %{{.+}}, %{{.+}}, %{{.+}} into %{{.+}} {causal, scale = 1.000000e+00 : f64} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32> into memref<1x1x4x8xf32>{{$}}
+func.func @attention_kernel(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x6x16xf32>, %v: tensor<1x2x6x4xf32>, %m: tensor<8x6xf32>, %init: tensor<1x2x8x4xf32>, %bq: memref<1x1x4x8xf32>, %bo: memref<1x1x4x8xf32>) -> tensor<1x2x8x4xf32> {
+  %0 = dsk.attention_kernel %q, %k, %v mask %m into %init {scale = 0.25 : f64, dsk.kernel = #dsk.kernel<"generic.attention_f32", tiles = [4, 4]>} : tensor<1x2x8x16xf32>, tensor<1x2x6x16xf32>, tensor<1x2x6x4xf32>, tensor<8x6xf32> into tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  dsk.attention_kernel %bq, %bq, %bq into %bo {scale = 1.0 : f64, causal} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32> into memref<1x1x4x8xf32>
+  return %0 : tensor<1x2x8x4xf32>
+}

@@ -202,10 +202,10 @@ bool dsk::isDskComputeOp(Operation *op) {
 }
 
 /// Compute operations that a selection pass may annotate with a kernel: the
-/// dsk compute ops, and the linalg ops that the importer and the kernel
-/// lowerings produce (convolutions, packed products).
+/// dsk compute ops, and what the reference lowering makes of them for their
+/// kernels (linalg convolutions and packed products, dsk.attention_kernel).
 static bool isKernelAnnotatable(Operation *op) {
-  return isDskComputeOp(op) || isa<linalg::LinalgOp>(op);
+  return isDskComputeOp(op) || isa<linalg::LinalgOp, AttentionKernelOp>(op);
 }
 
 TargetAttr dsk::getTarget(Operation *op) {
@@ -474,6 +474,60 @@ LogicalResult AttentionOp::verify() {
   if (isa<FloatType>(maskElement) &&
       maskElement != getElementTypeOrSelf(getQuery()))
     return emitOpError("a float mask must have the query's element type");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionKernelOp
+//===----------------------------------------------------------------------===//
+
+/// On memrefs, reads the inputs and writes the init; on tensors, nothing.
+void AttentionKernelOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (isDpsInit(&operand))
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+    else
+      effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+LogicalResult AttentionKernelOp::verify() {
+  if (!hasPureTensorSemantics() && !hasPureBufferSemantics())
+    return emitOpError("operands must be all tensors or all memrefs");
+  auto init = cast<ShapedType>(getInit().getType());
+  if (hasPureTensorSemantics()
+          ? getNumResults() != 1 || getResult()[0].getType() != init
+          : getNumResults() != 0)
+    return emitOpError("has one result of the init's type on tensors and "
+                       "none on memrefs");
+  auto shape = [](Value v) { return cast<ShapedType>(v.getType()).getShape(); };
+  ArrayRef<int64_t> q = shape(getQuery()), k = shape(getKey()),
+                    v = shape(getValue()), out = init.getShape();
+  if (q.size() != 4 || k.size() != 4 || v.size() != 4 || out.size() != 4)
+    return emitOpError("query, key, value and init must have rank 4");
+  SmallVector<int64_t> wantKey = {q[0], q[1], k[2], q[3]};
+  SmallVector<int64_t> wantValue = {q[0], q[1], k[2], v[3]};
+  SmallVector<int64_t> wantInit = {q[0], q[1], q[2], v[3]};
+  if (ArrayRef<int64_t>(wantKey) != k || ArrayRef<int64_t>(wantValue) != v ||
+      ArrayRef<int64_t>(wantInit) != out)
+    return emitOpError("shapes must be query [B, H, Sq, D], key [B, H, Sk, "
+                       "D], value [B, H, Sk, Dv] and init [B, H, Sq, Dv]; "
+                       "got ")
+           << shapeStr(q) << ", " << shapeStr(k) << ", " << shapeStr(v)
+           << " and " << shapeStr(out);
+  if (Value mask = getMask()) {
+    SmallVector<int64_t> scores = {q[0], q[1], q[2], k[2]};
+    if (!broadcastsTo(shape(mask), scores))
+      return emitOpError("mask shape ")
+             << shapeStr(shape(mask)) << " does not broadcast to the scores "
+             << shapeStr(scores);
+  }
   return success();
 }
 

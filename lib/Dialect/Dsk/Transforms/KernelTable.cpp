@@ -102,6 +102,40 @@ bool matchesDepthwiseConv2dF32(Operation *op, std::string &whyNot) {
   return true;
 }
 
+/// Whether the f32 attention kernels compute `op`: a dsk.attention of f32
+/// tensors with static shapes whose mask, if any, is an f32 tensor.
+bool matchesAttentionF32(Operation *op, std::string &whyNot) {
+  auto attention = cast<AttentionOp>(op);
+  for (Value value : attention->getOperands()) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (value == attention.getMask() && !type.getElementType().isF32()) {
+      whyNot = "mask is not f32";
+      return false;
+    }
+    if (!type.getElementType().isF32()) {
+      whyNot = "not f32";
+      return false;
+    }
+    if (!type.hasStaticShape()) {
+      whyNot = "dynamic shape";
+      return false;
+    }
+  }
+  return true;
+}
+
+/// An attention row: blocks of MR query rows and `vectorWidth` keys.
+KernelRow attentionRow(StringRef name, ArrayRef<std::string> features,
+                       int64_t vectorWidth) {
+  KernelRow row;
+  row.name = name.str();
+  row.requiredFeatures.assign(features.begin(), features.end());
+  row.handles = isOp<AttentionOp>;
+  row.matches = matchesAttentionF32;
+  row.tiles = {4, vectorWidth};
+  return row;
+}
+
 /// A depthwise row: vectors of `vectorWidth` f32.
 KernelRow depthwiseRow(StringRef name, ArrayRef<std::string> features,
                        int64_t vectorWidth) {
@@ -184,6 +218,9 @@ KernelTable::KernelTable() {
   rows.push_back(
       depthwiseRow(kernels::kDepthwiseConv2dF32Avx2, {"avx2", "fma"}, 8));
   rows.push_back(depthwiseRow(kernels::kDepthwiseConv2dF32Generic, {}, 4));
+  rows.push_back(attentionRow(kernels::kAttentionF32Avx512, {"avx512f"}, 16));
+  rows.push_back(attentionRow(kernels::kAttentionF32Avx2, {"avx2", "fma"}, 8));
+  rows.push_back(attentionRow(kernels::kAttentionF32Generic, {}, 4));
 }
 
 KernelTable &KernelTable::get() {

@@ -7,6 +7,7 @@ include "dsk/Dialect/Dsk/IR/DskBase.td"
 include "dsk/Dialect/Dsk/IR/DskAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 
 def Dsk_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Dsk_IntegerTensor : RankedTensorOf<[AnyInteger]>;
@@ -183,6 +184,52 @@ def Dsk_AttentionOp : Dsk_Op<"attention", [Pure]> {
   let results = (outs Dsk_AttentionTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dsk_F32TensorOrMemRef
+    : AnyTypeOf<[RankedTensorOf<[F32]>, MemRefOf<[F32]>]>;
+
+def Dsk_AttentionKernelOp : Dsk_Op<"attention_kernel", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "f32 attention in destination-passing style, for a kernel";
+  let description = [{
+    `dsk.attention` (same operands, same result, same numerics) as the
+    lowering of an f32 attention that `dsk-select-kernels` gave a kernel
+    produces it: in destination-passing style, so that it bufferizes, and
+    with the scale resolved. It computes into `init` (whose contents it
+    never reads) on tensors, yielding the result, or on memrefs after
+    bufferization, where `dsk-cpu-lower-kernels` replaces it with the
+    kernel's code (key blocks, online softmax: the scores are never
+    materialised).
+
+    ```mlir
+    %o = dsk.attention_kernel %q, %k, %v mask %m into %init {scale = 0.25 : f64}
+        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>,
+          tensor<8x8xf32> into tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Dsk_F32TensorOrMemRef:$query,
+    Dsk_F32TensorOrMemRef:$key,
+    Dsk_F32TensorOrMemRef:$value,
+    Optional<Dsk_F32TensorOrMemRef>:$mask,
+    Dsk_F32TensorOrMemRef:$init,
+    F64Attr:$scale,
+    UnitAttr:$causal
+  );
+  let results = (outs Variadic<RankedTensorOf<[F32]>>:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $mask^)? `into` $init attr-dict `:`
+    type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
+    `into` type($init) (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
   }];
   let hasVerifier = 1;
 }

@@ -77,6 +77,22 @@ inline bool isDepthwiseConv2dF32(llvm::StringRef name) {
          name == kDepthwiseConv2dF32Generic;
 }
 
+/// f32 attention (dsk.attention, f32 or no mask): per (batch, head) and
+/// block of MR query rows, keys in blocks of one vector, with the block's
+/// scores in registers (the key matrix transposed once so that a vector
+/// holds one score per key) and an online softmax that rescales the
+/// running output; the scores matrix is never materialised.
+/// Tiles: [MR, vector width].
+constexpr llvm::StringLiteral kAttentionF32Avx512 = "x86.avx512f.attention_f32";
+constexpr llvm::StringLiteral kAttentionF32Avx2 = "x86.avx2.attention_f32";
+constexpr llvm::StringLiteral kAttentionF32Generic = "generic.attention_f32";
+
+/// Whether `name` is one of the f32 attention kernels.
+inline bool isAttentionF32(llvm::StringRef name) {
+  return name == kAttentionF32Avx512 || name == kAttentionF32Avx2 ||
+         name == kAttentionF32Generic;
+}
+
 /// Whether `name` is one of the f32 convolution kernels.
 inline bool isConv2dF32(llvm::StringRef name) {
   return name == kConv2dF32Avx512 || name == kConv2dF32Avx2 ||
