@@ -101,6 +101,8 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createDskCpuDecomposePad());
   pm.addPass(createDskLowerToLinalg());
   pm.addPass(createConvertElementwiseToLinalgPass());
+  // Chains of elementwise nodes make one pass over memory.
+  pm.addNestedPass<func::FuncOp>(createDskCpuFuseElementwise());
 
   DskExportModelOptions exportOptions;
   exportOptions.entry = options.entry;

@@ -314,6 +314,23 @@ def DskCpuApproximateMath : Pass<"dsk-cpu-approximate-math"> {
   ];
 }
 
+def DskCpuFuseElementwise
+    : Pass<"dsk-cpu-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg ops into one loop nest";
+  let description = [{
+    On tensors, after `dsk-lower-to-linalg`: an all-parallel
+    `linalg.generic` whose result has one use, by a `linalg.generic` that
+    reads each of its elements once (a permutation indexing map, no
+    broadcast), is fused into that consumer (upstream's fuseElementwiseOps),
+    repeatedly, so a chain of elementwise nodes (GELU's divide, erf, add and
+    multiplies; LayerNorm's subtract and square into its mean) becomes one
+    loop nest that makes one pass over memory. Ops that carry a
+    `#dsk.kernel` are neither fused nor fused into: their kernel's lowering
+    matches them as selected.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def DskCpuDecomposePad : Pass<"dsk-cpu-decompose-pad"> {
   let summary = "Pad by filling the border and inserting the source";
   let description = [{
