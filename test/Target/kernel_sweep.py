@@ -10,7 +10,9 @@ with and without strides, 3x3 padded, 7x7 strided, dilated, batches, output
 channels and positions that are not multiples of MR / NR, channels x window
 larger than the K block, more channels and positions than one task takes)
 and depthwise Conv (group = channels: strides, dilation, 5x5, column tails
-of every vector width) and Attention (opset 23: one query or key, primes,
+of every vector width), the convolution kernels with the elementwise ops
+they fuse (bias, Relu + residual add, Clip into a padded buffer whose rows
+vectors straddle), and Attention (opset 23: one query or key, primes,
 query rows and keys that do not fill a block, value widths that do not fill
 a vector or need many, f32 masks of several broadcast shapes, causal).
 Checks from --print-kernels that the row's kernel, not the reference
@@ -174,6 +176,50 @@ def attention_case(path, shape, rng):
     return q, weights @ v
 
 
+def fused_case(path, shape, rng):
+    """Conv kernels with fused elementwise ops: a bias (the prologue) and
+    Relu + residual add (the epilogue, reading x), or Clip written into the
+    padded input of a depthwise Conv (an epilogue storing into the interior
+    of a larger buffer: output rows that vectors straddle)."""
+    n, c, h, wd, kind = shape
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    b = rng.standard_normal((c,)).astype(np.float32)
+    if kind == "residual":
+        w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
+        conv = reference_conv(x, w, b, 1, 1, 1)
+        y = np.maximum(conv, 0) + x
+        nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"],
+                                  kernel_shape=[3, 3], pads=[1] * 4),
+                 helper.make_node("Relu", ["c"], ["r"]),
+                 helper.make_node("Add", ["r", "x"], ["y"])]
+        inits = [("w", w), ("b", b)]
+    else:
+        w = rng.standard_normal((c, c, 1, 1)).astype(np.float32)
+        dw = rng.standard_normal((c, 1, 3, 3)).astype(np.float32)
+        clipped = np.clip(reference_conv(x, w, b, 1, 0, 1), 0, 6)
+        y = reference_conv(clipped, dw, np.zeros(c), 1, 1, 1, depthwise=True)
+        nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"]),
+                 helper.make_node("Clip", ["c", "lo", "hi"], ["r"]),
+                 helper.make_node("Conv", ["r", "dw"], ["y"], group=c,
+                                  kernel_shape=[3, 3], pads=[1] * 4)]
+        inits = [("w", w), ("b", b), ("dw", dw),
+                 ("lo", np.array(0, np.float32)),
+                 ("hi", np.array(6, np.float32))]
+    save_model(path, nodes, list(x.shape), list(y.shape), inits)
+    return x, y
+
+
+# (N, C, H, W, kind): output rows of 7, 13, 20 and 32 columns (fewer than,
+# not a multiple of, and a multiple of every vector width).
+FUSED_SHAPES = [
+    (1, 8, 7, 7, "residual"),
+    (2, 12, 9, 13, "residual"),
+    (1, 16, 5, 7, "clip-pad"),
+    (1, 24, 6, 13, "clip-pad"),
+    (1, 8, 4, 20, "clip-pad"),
+    (1, 16, 3, 32, "clip-pad"),
+]
+
 # (B, H, Sq, Sk, D, Dv, mask shape or None, causal)
 ATTENTION_SHAPES = [
     (1, 1, 1, 1, 1, 1, None, False),
@@ -189,7 +235,8 @@ ATTENTION_SHAPES = [
 FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
             ("conv2d_f32", CONV_SHAPES, conv_case),
             ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case),
-            ("attention_f32", ATTENTION_SHAPES, attention_case)]
+            ("attention_f32", ATTENTION_SHAPES, attention_case),
+            ("conv2d_f32", FUSED_SHAPES, fused_case)]
 
 
 def run_case(bin_dir, work, target, kernel, name, make, shape, rng):
@@ -231,7 +278,7 @@ def main():
                 print(f"{kernel}: skipped: host lacks {missing[0]}")
                 continue
             for shape in shapes:
-                name = f"{target}-{family}-" + "x".join(
+                name = f"{target}-{family}-{make.__name__}-" + "x".join(
                     str(v).replace(" ", "") for v in shape)
                 if run_case(bin_dir, work, target, kernel, name, make, shape,
                             rng):

@@ -366,12 +366,38 @@ private:
     if (gemm.packed == PackedOperand::Lhs)
       sliver = arith::DivUIOp::create(b, loc, row0, index(gemm.mr));
 
+    // The accumulators start from C, or, in the first K block, from the
+    // prologue's values.
+    auto initial = [&](bool fromPrologue) {
+      SmallVector<Value> values;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          SmallVector<Value, 3> at = cIndices(rowIndex[r], columnIndex[v]);
+          values.push_back(
+              fromPrologue
+                  ? evaluateFused(b, loc, *prologue, Value(), at, vectorType,
+                                  maskOf(v))
+                  : loadVector(b, loc, vectorType, gemm.c, at, maskOf(v)));
+        }
+      return values;
+    };
     SmallVector<Value> accumulators;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v)
-        accumulators.push_back(loadVector(b, loc, vectorType, gemm.c,
-                                          cIndices(rowIndex[r], columnIndex[v]),
-                                          maskOf(v)));
+    if (!prologue || gemm.k <= gemm.kc) {
+      accumulators = initial(prologue != nullptr);
+    } else {
+      Value isFirst =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k0, index(0));
+      SmallVector<Type> types(rows * vectors, vectorType);
+      auto ifOp = scf::IfOp::create(b, loc, types, isFirst,
+                                    /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      scf::YieldOp::create(b, loc, initial(true));
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      scf::YieldOp::create(b, loc, initial(false));
+      b.setInsertionPointAfter(ifOp);
+      accumulators.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+    }
 
     auto step = [&](OpBuilder &nb, Location nl, Value k, ValueRange acc) {
       // One row of B's panel (the packed panel, or the packed block of the
@@ -408,14 +434,39 @@ private:
     auto loop =
         scf::ForOp::create(b, loc, k0, k1, index(1), accumulators, step);
 
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v) {
-        Value acc = loop.getResult(r * vectors + v);
-        storeVector(b, loc, acc, gemm.c, cIndices(rowIndex[r], columnIndex[v]),
-                    maskOf(v));
-      }
+    // The last K block stores the epilogue's values instead, if any.
+    auto store = [&](bool withEpilogue) {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          Value acc = loop.getResult(r * vectors + v);
+          SmallVector<Value, 3> at = cIndices(rowIndex[r], columnIndex[v]);
+          if (withEpilogue)
+            storeWithEpilogue(b, loc, *epilogue, acc, at, maskOf(v));
+          else
+            storeVector(b, loc, acc, gemm.c, at, maskOf(v));
+        }
+    };
+    if (!epilogue || gemm.k <= gemm.kc) {
+      store(epilogue != nullptr);
+      return;
+    }
+    Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k1,
+                                         index(gemm.k));
+    auto ifOp = scf::IfOp::create(b, loc, isLast, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    store(true);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    store(false);
   }
 
+public:
+  /// The elementwise ops computed in the first load and the last store, if
+  /// any.
+  const KernelEpilogue *prologue = nullptr;
+  const KernelEpilogue *epilogue = nullptr;
+
+private:
   OpBuilder &b;
   Location loc;
   const PackedGemm &gemm;
@@ -445,7 +496,17 @@ bool dsk::cpu::lowerPackedGemm(RewriterBase &rewriter, linalg::GenericOp op,
                 isLarge ? options.minTasks : 1);
   bool isParallel =
       isLarge && gemm->batch * blocking.rowBlocks * blocking.panelGroups > 1;
-  GemmEmitter(rewriter, op.getLoc(), *gemm, blocking).emit(isParallel);
+  std::optional<KernelEpilogue> prologue = matchPrologue(op, gemm->c);
+  std::optional<KernelEpilogue> epilogue =
+      matchEpilogue(op, gemm->c, {gemm->a, gemm->b});
+  rewriter.setInsertionPoint(op);
+  GemmEmitter emitter(rewriter, op.getLoc(), *gemm, blocking);
+  emitter.prologue = prologue ? &*prologue : nullptr;
+  emitter.epilogue = epilogue ? &*epilogue : nullptr;
+  emitter.emit(isParallel);
+  for (std::optional<KernelEpilogue> *fused : {&prologue, &epilogue})
+    if (*fused)
+      eraseFused(rewriter, **fused);
   rewriter.eraseOp(op);
   return true;
 }

@@ -13,6 +13,7 @@
 #include "dsk/Dialect/Dsk/IR/DskOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace dsk::cpu {
@@ -44,6 +45,69 @@ bool lowerDepthwiseConv(mlir::RewriterBase &rewriter,
 /// kernel's tiles do not fit.
 bool lowerAttention(mlir::RewriterBase &rewriter, AttentionKernelOp op,
                     KernelAttr kernel, const ThreadingOptions &options);
+
+/// An elementwise linalg.generic on buffers that a kernel computes itself
+/// (KernelEpilogue.cpp): an epilogue directly follows the kernel, reads the
+/// kernel's output once per element, and nothing else observes that
+/// output's raw values: the kernel computes it in its last store. A
+/// prologue directly precedes the kernel and overwrites its output (a bias
+/// broadcast): the kernel starts its accumulators from its values instead
+/// of loading them.
+struct KernelEpilogue {
+  /// The fused op: a linalg.generic, or a linalg.fill prologue.
+  mlir::Operation *op;
+  /// The value a linalg.fill prologue fills with.
+  mlir::Value fillValue;
+  /// The dimensions of the op's iteration space (the kernel output's
+  /// original shape) that each dimension of the kernel's output covers.
+  llvm::SmallVector<mlir::ReassociationIndices> groups;
+  /// The op's output.
+  mlir::Value output;
+  enum class Source {
+    Result, // the kernel's output: the accumulators
+    Same,   // a buffer of the output's shape: the same element
+    Row,    // indexed by loops before the kernel's columns: a scalar per row
+    Column, // indexed by the innermost loop only: a vector per column block
+  };
+  struct Input {
+    Source source;
+    mlir::Value buffer;
+    mlir::AffineMap map;
+    llvm::SmallVector<int64_t> dims;
+  };
+  /// One per input of the op, in order.
+  llvm::SmallVector<Input> inputs;
+};
+
+/// The epilogue of the kernel op `kernelOp` that writes `kernelOutput` and
+/// reads `kernelInputs`, if the op after it is one; its buffers are made
+/// available before `kernelOp` (static allocations move up).
+std::optional<KernelEpilogue>
+matchEpilogue(mlir::Operation *kernelOp, mlir::Value kernelOutput,
+              llvm::ArrayRef<mlir::Value> kernelInputs);
+
+/// The prologue of the kernel op `kernelOp` that accumulates into
+/// `kernelOutput`, if the op before it is one.
+std::optional<KernelEpilogue> matchPrologue(mlir::Operation *kernelOp,
+                                            mlir::Value kernelOutput);
+
+/// The fused op's values for the kernel output elements at `at` (a vector
+/// of consecutive columns, `mask`ed), its kernel-output input being
+/// `accumulator` (none for a prologue).
+mlir::Value evaluateFused(mlir::OpBuilder &b, mlir::Location loc,
+                          const KernelEpilogue &fused, mlir::Value accumulator,
+                          mlir::ValueRange at, mlir::VectorType vectorType,
+                          std::optional<mlir::Value> mask);
+
+/// Stores the epilogue's value for the kernel output elements at `at` (a
+/// vector of consecutive columns, `mask`ed), computed from `accumulator`.
+void storeWithEpilogue(mlir::OpBuilder &b, mlir::Location loc,
+                       const KernelEpilogue &epilogue, mlir::Value accumulator,
+                       mlir::ValueRange at, std::optional<mlir::Value> mask);
+
+/// Erases the fused op (and its profiling marks) once the kernel computes
+/// it.
+void eraseFused(mlir::RewriterBase &rewriter, const KernelEpilogue &fused);
 
 /// Whether `value` is a statically shaped f32 memref of `rank`.
 bool isStaticF32Memref(mlir::Value value, int64_t rank);

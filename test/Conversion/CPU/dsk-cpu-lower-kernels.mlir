@@ -238,3 +238,103 @@ func.func @attention(%q: memref<1x2x6x8xf32>, %k: memref<1x2x20x8xf32>, %v: memr
   dsk.attention_kernel %q, %k, %v mask %m into %o {causal, scale = 0.5 : f64, dsk.kernel = #dsk.kernel<"x86.avx512f.attention_f32", requires = ["avx512f"], tiles = [4, 16]>} : memref<1x2x6x8xf32>, memref<1x2x20x8xf32>, memref<1x2x20x24xf32>, memref<6x20xf32> into memref<1x2x6x24xf32>
   return
 }
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (n floordiv 4, k, n mod 4)>
+#c = affine_map<(m, n, k) -> (m, n)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#col3 = affine_map<(d0, d1, d2) -> (d2)>
+#none3 = affine_map<(d0, d1, d2) -> ()>
+
+// Elementwise ops fused into the GEMM kernel: the bias broadcast before it
+// (a prologue: the accumulators start from the bias, a vector per column
+// block) and Clip after it, into another buffer (an epilogue: the last K
+// block stores min(max(acc, lo), hi) into %y; the raw product is never
+// stored, as nothing reads it). Both generics and their profiling marks go.
+// CHECK-LABEL: func.func @fused
+// CHECK-NOT:     linalg.generic
+// CHECK-NOT:     llvm.call
+// CHECK:         scf.for %[[K0:.+]] = %c0 to %c12 step %c8
+// CHECK:           %[[FIRST:.+]] = arith.cmpi eq, %[[K0]], %c0
+// CHECK:           scf.if %[[FIRST]] -> (vector<4xf32>
+// CHECK:             vector.load %{{.+}}[%{{.+}}] : memref<8xf32>, vector<4xf32>
+// CHECK:           } else {
+// CHECK:             vector.load %{{.+}} : memref<6x8xf32>, vector<4xf32>
+// CHECK:           scf.for
+// CHECK:             vector.fma
+// CHECK:           %[[LAST:.+]] = arith.cmpi eq, %{{.+}}, %c12
+// CHECK:           scf.if %[[LAST]] {
+// CHECK:             arith.maximumf %{{.+}} : vector<4xf32>
+// CHECK:             arith.minimumf %{{.+}} : vector<4xf32>
+// CHECK:             vector.store %{{.+}}, %{{.+}} : memref<2x3x8xf32>, vector<4xf32>
+// CHECK:           } else {
+// CHECK:             vector.store %{{.+}}, %{{.+}} : memref<6x8xf32>, vector<4xf32>
+func.func @fused(%a: memref<6x12xf32>, %p: memref<2x12x4xf32>, %bias: memref<8xf32>, %lo: memref<f32>, %hi: memref<f32>, %y: memref<2x3x8xf32>) {
+  %c = memref.alloc() : memref<2x3x8xf32>
+  %c0 = llvm.mlir.constant(0 : i32) : i32
+  %c1 = llvm.mlir.constant(1 : i32) : i32
+  llvm.call @__dsk_profile_mark(%c0, %c0) : (i32, i32) -> ()
+  linalg.generic {indexing_maps = [#col3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%bias : memref<8xf32>) outs(%c : memref<2x3x8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  llvm.call @__dsk_profile_mark(%c0, %c1) : (i32, i32) -> ()
+  %cm = memref.collapse_shape %c [[0, 1], [2]] : memref<2x3x8xf32> into memref<6x8xf32>
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<6x12xf32>, memref<2x12x4xf32>) outs(%cm : memref<6x8xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.gemm_f32", tiles = [4, 4, 8, 4]>} {
+  ^bb0(%x: f32, %w: f32, %z: f32):
+    %m = arith.mulf %x, %w : f32
+    %s = arith.addf %z, %m : f32
+    linalg.yield %s : f32
+  }
+  llvm.call @__dsk_profile_mark(%c1, %c0) : (i32, i32) -> ()
+  linalg.generic {indexing_maps = [#id3, #none3, #none3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%c, %lo, %hi : memref<2x3x8xf32>, memref<f32>, memref<f32>) outs(%y : memref<2x3x8xf32>) {
+  ^bb0(%x: f32, %l: f32, %h: f32, %o: f32):
+    %0 = arith.maximumf %x, %l : f32
+    %1 = arith.minimumf %0, %h : f32
+    linalg.yield %1 : f32
+  }
+  llvm.call @__dsk_profile_mark(%c1, %c1) : (i32, i32) -> ()
+  memref.dealloc %c : memref<2x3x8xf32>
+  return
+}
+llvm.func @__dsk_profile_mark(i32, i32)
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (n floordiv 4, k, n mod 4)>
+#c = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(m, n) -> (m, n)>
+
+// Not fused: the raw product is read again after the elementwise op.
+// CHECK-LABEL: func.func @not_fused
+// CHECK:         vector.fma
+// CHECK:         linalg.generic
+// CHECK:           math.exp
+// CHECK:         linalg.copy
+func.func @not_fused(%a: memref<4x8xf32>, %p: memref<1x8x4xf32>, %y: memref<4x4xf32>, %z: memref<4x4xf32>) {
+  %c = memref.alloc() : memref<4x4xf32>
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<4x8xf32>, memref<1x8x4xf32>) outs(%c : memref<4x4xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.gemm_f32", tiles = [4, 4, 8, 4]>} {
+  ^bb0(%x: f32, %w: f32, %s: f32):
+    %m = arith.mulf %x, %w : f32
+    %t = arith.addf %s, %m : f32
+    linalg.yield %t : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<4x4xf32>) outs(%y : memref<4x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %e = math.exp %x : f32
+    linalg.yield %e : f32
+  }
+  linalg.copy ins(%c : memref<4x4xf32>) outs(%z : memref<4x4xf32>)
+  memref.dealloc %c : memref<4x4xf32>
+  return
+}
