@@ -180,11 +180,20 @@ def fused_case(path, shape, rng):
     """Conv kernels with fused elementwise ops: a bias (the prologue) and
     Relu + residual add (the epilogue, reading x), or Clip written into the
     padded input of a depthwise Conv (an epilogue storing into the interior
-    of a larger buffer: output rows that vectors straddle)."""
+    of a larger buffer: output rows that vectors straddle), or a depthwise
+    Conv's bias and Clip."""
     n, c, h, wd, kind = shape
     x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
     b = rng.standard_normal((c,)).astype(np.float32)
-    if kind == "residual":
+    if kind == "dw-clip":
+        dw = rng.standard_normal((c, 1, 3, 3)).astype(np.float32)
+        y = np.clip(reference_conv(x, dw, b, 1, 1, 1, depthwise=True), 0, 6)
+        nodes = [helper.make_node("Conv", ["x", "dw", "b"], ["c"], group=c,
+                                  kernel_shape=[3, 3], pads=[1] * 4),
+                 helper.make_node("Clip", ["c", "lo", "hi"], ["y"])]
+        inits = [("dw", dw), ("b", b), ("lo", np.array(0, np.float32)),
+                 ("hi", np.array(6, np.float32))]
+    elif kind == "residual":
         w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
         conv = reference_conv(x, w, b, 1, 1, 1)
         y = np.maximum(conv, 0) + x
@@ -219,6 +228,10 @@ FUSED_SHAPES = [
     (1, 8, 4, 20, "clip-pad"),
     (1, 16, 3, 32, "clip-pad"),
 ]
+FUSED_DEPTHWISE_SHAPES = [
+    (2, 5, 6, 13, "dw-clip"),
+    (1, 16, 4, 20, "dw-clip"),
+]
 
 # (B, H, Sq, Sk, D, Dv, mask shape or None, causal)
 ATTENTION_SHAPES = [
@@ -236,7 +249,8 @@ FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
             ("conv2d_f32", CONV_SHAPES, conv_case),
             ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case),
             ("attention_f32", ATTENTION_SHAPES, attention_case),
-            ("conv2d_f32", FUSED_SHAPES, fused_case)]
+            ("conv2d_f32", FUSED_SHAPES, fused_case),
+            ("dwconv2d_f32", FUSED_DEPTHWISE_SHAPES, fused_case)]
 
 
 def run_case(bin_dir, work, target, kernel, name, make, shape, rng):

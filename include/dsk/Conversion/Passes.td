@@ -411,15 +411,16 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       materialised. This op has no reference loops to fall back to: one
       the pass cannot lower is an error.
 
-    The GEMM and convolution kernels compute the elementwise ops around
-    them (`linalg.generic`s whose body is elementwise f32 arithmetic):
-    the op just before the kernel that overwrites its whole output without
-    reading it (the bias broadcast) becomes the accumulators' start in the
-    first K block, instead of a load; the op just after it that reads its
-    output once per element (a ReLU, Clip, residual add; also into another
-    buffer, such as the interior of the next convolution's padded input)
-    is computed on the accumulators in the last K block and stored in that
-    op's output instead, when nothing else reads the raw product. Their
+    The GEMM, convolution and depthwise kernels compute the elementwise ops
+    around them (`linalg.generic`s whose body is elementwise f32
+    arithmetic, and fills): the op just before the kernel that overwrites
+    its whole output without reading it (the bias broadcast, a zero fill)
+    becomes the accumulators' start (in the first K block), instead of a
+    load; the op just after it that reads its output once per element (a
+    ReLU, Clip, residual add; also into another buffer, such as the interior
+    of the next convolution's padded input) is computed on the accumulators
+    in the last K block and stored in that op's output instead, when the
+    raw product is a buffer of the function's own that nothing else reads. Their
     other operands are read as scalars per output row (a per-channel bias),
     vectors per column block (a per-column bias), or the same elements of a
     buffer of the output's shape. Ops in between that touch none of their

@@ -112,7 +112,9 @@ private:
       return loadVector(b, loc, vectorType, memref, at, mask);
     };
     SmallVector<Value, 4> outAt = {image, channel, row, column};
-    Value acc = load(conv.output, outAt);
+    Value acc = prologue ? evaluateFused(b, loc, *prologue, Value(), outAt,
+                                         vectorType, mask)
+                         : load(conv.output, outAt);
     // Gathered lanes: column offsets 0, s, 2s, ... from the first.
     Value offsets;
     if (conv.strides[1] != 1) {
@@ -145,9 +147,19 @@ private:
                           conv.fused);
       }
     }
-    storeVector(b, loc, acc, conv.output, outAt, mask);
+    if (epilogue)
+      storeWithEpilogue(b, loc, *epilogue, acc, outAt, mask);
+    else
+      storeVector(b, loc, acc, conv.output, outAt, mask);
   }
 
+public:
+  /// The elementwise ops computed before the first tap and in the store,
+  /// if any (KernelEpilogue.cpp).
+  const KernelEpilogue *prologue = nullptr;
+  const KernelEpilogue *epilogue = nullptr;
+
+private:
   OpBuilder &b;
   Location loc;
   const DepthwiseConv &conv;
@@ -163,12 +175,20 @@ bool dsk::cpu::lowerDepthwiseConv(RewriterBase &rewriter,
   std::optional<DepthwiseConv> conv = matchDepthwiseConv(op, kernel);
   if (!conv)
     return false;
+  std::optional<KernelEpilogue> prologue = matchPrologue(op, conv->output);
+  std::optional<KernelEpilogue> epilogue =
+      matchEpilogue(op, conv->output, {conv->input, conv->filter});
   rewriter.setInsertionPoint(op);
   int64_t work = conv->images * conv->channels * conv->outRows *
                  conv->outColumns * conv->kernelRows * conv->kernelColumns;
-  DepthwiseEmitter(rewriter, op.getLoc(), *conv)
-      .emit(options.parallel && work >= options.minParallelFlops &&
-            conv->images * conv->channels > 1);
+  DepthwiseEmitter emitter(rewriter, op.getLoc(), *conv);
+  emitter.prologue = prologue ? &*prologue : nullptr;
+  emitter.epilogue = epilogue ? &*epilogue : nullptr;
+  emitter.emit(options.parallel && work >= options.minParallelFlops &&
+               conv->images * conv->channels > 1);
+  for (std::optional<KernelEpilogue> *fused : {&prologue, &epilogue})
+    if (*fused)
+      eraseFused(rewriter, **fused);
   rewriter.eraseOp(op);
   return true;
 }

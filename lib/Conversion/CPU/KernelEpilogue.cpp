@@ -117,10 +117,14 @@ static bool overwrites(Operation *op, Value root) {
 }
 
 /// Whether nothing reads the kernel's raw output (buffer `root`) after its
-/// epilogue `epilogue`: its other users are views and deallocations, and
-/// the first op after the epilogue that uses it overwrites it all.
+/// epilogue `epilogue`: it is an allocation of the function's own, its other
+/// users are views and deallocations, and the first op after the epilogue
+/// that uses it overwrites it all.
 static bool rawOutputIsDead(Operation *kernelOp, Operation *epilogue,
                             Value root) {
+  // Only a buffer of the function's own: its caller sees the others.
+  if (!root.getDefiningOp<memref::AllocOp>())
+    return false;
   Operation *firstLater = nullptr;
   SmallVector<Value> pending = {root};
   while (!pending.empty()) {

@@ -338,3 +338,61 @@ func.func @not_fused(%a: memref<4x8xf32>, %p: memref<1x8x4xf32>, %y: memref<4x4x
   memref.dealloc %c : memref<4x4xf32>
   return
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// The depthwise kernel computes them too: the zero fill of its output
+// (the accumulators start at zero, no load) and a ReLU into the interior of
+// a padded buffer (stored there, not into %y, which nothing then uses: it
+// goes).
+// CHECK-LABEL: func.func @depthwise_fused
+// CHECK-SAME: (%[[X:.+]]: memref<1x2x5x7xf32>, %{{.+}}: memref<2x2x2xf32>, %[[P:.+]]: memref<1x2x6x8xf32>)
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     linalg.fill
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[INTERIOR:.+]] = memref.subview %[[P]][0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1]
+// CHECK:         scf.parallel
+// CHECK:           vector.fma
+// CHECK:           arith.maximumf %{{.+}} : vector<4xf32>
+// CHECK:           vector.store %{{.+}}, %[[INTERIOR]]
+// CHECK-NOT:     memref.alloc
+func.func @depthwise_fused(%x: memref<1x2x5x7xf32>, %w: memref<2x2x2xf32>, %p: memref<1x2x6x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %y = memref.alloc() : memref<1x2x4x6xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x2x4x6xf32>)
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%x, %w : memref<1x2x5x7xf32>, memref<2x2x2xf32>) outs(%y : memref<1x2x4x6xf32>)
+  %interior = memref.subview %p[0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x2x4x6xf32>) outs(%interior : memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %y : memref<1x2x4x6xf32>
+  return
+}
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// Not fused: %y is the caller's (a function argument), who would miss the
+// raw values if the ReLU went into %p only.
+// CHECK-LABEL: func.func @depthwise_output_seen
+// CHECK:         linalg.generic
+// CHECK:           arith.maximumf
+func.func @depthwise_output_seen(%x: memref<1x2x5x7xf32>, %w: memref<2x2x2xf32>, %y: memref<1x2x4x6xf32>, %p: memref<1x2x4x6xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%x, %w : memref<1x2x5x7xf32>, memref<2x2x2xf32>) outs(%y : memref<1x2x4x6xf32>)
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : memref<1x2x4x6xf32>) outs(%p : memref<1x2x4x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %zero = arith.constant 0.0 : f32
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
