@@ -56,39 +56,10 @@ bool matchesGemmF32(Operation *op, std::string &whyNot) {
   return true;
 }
 
-/// Whether the f32 convolution kernels compute `op`: a 2-D NCHW
-/// convolution (any strides and dilations; the importer pads the input)
-/// of f32 tensors with static shapes and a constant filter.
-bool matchesConv2dF32(Operation *op, std::string &whyNot) {
-  auto conv = cast<linalg::Conv2DNchwFchwOp>(op);
-  Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
-  Value init = conv.getOutputs()[0];
-  auto isF32Tensor = [](Value value) {
-    auto type = dyn_cast<RankedTensorType>(value.getType());
-    return type && type.getElementType().isF32();
-  };
-  if (!isF32Tensor(input) || !isF32Tensor(filter) || !isF32Tensor(init)) {
-    whyNot = "not f32 tensors";
-    return false;
-  }
-  for (Value value : {input, filter, init})
-    if (!cast<RankedTensorType>(value.getType()).hasStaticShape()) {
-      whyNot = "dynamic shape";
-      return false;
-    }
-  if (!matchPattern(filter, m_Constant())) {
-    whyNot = "filter is not a constant";
-    return false;
-  }
-  return true;
-}
-
-/// Whether the f32 depthwise kernels compute `op`: a 2-D NCHW depthwise
-/// convolution (any strides and dilations) of f32 tensors with static
-/// shapes; the filter may be any tensor (it is read, not packed).
-bool matchesDepthwiseConv2dF32(Operation *op, std::string &whyNot) {
-  auto conv = cast<linalg::DepthwiseConv2DNchwChwOp>(op);
-  for (Value value : conv->getOperands()) {
+/// Whether every value is an f32 tensor of static shape; `whyNot` says
+/// which it is not.
+bool areStaticF32Tensors(ValueRange values, std::string &whyNot) {
+  for (Value value : values) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type || !type.getElementType().isF32()) {
       whyNot = "not f32 tensors";
@@ -102,26 +73,37 @@ bool matchesDepthwiseConv2dF32(Operation *op, std::string &whyNot) {
   return true;
 }
 
+/// Whether the f32 convolution kernels compute `op`: a 2-D NCHW
+/// convolution (any strides and dilations; the importer pads the input)
+/// of f32 tensors with static shapes and a constant filter.
+bool matchesConv2dF32(Operation *op, std::string &whyNot) {
+  auto conv = cast<linalg::Conv2DNchwFchwOp>(op);
+  Value filter = conv.getInputs()[1];
+  if (!areStaticF32Tensors(conv->getOperands(), whyNot))
+    return false;
+  if (!matchPattern(filter, m_Constant())) {
+    whyNot = "filter is not a constant";
+    return false;
+  }
+  return true;
+}
+
+/// Whether the f32 depthwise kernels compute `op`: a 2-D NCHW depthwise
+/// convolution (any strides and dilations) of f32 tensors with static
+/// shapes; the filter may be any tensor (it is read, not packed).
+bool matchesDepthwiseConv2dF32(Operation *op, std::string &whyNot) {
+  return areStaticF32Tensors(op->getOperands(), whyNot);
+}
+
 /// Whether the f32 attention kernels compute `op`: a dsk.attention of f32
 /// tensors with static shapes whose mask, if any, is an f32 tensor.
 bool matchesAttentionF32(Operation *op, std::string &whyNot) {
-  auto attention = cast<AttentionOp>(op);
-  for (Value value : attention->getOperands()) {
-    auto type = cast<RankedTensorType>(value.getType());
-    if (value == attention.getMask() && !type.getElementType().isF32()) {
-      whyNot = "mask is not f32";
-      return false;
-    }
-    if (!type.getElementType().isF32()) {
-      whyNot = "not f32";
-      return false;
-    }
-    if (!type.hasStaticShape()) {
-      whyNot = "dynamic shape";
-      return false;
-    }
+  Value mask = cast<AttentionOp>(op).getMask();
+  if (mask && !getElementTypeOrSelf(mask).isF32()) {
+    whyNot = "mask is not f32";
+    return false;
   }
-  return true;
+  return areStaticF32Tensors(op->getOperands(), whyNot);
 }
 
 /// An attention row: blocks of MR query rows and `vectorWidth` keys.
