@@ -392,7 +392,8 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       (image, channel) on threads when large; the taps' weights broadcast
       once per task; per output row, vectors of output columns (the last
       masked) accumulate one multiply-add per tap, reading the input with
-      vector loads at unit column stride and gathers otherwise.
+      vector loads at unit column stride, the even lanes of two vector loads at
+      stride 2, and gathers otherwise.
 
     - f32 attention (`*.attention_f32` on `dsk.attention_kernel`; tiles
       `[MR, vector width]`): the key matrix is transposed once into a

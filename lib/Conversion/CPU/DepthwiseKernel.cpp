@@ -100,6 +100,31 @@ private:
     });
   }
 
+  /// in[image][channel][row][column + 2 * lane] for each lane: the even
+  /// lanes of the two vectors from `column`, loaded through masks that stop
+  /// at the row's end (the lanes past it are never needed).
+  Value loadEvenLanes(Value image, Value channel, Value row, Value column) {
+    int64_t width = conv.width;
+    int64_t rowLength =
+        cast<MemRefType>(conv.input.getType()).getShape().back();
+    auto maskType = VectorType::get({width}, b.getI1Type());
+    SmallVector<Value, 2> halves;
+    for (int64_t half = 0; half < 2; ++half) {
+      Value start = arith::AddIOp::create(b, loc, column, index(half * width));
+      // Lanes before the row's end: clamp(rowLength - start, 0, width).
+      Value left = arith::SubIOp::create(b, loc, index(rowLength), start);
+      left = arith::MaxSIOp::create(b, loc, left, index(0));
+      left = arith::MinSIOp::create(b, loc, left, index(width));
+      Value mask = vector::CreateMaskOp::create(b, loc, maskType, left);
+      halves.push_back(loadVector(b, loc, vectorType, conv.input,
+                                  {image, channel, row, start}, mask));
+    }
+    SmallVector<int64_t> even;
+    for (int64_t lane = 0; lane < width; ++lane)
+      even.push_back(2 * lane);
+    return vector::ShuffleOp::create(b, loc, halves[0], halves[1], even);
+  }
+
   /// out[image][channel][row][column : column + valid] over all taps.
   void emitVector(Value image, Value channel, Value row, Value column,
                   int64_t valid, ArrayRef<Value> weights) {
@@ -115,9 +140,11 @@ private:
     Value acc = prologue ? evaluateFused(b, loc, *prologue, Value(), outAt,
                                          vectorType, mask)
                          : load(conv.output, outAt);
-    // Gathered lanes: column offsets 0, s, 2s, ... from the first.
+    // Column stride 2: two contiguous vectors, their even lanes. Other
+    // strides: gathered lanes, column offsets 0, s, 2s, ... from the first.
+    bool deinterleave = conv.strides[1] == 2;
     Value offsets;
-    if (conv.strides[1] != 1) {
+    if (conv.strides[1] != 1 && !deinterleave) {
       SmallVector<int32_t> lanes;
       for (int64_t i = 0; i < conv.width; ++i)
         lanes.push_back(static_cast<int32_t>(i * conv.strides[1]));
@@ -137,7 +164,8 @@ private:
         Value inColumn = arith::AddIOp::create(b, loc, inColumn0,
                                                index(kw * conv.dilations[1]));
         SmallVector<Value, 4> inAt = {image, channel, inRow, inColumn};
-        Value x = offsets
+        Value x = deinterleave ? loadEvenLanes(image, channel, inRow, inColumn)
+                  : offsets
                       ? vector::GatherOp::create(b, loc, vectorType, conv.input,
                                                  inAt, offsets,
                                                  mask ? *mask : allLanes, zeros)

@@ -179,13 +179,28 @@ func.func @depthwise(%x: memref<2x3x5x7xf32>, %w: memref<3x2x2xf32>, %y: memref<
 
 // Column stride 2: the inputs of a vector are gathered (lanes 0, 2, 4, 6
 // from the first column).
+// Column stride 2: two vectors of the input row and their even lanes; the
+// taps at column 2 read columns 2..9 of a 9-column row, so the second
+// vector (from column 6) stops at the row's end (the masks fold to
+// constants here: one vector of output columns). Stride 3: gathers.
 // CHECK-LABEL: func.func @depthwise_strided
-// CHECK: %[[OFFSETS:.+]] = arith.constant dense<[0, 2, 4, 6]> : vector<4xi32>
-// CHECK: vector.gather %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] [%[[OFFSETS]]]
+// CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 2, 4, 6] : vector<4xf32>, vector<4xf32>
+// CHECK: %[[END:.+]] = vector.constant_mask [3] : vector<4xi1>
+// CHECK: %[[HIGH:.+]] = vector.maskedload %{{.+}}[%c0, %{{.+}}, %{{.+}}, %c6], %[[END]]
+// CHECK: vector.shuffle %{{.+}}, %[[HIGH]] [0, 2, 4, 6]
+// CHECK-NOT: vector.gather
 // CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
 func.func @depthwise_strided(%x: memref<1x2x9x9xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x4xf32>) {
   linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
       ins(%x, %w : memref<1x2x9x9xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x4xf32>)
+  return
+}
+// CHECK-LABEL: func.func @depthwise_stride3
+// CHECK: %[[OFFSETS:.+]] = arith.constant dense<[0, 3, 6, 9]> : vector<4xi32>
+// CHECK: vector.gather %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] [%[[OFFSETS]]]
+func.func @depthwise_stride3(%x: memref<1x2x12x12xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x4xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<3> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%x, %w : memref<1x2x12x12xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x4xf32>)
   return
 }
 

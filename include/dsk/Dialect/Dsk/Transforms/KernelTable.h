@@ -63,7 +63,8 @@ constexpr llvm::StringLiteral kConv2dF32Generic = "generic.conv2d_f32";
 
 /// f32 depthwise 2-D convolution (NCHW, one filter per channel): per
 /// channel and output row, vectors of output columns accumulate one FMA per
-/// filter tap (weights broadcast once per channel; strided inputs gathered).
+/// filter tap (weights broadcast once per channel; stride-2 inputs the even
+/// lanes of two vector loads, other strides gathered).
 /// Tiles: [vector width].
 constexpr llvm::StringLiteral kDepthwiseConv2dF32Avx512 =
     "x86.avx512f.dwconv2d_f32";
