@@ -66,8 +66,9 @@ matchDepthwiseConv(linalg::DepthwiseConv2DNchwChwOp op, KernelAttr kernel) {
 /// column stride are loaded, others gathered.
 class DepthwiseEmitter {
 public:
-  DepthwiseEmitter(OpBuilder &b, Location loc, const DepthwiseConv &conv)
-      : b(b), loc(loc), conv(conv),
+  DepthwiseEmitter(OpBuilder &b, Location loc, const DepthwiseConv &conv,
+                   const FusedOps &fusedOps)
+      : b(b), loc(loc), conv(conv), fusedOps(fusedOps),
         vectorType(VectorType::get({conv.width}, b.getF32Type())) {}
 
   void emit(bool parallel) {
@@ -137,9 +138,10 @@ private:
       return loadVector(b, loc, vectorType, memref, at, mask);
     };
     SmallVector<Value, 4> outAt = {image, channel, row, column};
-    Value acc = prologue ? evaluateFused(b, loc, *prologue, Value(), outAt,
-                                         vectorType, mask)
-                         : load(conv.output, outAt);
+    Value acc = fusedOps.prologue
+                    ? evaluateFused(b, loc, *fusedOps.prologue, Value(), outAt,
+                                    vectorType, mask)
+                    : load(conv.output, outAt);
     // Column stride 2: two contiguous vectors, their even lanes. Other
     // strides: gathered lanes, column offsets 0, s, 2s, ... from the first.
     bool deinterleave = conv.strides[1] == 2;
@@ -175,22 +177,16 @@ private:
                           conv.fused);
       }
     }
-    if (epilogue)
-      storeWithEpilogue(b, loc, *epilogue, acc, outAt, mask);
+    if (fusedOps.epilogue)
+      storeWithEpilogue(b, loc, *fusedOps.epilogue, acc, outAt, mask);
     else
       storeVector(b, loc, acc, conv.output, outAt, mask);
   }
-
-public:
-  /// The elementwise ops computed before the first tap and in the store,
-  /// if any (KernelEpilogue.cpp).
-  const KernelEpilogue *prologue = nullptr;
-  const KernelEpilogue *epilogue = nullptr;
-
-private:
   OpBuilder &b;
   Location loc;
   const DepthwiseConv &conv;
+  /// The elementwise ops computed with the kernel (KernelEpilogue.cpp).
+  const FusedOps &fusedOps;
   VectorType vectorType;
 };
 
@@ -203,20 +199,15 @@ bool dsk::cpu::lowerDepthwiseConv(RewriterBase &rewriter,
   std::optional<DepthwiseConv> conv = matchDepthwiseConv(op, kernel);
   if (!conv)
     return false;
-  std::optional<KernelEpilogue> prologue = matchPrologue(op, conv->output);
-  std::optional<KernelEpilogue> epilogue =
-      matchEpilogue(op, conv->output, {conv->input, conv->filter});
+  FusedOps fused =
+      FusedOps::match(op, conv->output, {conv->input, conv->filter});
   rewriter.setInsertionPoint(op);
   int64_t work = conv->images * conv->channels * conv->outRows *
                  conv->outColumns * conv->kernelRows * conv->kernelColumns;
-  DepthwiseEmitter emitter(rewriter, op.getLoc(), *conv);
-  emitter.prologue = prologue ? &*prologue : nullptr;
-  emitter.epilogue = epilogue ? &*epilogue : nullptr;
+  DepthwiseEmitter emitter(rewriter, op.getLoc(), *conv, fused);
   emitter.emit(options.parallel && work >= options.minParallelFlops &&
                conv->images * conv->channels > 1);
-  for (std::optional<KernelEpilogue> *fused : {&prologue, &epilogue})
-    if (*fused)
-      eraseFused(rewriter, **fused);
+  fused.erase(rewriter);
   rewriter.eraseOp(op);
   return true;
 }

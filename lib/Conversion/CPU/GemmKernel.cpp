@@ -166,8 +166,8 @@ GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
 class GemmEmitter {
 public:
   GemmEmitter(OpBuilder &b, Location loc, const PackedGemm &gemm,
-              const GemmBlocking &blocking)
-      : b(b), loc(loc), gemm(gemm), blocking(blocking),
+              const GemmBlocking &blocking, const FusedOps &fusedOps)
+      : b(b), loc(loc), gemm(gemm), blocking(blocking), fusedOps(fusedOps),
         vectorType(VectorType::get({gemm.width}, b.getF32Type())) {}
 
   /// The tasks: one scf.parallel over (image, row block, panel group) when
@@ -375,15 +375,15 @@ private:
           SmallVector<Value, 3> at = cIndices(rowIndex[r], columnIndex[v]);
           values.push_back(
               fromPrologue
-                  ? evaluateFused(b, loc, *prologue, Value(), at, vectorType,
-                                  maskOf(v))
+                  ? evaluateFused(b, loc, *fusedOps.prologue, Value(), at,
+                                  vectorType, maskOf(v))
                   : loadVector(b, loc, vectorType, gemm.c, at, maskOf(v)));
         }
       return values;
     };
     SmallVector<Value> accumulators;
-    if (!prologue || gemm.k <= gemm.kc) {
-      accumulators = initial(prologue != nullptr);
+    if (!fusedOps.prologue || gemm.k <= gemm.kc) {
+      accumulators = initial(fusedOps.prologue.has_value());
     } else {
       Value isFirst =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k0, index(0));
@@ -441,13 +441,13 @@ private:
           Value acc = loop.getResult(r * vectors + v);
           SmallVector<Value, 3> at = cIndices(rowIndex[r], columnIndex[v]);
           if (withEpilogue)
-            storeWithEpilogue(b, loc, *epilogue, acc, at, maskOf(v));
+            storeWithEpilogue(b, loc, *fusedOps.epilogue, acc, at, maskOf(v));
           else
             storeVector(b, loc, acc, gemm.c, at, maskOf(v));
         }
     };
-    if (!epilogue || gemm.k <= gemm.kc) {
-      store(epilogue != nullptr);
+    if (!fusedOps.epilogue || gemm.k <= gemm.kc) {
+      store(fusedOps.epilogue.has_value());
       return;
     }
     Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k1,
@@ -459,18 +459,12 @@ private:
     b.setInsertionPointToStart(ifOp.elseBlock());
     store(false);
   }
-
-public:
-  /// The elementwise ops computed in the first load and the last store, if
-  /// any.
-  const KernelEpilogue *prologue = nullptr;
-  const KernelEpilogue *epilogue = nullptr;
-
-private:
   OpBuilder &b;
   Location loc;
   const PackedGemm &gemm;
   const GemmBlocking &blocking;
+  /// The elementwise ops computed with the kernel (KernelEpilogue.cpp).
+  const FusedOps &fusedOps;
   VectorType vectorType;
   /// The image of the task being emitted (index 0 in the matmul form).
   Value image;
@@ -496,17 +490,11 @@ bool dsk::cpu::lowerPackedGemm(RewriterBase &rewriter, linalg::GenericOp op,
                 isLarge ? options.minTasks : 1);
   bool isParallel =
       isLarge && gemm->batch * blocking.rowBlocks * blocking.panelGroups > 1;
-  std::optional<KernelEpilogue> prologue = matchPrologue(op, gemm->c);
-  std::optional<KernelEpilogue> epilogue =
-      matchEpilogue(op, gemm->c, {gemm->a, gemm->b});
+  FusedOps fused = FusedOps::match(op, gemm->c, {gemm->a, gemm->b});
   rewriter.setInsertionPoint(op);
-  GemmEmitter emitter(rewriter, op.getLoc(), *gemm, blocking);
-  emitter.prologue = prologue ? &*prologue : nullptr;
-  emitter.epilogue = epilogue ? &*epilogue : nullptr;
+  GemmEmitter emitter(rewriter, op.getLoc(), *gemm, blocking, fused);
   emitter.emit(isParallel);
-  for (std::optional<KernelEpilogue> *fused : {&prologue, &epilogue})
-    if (*fused)
-      eraseFused(rewriter, **fused);
+  fused.erase(rewriter);
   rewriter.eraseOp(op);
   return true;
 }

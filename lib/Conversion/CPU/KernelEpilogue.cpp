@@ -1,4 +1,5 @@
-//===- KernelEpilogue.cpp - elementwise consumers in a kernel's store -----===//
+//===- FusedElementwise.cpp - elementwise consumers in a kernel's store
+//-----===//
 //
 // After bufferization, a GEMM or convolution kernel's output is often read
 // once more by an elementwise op (bias, ReLU / Clip, a residual add) that
@@ -189,25 +190,25 @@ static bool touches(Operation *op, ArrayRef<Value> roots) {
 /// How each input of the elementwise op `op` is read at a kernel output
 /// element (`result`: the input that is the kernel's output, if any); none
 /// when an input fits no way.
-static std::optional<SmallVector<KernelEpilogue::Input>>
+static std::optional<SmallVector<FusedElementwise::Input>>
 classifyInputs(linalg::GenericOp op, OpOperand *result,
                ArrayRef<ReassociationIndices> groups) {
-  SmallVector<KernelEpilogue::Input> inputs;
+  SmallVector<FusedElementwise::Input> inputs;
   auto outputType = cast<MemRefType>(op.getDpsInits()[0].getType());
   int64_t rank = outputType.getRank();
   // The kernel's result, a value per row or column of the kernel's
   // output, or the same element of a buffer of the output's shape.
   int64_t columnDims = groups.back().size();
   for (OpOperand *input : op.getDpsInputOperands()) {
-    KernelEpilogue::Input in;
+    FusedElementwise::Input in;
     in.buffer = input->get();
     AffineMap map = op.getMatchingIndexingMap(input);
     auto type = cast<MemRefType>(in.buffer.getType());
     if (input == result) {
-      in.source = KernelEpilogue::Source::Result;
+      in.source = FusedElementwise::Source::Result;
     } else if (map.isIdentity() && type.getShape() == outputType.getShape() &&
                isInnerContiguous(in.buffer)) {
-      in.source = KernelEpilogue::Source::Same;
+      in.source = FusedElementwise::Source::Same;
     } else {
       // Indexed by some loops: all before the kernel's columns (a value per
       // row), or just the innermost when the columns are one dimension (a
@@ -225,12 +226,11 @@ classifyInputs(linalg::GenericOp op, OpOperand *result,
         int64_t position = dim.getPosition();
         rowsOnly &= position < rank - columnDims;
         innermostOnly &= position == rank - 1;
-        in.dims.push_back(position);
       }
       if (rowsOnly)
-        in.source = KernelEpilogue::Source::Row;
+        in.source = FusedElementwise::Source::Row;
       else if (innermostOnly && isInnerContiguous(in.buffer))
-        in.source = KernelEpilogue::Source::Column;
+        in.source = FusedElementwise::Source::Column;
       else
         return std::nullopt;
       in.map = map;
@@ -254,9 +254,9 @@ static bool isElementwiseBody(linalg::GenericOp op) {
                       [](Type type) { return type.isF32(); });
 }
 
-std::optional<KernelEpilogue>
-dsk::cpu::matchEpilogue(Operation *kernelOp, Value kernelOutput,
-                        ArrayRef<Value> kernelInputs) {
+static std::optional<FusedElementwise>
+matchEpilogue(Operation *kernelOp, Value kernelOutput,
+              ArrayRef<Value> kernelInputs) {
   // The first op after the kernel that uses its output; those in between
   // must not touch the buffers it uses (checked below).
   Value outputRoot0 = rootOf(kernelOutput);
@@ -294,7 +294,7 @@ dsk::cpu::matchEpilogue(Operation *kernelOp, Value kernelOutput,
   if (!isElementwiseBody(op))
     return std::nullopt;
 
-  KernelEpilogue epilogue;
+  FusedElementwise epilogue;
   epilogue.op = op;
   Value output = op.getDpsInits()[0];
   auto outputType = cast<MemRefType>(output.getType());
@@ -334,15 +334,15 @@ dsk::cpu::matchEpilogue(Operation *kernelOp, Value kernelOutput,
     return std::nullopt;
   epilogue.output = output;
 
-  std::optional<SmallVector<KernelEpilogue::Input>> inputs =
+  std::optional<SmallVector<FusedElementwise::Input>> inputs =
       classifyInputs(op, result, epilogue.groups);
   if (!inputs)
     return std::nullopt;
   epilogue.inputs = std::move(*inputs);
   // Checked last: hoisting changes the IR.
   SmallVector<Value> needed = {output};
-  for (const KernelEpilogue::Input &in : epilogue.inputs)
-    if (in.source != KernelEpilogue::Source::Result)
+  for (const FusedElementwise::Input &in : epilogue.inputs)
+    if (in.source != FusedElementwise::Source::Result)
       needed.push_back(in.buffer);
   for (Value value : needed)
     if (!hoistBefore(value, kernelOp))
@@ -350,8 +350,8 @@ dsk::cpu::matchEpilogue(Operation *kernelOp, Value kernelOutput,
   return epilogue;
 }
 
-std::optional<KernelEpilogue> dsk::cpu::matchPrologue(Operation *kernelOp,
-                                                      Value kernelOutput) {
+static std::optional<FusedElementwise> matchPrologue(Operation *kernelOp,
+                                                     Value kernelOutput) {
   // The last op before the kernel that uses its output; those in between
   // must not write what it reads (checked below).
   Value root = rootOf(kernelOutput);
@@ -368,7 +368,7 @@ std::optional<KernelEpilogue> dsk::cpu::matchPrologue(Operation *kernelOp,
   if (auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
       fill && overwrites(fill, root) &&
       fill.getDpsInputs()[0].getType().isF32()) {
-    KernelEpilogue prologue;
+    FusedElementwise prologue;
     prologue.op = fill;
     prologue.fillValue = fill.getDpsInputs()[0];
     prologue.output = fill.getDpsInits()[0];
@@ -383,7 +383,7 @@ std::optional<KernelEpilogue> dsk::cpu::matchPrologue(Operation *kernelOp,
   for (Operation *other : between)
     if (touches(other, inputRoots))
       return std::nullopt;
-  KernelEpilogue prologue;
+  FusedElementwise prologue;
   prologue.op = op;
   prologue.output = op.getDpsInits()[0];
   std::optional<SmallVector<ReassociationIndices>> groups =
@@ -391,7 +391,7 @@ std::optional<KernelEpilogue> dsk::cpu::matchPrologue(Operation *kernelOp,
   if (!groups || groups->back().size() > 2)
     return std::nullopt;
   prologue.groups = *groups;
-  std::optional<SmallVector<KernelEpilogue::Input>> inputs =
+  std::optional<SmallVector<FusedElementwise::Input>> inputs =
       classifyInputs(op, nullptr, prologue.groups);
   if (!inputs)
     return std::nullopt;
@@ -402,7 +402,7 @@ std::optional<KernelEpilogue> dsk::cpu::matchPrologue(Operation *kernelOp,
 /// The index of epilogue loop `dim` at kernel output element `at` (the row
 /// and image indices are delinearized over their group's sizes).
 static Value loopIndex(OpBuilder &b, Location loc,
-                       const KernelEpilogue &epilogue, ValueRange at,
+                       const FusedElementwise &epilogue, ValueRange at,
                        int64_t dim) {
   ArrayRef<int64_t> shape =
       cast<MemRefType>(epilogue.output.getType()).getShape();
@@ -435,7 +435,7 @@ static Value loopIndex(OpBuilder &b, Location loc,
 /// lie before 0 (the lanes of earlier rows, which its mask leaves out).
 class ColumnParts {
 public:
-  ColumnParts(OpBuilder &b, Location loc, const KernelEpilogue &epilogue,
+  ColumnParts(OpBuilder &b, Location loc, const FusedElementwise &epilogue,
               ValueRange at, VectorType vectorType, std::optional<Value> mask)
       : b(b), loc(loc), mask(mask) {
     ArrayRef<int64_t> shape =
@@ -449,6 +449,7 @@ public:
       return;
     }
     width = shape[rank - 1];
+    lastRow = shape[rank - 2] - 1;
     lanes = vectorType.getNumElements();
     row0 = loopIndex(b, loc, epilogue, at, rank - 2);
     column0 = loopIndex(b, loc, epilogue, at, rank - 1);
@@ -482,9 +483,12 @@ public:
                               splat(last)));
     if (mask)
       inRow = arith::AndIOp::create(b, loc, inRow, *mask);
-    // The last row reached may lie past the buffer's end when the vector
-    // stops short of it: its lanes are all masked off, so it is clamped.
-    Value row = arith::AddIOp::create(b, loc, row0, index(part));
+    // A part past the last output row holds only lanes past the kernel's
+    // last column, all masked off; its row is clamped so that the address
+    // stays inside the buffer.
+    Value row = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, row0, index(part)),
+        index(lastRow));
     SmallVector<Value> at(indices);
     at.push_back(row);
     at.push_back(arith::SubIOp::create(b, loc, column0, shift));
@@ -498,7 +502,7 @@ private:
   Location loc;
   std::optional<Value> mask;
   SmallVector<Value> indices;
-  int64_t width = 0, lanes = 0, count = 1;
+  int64_t width = 0, lastRow = 0, lanes = 0, count = 1;
   Value row0, column0;
   VectorType laneType;
 };
@@ -506,7 +510,7 @@ private:
 /// The vector of `buffer` (shaped as the epilogue's iteration space) at
 /// kernel output element `at`; zeros in the lanes off `mask`.
 static Value loadColumns(OpBuilder &b, Location loc,
-                         const KernelEpilogue &epilogue, Value buffer,
+                         const FusedElementwise &epilogue, Value buffer,
                          ValueRange at, VectorType vectorType,
                          std::optional<Value> mask) {
   ColumnParts parts(b, loc, epilogue, at, vectorType, mask);
@@ -523,7 +527,7 @@ static Value loadColumns(OpBuilder &b, Location loc,
 /// Stores `value` into `buffer` (shaped as the epilogue's iteration space)
 /// at kernel output element `at`, the lanes of `mask`.
 static void storeColumns(OpBuilder &b, Location loc,
-                         const KernelEpilogue &epilogue, Value value,
+                         const FusedElementwise &epilogue, Value value,
                          Value buffer, ValueRange at,
                          std::optional<Value> mask) {
   auto vectorType = cast<VectorType>(value.getType());
@@ -535,8 +539,9 @@ static void storeColumns(OpBuilder &b, Location loc,
 }
 
 Value dsk::cpu::evaluateFused(OpBuilder &b, Location loc,
-                              const KernelEpilogue &epilogue, Value accumulator,
-                              ValueRange at, VectorType vectorType,
+                              const FusedElementwise &epilogue,
+                              Value accumulator, ValueRange at,
+                              VectorType vectorType,
                               std::optional<Value> mask) {
   if (epilogue.fillValue)
     return vector::BroadcastOp::create(b, loc, vectorType, epilogue.fillValue);
@@ -546,14 +551,14 @@ Value dsk::cpu::evaluateFused(OpBuilder &b, Location loc,
   for (auto [position, in] : llvm::enumerate(epilogue.inputs)) {
     Value value;
     switch (in.source) {
-    case KernelEpilogue::Source::Result:
+    case FusedElementwise::Source::Result:
       value = accumulator;
       break;
-    case KernelEpilogue::Source::Same:
+    case FusedElementwise::Source::Same:
       value = loadColumns(b, loc, epilogue, in.buffer, at, vectorType, mask);
       break;
-    case KernelEpilogue::Source::Row:
-    case KernelEpilogue::Source::Column: {
+    case FusedElementwise::Source::Row:
+    case FusedElementwise::Source::Column: {
       SmallVector<Value> indices;
       for (AffineExpr expr : in.map.getResults()) {
         if (auto dim = dyn_cast<AffineDimExpr>(expr))
@@ -563,13 +568,13 @@ Value dsk::cpu::evaluateFused(OpBuilder &b, Location loc,
                               cast<MemRefType>(epilogue.output.getType())
                                   .getRank() -
                               1) &&
-                      in.source == KernelEpilogue::Source::Column
+                      in.source == FusedElementwise::Source::Column
                   ? at.back()
                   : loopIndex(b, loc, epilogue, at, dim.getPosition()));
         else
           indices.push_back(arith::ConstantIndexOp::create(b, loc, 0));
       }
-      if (in.source == KernelEpilogue::Source::Column) {
+      if (in.source == FusedElementwise::Source::Column) {
         value = loadVector(b, loc, vectorType, in.buffer, indices, mask);
       } else {
         value = vector::BroadcastOp::create(
@@ -613,7 +618,7 @@ Value dsk::cpu::evaluateFused(OpBuilder &b, Location loc,
 }
 
 void dsk::cpu::storeWithEpilogue(OpBuilder &b, Location loc,
-                                 const KernelEpilogue &epilogue,
+                                 const FusedElementwise &epilogue,
                                  Value accumulator, ValueRange at,
                                  std::optional<Value> mask) {
   auto vectorType = cast<VectorType>(accumulator.getType());
@@ -622,8 +627,8 @@ void dsk::cpu::storeWithEpilogue(OpBuilder &b, Location loc,
   storeColumns(b, loc, epilogue, result, epilogue.output, at, mask);
 }
 
-void dsk::cpu::eraseFused(RewriterBase &rewriter,
-                          const KernelEpilogue &epilogue) {
+static void eraseFused(RewriterBase &rewriter,
+                       const FusedElementwise &epilogue) {
   // Its profiling marks go with it: the kernel's region holds its time.
   Operation *op = epilogue.op;
   SmallVector<Operation *> marks;
@@ -642,4 +647,18 @@ void dsk::cpu::eraseFused(RewriterBase &rewriter,
   for (Operation *mark : marks)
     rewriter.eraseOp(mark);
   rewriter.eraseOp(op);
+}
+
+FusedOps dsk::cpu::FusedOps::match(Operation *kernelOp, Value kernelOutput,
+                                   ArrayRef<Value> kernelInputs) {
+  FusedOps fused;
+  fused.prologue = matchPrologue(kernelOp, kernelOutput);
+  fused.epilogue = matchEpilogue(kernelOp, kernelOutput, kernelInputs);
+  return fused;
+}
+
+void dsk::cpu::FusedOps::erase(RewriterBase &rewriter) {
+  for (std::optional<FusedElementwise> *op : {&prologue, &epilogue})
+    if (*op)
+      eraseFused(rewriter, **op);
 }

@@ -53,7 +53,7 @@ bool lowerAttention(mlir::RewriterBase &rewriter, AttentionKernelOp op,
 /// prologue directly precedes the kernel and overwrites its output (a bias
 /// broadcast): the kernel starts its accumulators from its values instead
 /// of loading them.
-struct KernelEpilogue {
+struct FusedElementwise {
   /// The fused op: a linalg.generic, or a linalg.fill prologue.
   mlir::Operation *op;
   /// The value a linalg.fill prologue fills with.
@@ -73,41 +73,42 @@ struct KernelEpilogue {
     Source source;
     mlir::Value buffer;
     mlir::AffineMap map;
-    llvm::SmallVector<int64_t> dims;
   };
   /// One per input of the op, in order.
   llvm::SmallVector<Input> inputs;
 };
 
-/// The epilogue of the kernel op `kernelOp` that writes `kernelOutput` and
-/// reads `kernelInputs`, if the op after it is one; its buffers are made
-/// available before `kernelOp` (static allocations move up).
-std::optional<KernelEpilogue>
-matchEpilogue(mlir::Operation *kernelOp, mlir::Value kernelOutput,
-              llvm::ArrayRef<mlir::Value> kernelInputs);
+/// The elementwise ops a kernel op computes itself: the prologue just
+/// before it and the epilogue just after it, when there are such ops.
+struct FusedOps {
+  std::optional<FusedElementwise> prologue, epilogue;
 
-/// The prologue of the kernel op `kernelOp` that accumulates into
-/// `kernelOutput`, if the op before it is one.
-std::optional<KernelEpilogue> matchPrologue(mlir::Operation *kernelOp,
-                                            mlir::Value kernelOutput);
+  /// Finds them for the kernel op `kernelOp` that accumulates into
+  /// `kernelOutput` and reads `kernelInputs`; the epilogue's buffers are
+  /// made available before `kernelOp` (static allocations move up).
+  static FusedOps match(mlir::Operation *kernelOp, mlir::Value kernelOutput,
+                        llvm::ArrayRef<mlir::Value> kernelInputs);
+
+  /// Erases the fused ops (and their profiling marks) once the kernel's
+  /// code computes them.
+  void erase(mlir::RewriterBase &rewriter);
+};
 
 /// The fused op's values for the kernel output elements at `at` (a vector
 /// of consecutive columns, `mask`ed), its kernel-output input being
 /// `accumulator` (none for a prologue).
 mlir::Value evaluateFused(mlir::OpBuilder &b, mlir::Location loc,
-                          const KernelEpilogue &fused, mlir::Value accumulator,
-                          mlir::ValueRange at, mlir::VectorType vectorType,
+                          const FusedElementwise &fused,
+                          mlir::Value accumulator, mlir::ValueRange at,
+                          mlir::VectorType vectorType,
                           std::optional<mlir::Value> mask);
 
 /// Stores the epilogue's value for the kernel output elements at `at` (a
 /// vector of consecutive columns, `mask`ed), computed from `accumulator`.
 void storeWithEpilogue(mlir::OpBuilder &b, mlir::Location loc,
-                       const KernelEpilogue &epilogue, mlir::Value accumulator,
-                       mlir::ValueRange at, std::optional<mlir::Value> mask);
-
-/// Erases the fused op (and its profiling marks) once the kernel computes
-/// it.
-void eraseFused(mlir::RewriterBase &rewriter, const KernelEpilogue &fused);
+                       const FusedElementwise &epilogue,
+                       mlir::Value accumulator, mlir::ValueRange at,
+                       std::optional<mlir::Value> mask);
 
 /// Whether `value` is a statically shaped f32 memref of `rank`.
 bool isStaticF32Memref(mlir::Value value, int64_t rank);
