@@ -33,6 +33,8 @@ struct dsk_profile {
   profile_event *events;
   size_t num_events;
   size_t capacity;
+  /* Per region, in region order: its calls and time so far. */
+  dsk_region_time *totals;
   /* Recording state: the run being timed, the region open since
    * open_begin_ns (-1: none), and whether an event was lost (out of memory
    * or a region that ended without beginning). */
@@ -48,6 +50,10 @@ static uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double ms_between(uint64_t begin_ns, uint64_t end_ns) {
+  return (double)(end_ns - begin_ns) / 1e6;
 }
 
 static void profile_hook(int region, int phase) {
@@ -78,6 +84,8 @@ static void profile_hook(int region, int phase) {
   }
   p->events[p->num_events++] =
       (profile_event){region, p->current_run, p->open_begin_ns, now};
+  ++p->totals[region].calls;
+  p->totals[region].total_ms += ms_between(p->open_begin_ns, now);
 }
 
 DSK_API size_t dsk_model_num_regions(const dsk_model *model) {
@@ -105,6 +113,7 @@ DSK_API void dsk_profile_free(dsk_profile *profile) {
   free(profile->run_begin_ns);
   free(profile->run_end_ns);
   free(profile->events);
+  free(profile->totals);
   free(profile);
 }
 
@@ -119,7 +128,9 @@ static dsk_profile *new_profile(const dsk_model *model, int runs) {
   p->run_begin_ns = calloc((size_t)runs, sizeof(uint64_t));
   p->run_end_ns = calloc((size_t)runs, sizeof(uint64_t));
   p->events = malloc(p->capacity * sizeof(profile_event));
-  if (!p->run_begin_ns || !p->run_end_ns || !p->events) {
+  p->totals = calloc(model->num_regions ? model->num_regions : 1,
+                     sizeof(dsk_region_time));
+  if (!p->run_begin_ns || !p->run_end_ns || !p->events || !p->totals) {
     dsk_profile_free(p);
     return NULL;
   }
@@ -145,10 +156,6 @@ DSK_API dsk_status dsk_model_profile(const dsk_model *model,
                          "%s has no profiling regions (compiled with "
                          "--profile-regions=false, or by an older dsk)",
                          model->path);
-  if (recording)
-    return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
-                         "dsk_model_profile: this thread is already "
-                         "profiling a model");
   dsk_profile *p = new_profile(model, runs);
   if (!p)
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
@@ -185,10 +192,6 @@ DSK_API int dsk_profile_num_runs(const dsk_profile *profile) {
   return profile ? profile->runs : 0;
 }
 
-static double ms_between(uint64_t begin_ns, uint64_t end_ns) {
-  return (double)(end_ns - begin_ns) / 1e6;
-}
-
 DSK_API double dsk_profile_run_ms(const dsk_profile *profile, int run) {
   if (!profile || run < 0 || run >= profile->runs)
     return -1;
@@ -207,30 +210,8 @@ DSK_API dsk_status dsk_profile_region_time(const dsk_profile *profile,
                          "%s has %zu profiling regions; there is no region %zu",
                          profile->model->path, profile->model->num_regions,
                          region);
-  dsk_region_time t = {0, 0};
-  for (size_t i = 0; i < profile->num_events; ++i) {
-    const profile_event *e = &profile->events[i];
-    if ((size_t)e->region != region)
-      continue;
-    ++t.calls;
-    t.total_ms += ms_between(e->begin_ns, e->end_ns);
-  }
-  *time = t;
+  *time = profile->totals[region];
   return dsk_set_ok(err);
-}
-
-/* Per-region totals, in region order. Returns NULL when out of memory. */
-static dsk_region_time *region_totals(const dsk_profile *profile) {
-  size_t n = profile->model->num_regions;
-  dsk_region_time *totals = calloc(n ? n : 1, sizeof(*totals));
-  if (!totals)
-    return NULL;
-  for (size_t i = 0; i < profile->num_events; ++i) {
-    const profile_event *e = &profile->events[i];
-    ++totals[e->region].calls;
-    totals[e->region].total_ms += ms_between(e->begin_ns, e->end_ns);
-  }
-  return totals;
 }
 
 /* A snprintf-style writer: keeps what fits in `buf`, counts everything. */
@@ -320,13 +301,11 @@ DSK_API size_t dsk_profile_format_table(const dsk_profile *profile,
   if (!profile)
     return 0;
   const dsk_model *model = profile->model;
-  dsk_region_time *totals = region_totals(profile);
+  const dsk_region_time *totals = profile->totals;
   ranked_region *ranked =
       calloc(model->num_regions ? model->num_regions : 1, sizeof(*ranked));
-  if (!totals || !ranked) {
+  if (!ranked) {
     put(&out, "out of memory for the profile's table\n");
-    free(totals);
-    free(ranked);
     return out.len;
   }
   size_t count = 0;
@@ -361,7 +340,6 @@ DSK_API size_t dsk_profile_format_table(const dsk_profile *profile,
         kernel_width, column_text(r, COLUMN_KERNEL), node_width,
         column_text(r, COLUMN_NODE), r->shapes);
   }
-  free(totals);
   free(ranked);
   return out.len;
 }

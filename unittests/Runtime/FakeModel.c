@@ -24,7 +24,9 @@
  * fake_last_workspace).
  * DSK_FAKE_PROFILED (with DSK_FAKE_ADD and DSK_FAKE_V2) adds two profiling
  * regions and the hook variable: each run calls the hook around region 0
- * (the sums) once and around region 1 (the differences) twice.
+ * (the sums) once and around region 1 (the differences) twice; with
+ * DSK_FAKE_UNPAIRED_MARKS too, region 1 ends without beginning (a broken
+ * library).
  * Add DSK_FAKE_OMIT_RUN or DSK_FAKE_OMIT_METADATA to leave a symbol out.
  *
  *===----------------------------------------------------------------------===*/
@@ -144,7 +146,9 @@ void FAKE_RUN(FAKE_RUN_PARAMS) {
     scratch[i] = a[i] + b[i];
   mark(0, 1);
   for (int twice = 0; twice < 2; ++twice) {
+#ifndef DSK_FAKE_UNPAIRED_MARKS
     mark(1, 0);
+#endif
     for (int i = 0; i < 6; ++i)
       scratch[6 + i] = a[i] - b[i];
     mark(1, 1);

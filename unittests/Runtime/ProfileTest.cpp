@@ -228,6 +228,18 @@ TEST_F(RuntimeTest, ProfileErrors) {
                               nullptr, &err),
             DSK_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(dsk_profile_num_runs(nullptr), 0);
+
+  // A library whose marks do not pair up gives no profile.
+  ModelPtr unpaired = load(DSK_FAKE_V2_UNPAIRED_PATH);
+  ASSERT_NE(unpaired, nullptr);
+  EXPECT_EQ(dsk_model_profile(unpaired.get(), call.inputs, 2, call.outputs, 2,
+                              1, &profile, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(std::string(DSK_FAKE_V2_UNPAIRED_PATH) +
+                        ": the profile lost events (out of memory, or the "
+                        "library's region marks do not pair up)"));
+  EXPECT_EQ(profile, nullptr);
   dsk_region_time time;
   EXPECT_EQ(dsk_profile_region_time(nullptr, 0, &time, &err),
             DSK_ERROR_INVALID_ARGUMENT);
