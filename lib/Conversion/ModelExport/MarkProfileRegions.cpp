@@ -36,25 +36,6 @@ namespace {
 
 constexpr StringLiteral kMarkFunction = "__dsk_profile_mark";
 
-/// "4x8xf32" for a shaped type, the type itself otherwise.
-std::string describeType(Type type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (auto shaped = dyn_cast<ShapedType>(type); shaped && shaped.hasRank()) {
-    for (int64_t dim : shaped.getShape()) {
-      if (ShapedType::isDynamic(dim))
-        os << "?";
-      else
-        os << dim;
-      os << "x";
-    }
-    os << shaped.getElementType();
-  } else {
-    os << type;
-  }
-  return text;
-}
-
 /// One profiling region as the metadata's `region` line describes it.
 struct RegionInfo {
   std::string op;
@@ -78,12 +59,13 @@ std::string describeShapes(Operation *op) {
     std::string text;
     llvm::raw_string_ostream os(text);
     llvm::interleave(
-        values, os, [&](Value v) { os << describeType(v.getType()); }, ",");
+        values, os, [&](Value v) { os << dsk::describeType(v.getType()); },
+        ",");
     return text;
   };
   if (auto copy = dyn_cast<memref::CopyOp>(op))
-    return describeType(copy.getSource().getType()) + "->" +
-           describeType(copy.getTarget().getType());
+    return dsk::describeType(copy.getSource().getType()) + "->" +
+           dsk::describeType(copy.getTarget().getType());
   auto dpsOp = cast<DestinationStyleOpInterface>(op);
   return join(dpsOp.getDpsInputs()) + "->" +
          join(ValueRange(dpsOp.getDpsInits()));

@@ -217,6 +217,25 @@ TargetAttr dsk::getTarget(Operation *op) {
   return {};
 }
 
+std::string dsk::describeType(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank()) {
+    os << type;
+    return text;
+  }
+  for (int64_t dim : shaped.getShape()) {
+    if (ShapedType::isDynamic(dim))
+      os << "?";
+    else
+      os << dim;
+    os << "x";
+  }
+  os << shaped.getElementType();
+  return text;
+}
+
 std::optional<StringRef> dsk::getNodeName(Location loc) {
   if (auto name = loc->findInstanceOf<NameLoc>())
     return name.getName().getValue();

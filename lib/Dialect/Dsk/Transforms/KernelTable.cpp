@@ -149,14 +149,7 @@ KernelRow gemmF32Row(StringRef name, ArrayRef<std::string> features,
 std::string describeShapes(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  auto print = [&](Type type) {
-    if (auto shaped = dyn_cast<ShapedType>(type)) {
-      llvm::interleave(shaped.getShape(), os, "x");
-      os << (shaped.getRank() ? "x" : "") << shaped.getElementType();
-      return;
-    }
-    os << type;
-  };
+  auto print = [&](Type type) { os << describeType(type); };
   os << "(";
   llvm::interleaveComma(op->getOperandTypes(), os, print);
   os << " -> ";

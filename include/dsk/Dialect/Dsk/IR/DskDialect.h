@@ -51,6 +51,10 @@ bool isDskComputeOp(mlir::Operation *op);
 /// (the ONNX importer names every op's location after its node).
 std::optional<llvm::StringRef> getNodeName(mlir::Location loc);
 
+/// A type as reports and profiles show it: "4x8xf32" for a ranked shaped
+/// type (a dynamic dimension is "?"), the type itself otherwise.
+std::string describeType(mlir::Type type);
+
 } // namespace dsk
 
 #endif // DSK_DIALECT_DSK_IR_DSKDIALECT_H
