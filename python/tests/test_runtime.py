@@ -313,3 +313,19 @@ def test_num_threads(models):
             m.num_threads = -3
         x, y = xy()
         assert np.array_equal(m(x, y)[0], x + y)
+
+
+# -- profiling -------------------------------------------------------------------
+
+
+def test_profile_errors(add):
+    # The fake model has no profiling regions (a compiled model's are tested
+    # end to end in test/Target/dsk-run-profile.test).
+    assert add.regions == []
+    with pytest.raises(dsk.DskInvalidArgument,
+                       match="has no profiling regions"):
+        add.profile(xy())
+    with pytest.raises(ValueError, match="runs must be a positive integer"):
+        add.profile(xy(), runs=0)
+    with pytest.raises(TypeError, match="missing input 1"):
+        add.profile([xy()[0]])
