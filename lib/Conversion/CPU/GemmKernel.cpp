@@ -124,12 +124,15 @@ struct GemmBlocking {
 /// Splits M into at most `maxRows`-row blocks (a multiple of MR) and the
 /// panels into groups of at most `maxColumns` columns, both as even as the
 /// tiles allow, so that threads get equal shares. When that gives fewer than
-/// `minTasks` tasks, the panel groups are halved, then the row blocks, until
-/// there are enough or a task is one MR x NR tile: a product whose whole
-/// output fits one block (a late convolution layer, a small matmul) still
-/// spreads over the threads. Columns go first because tasks that share
-/// columns each read (matmul: the packed weights, often the bulk of the
-/// memory traffic) or pack (convolution: the patches) the same panels.
+/// `minTasks` tasks, the shares are halved until there are enough or a task
+/// is one MR x NR tile: a product whose whole output fits one block (a late
+/// convolution layer, a small matmul) still spreads over the threads. Each
+/// split reads an operand once more: every group of columns reads all of
+/// A's rows (M x K), every block of rows reads (matmul: the packed weights)
+/// or packs (convolution: the patches, a load and a store each) all of B's
+/// columns (K x N). So the cheaper side is split first: the columns of a
+/// matmul with few rows, the rows of a late convolution layer whose filter
+/// dwarfs its patches.
 GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
                        int64_t maxColumns, int64_t minTasks) {
   int64_t rowUnits = llvm::divideCeilSigned(gemm.m, gemm.mr);
@@ -142,6 +145,8 @@ GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
   };
   int64_t maxRowShare = std::max<int64_t>(1, maxRows / gemm.mr);
   int64_t maxPanelShare = std::max<int64_t>(1, maxColumns / gemm.nr);
+  int64_t rowSplitCost =
+      gemm.packed == PackedOperand::Lhs ? 2 * gemm.n : gemm.n;
   while (true) {
     auto [rowShare, rowParts] = split(rowUnits, maxRowShare);
     auto [panelShare, panelParts] = split(panelUnits, maxPanelShare);
@@ -149,7 +154,9 @@ GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
     if (gemm.batch * rowParts * panelParts >= minTasks ||
         (rowShare == 1 && panelShare == 1))
       return blocking;
-    if (panelShare > 1)
+    bool splitColumns =
+        panelShare > 1 && (gemm.m <= rowSplitCost || rowShare == 1);
+    if (splitColumns)
       maxPanelShare = llvm::divideCeilSigned(panelShare, 2);
     else
       maxRowShare = llvm::divideCeilSigned(rowShare, 2);
