@@ -274,11 +274,34 @@ def DskCpuPackWeights : Pass<"dsk-cpu-pack-weights", "mlir::ModuleOp"> {
     the convolution becomes a GEMM whose left-hand side is the filter:
     `out[n][f][p] += Wp[f floordiv MR][k][f mod MR] * patches[n][k][p]` over
     the output positions `p = oh * OW + ow`. `patches` is the (already
-    padded) input itself for a 1x1 filter with unit strides, else its
-    patches `[N][K][OH*OW]` copied by a `linalg.generic` (im2col). The
-    accumulator is the convolution's own init (bias or zeros), and the
-    result is expanded back to `[N][F][OH][OW]`.
+    padded) input itself for a 1x1 filter with unit strides. Otherwise the
+    product reads the patches straight from the input `[N][C][IH][IW]`
+    (`implicit-patches`, the default): row `k = (c * KH + kh) * KW + kw`,
+    column `p` is the input element
+    `[n][k floordiv (KH*KW)][(p floordiv OW) * SH + ((k floordiv KW) mod KH)
+    * DH][(p mod OW) * SW + (k mod KW) * DW]`, and the kernel packs its
+    blocks of patches from there, so that no copy of them is ever made.
+    With `implicit-patches=false` the patches `[N][K][OH*OW]` are copied
+    first by a `linalg.generic` (im2col). The accumulator is the
+    convolution's own init (bias or zeros), and the result is expanded back
+    to `[N][F][OH][OW]`.
+
+    ```mlir
+    // a 3x3 convolution, 8 -> 16 channels, 10x10 padded input, tiles MR = 8
+    %y = linalg.generic {indexing_maps = [
+          (n, f, p, k) -> (f floordiv 8, k, f mod 8),
+          (n, f, p, k) -> (n, k floordiv 9, p floordiv 8 + (k floordiv 3) mod 3,
+                           p mod 8 + k mod 3),
+          (n, f, p, k) -> (n, f, p)], ...}
+        ins(%wp, %input : tensor<2x72x8xf32>, tensor<1x8x10x10xf32>)
+        outs(%init : tensor<1x16x64xf32>) {dsk.kernel = ...}
+    ```
   }];
+  let options = [
+    Option<"implicitPatches", "implicit-patches", "bool", /*default=*/"true",
+           "Convolutions read their patches from the input instead of a "
+           "copy of them (im2col)">,
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect",

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConvPatches.h"
 #include "KernelLowerings.h"
 
 #include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
@@ -27,7 +28,8 @@ enum class PackedOperand {
   /// Bp[n / NR][K][n % NR], panels of the constant right-hand side.
   Rhs,
   /// Its convolution form: C[batch][M][N] += Ap[m / MR][K][m % MR] *
-  /// B[batch][K][N], slivers of the constant filter times the patches.
+  /// B[batch][K][N], slivers of the constant filter times the patches (a
+  /// matrix, or read from the convolution's input: ConvPatches.h).
   Lhs,
 };
 
@@ -40,6 +42,8 @@ struct PackedGemm {
   int64_t mr, nr, kc, width;
   /// Fused multiply-adds (usesFusedMultiplyAdd).
   bool fused;
+  /// The convolution form's patches when B is the convolution's input.
+  std::optional<PatchGeometry> patches;
 };
 
 /// Whether `op` is a packed GEMM that `kernel` describes (one of the two
@@ -92,12 +96,12 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
 
   gemm.packed = PackedOperand::Lhs;
   if (op.getNumLoops() != 4 || !isStaticF32Memref(gemm.a, 3) ||
-      !isStaticF32Memref(gemm.b, 3) || !isStaticF32Memref(gemm.c, 3))
+      !isStaticF32Memref(gemm.c, 3))
     return std::nullopt;
   gemm.batch = shape(gemm.c)[0];
   gemm.m = shape(gemm.c)[1];
   gemm.n = shape(gemm.c)[2];
-  gemm.k = shape(gemm.b)[1];
+  gemm.k = shape(gemm.a)[1];
   if (shape(gemm.a) !=
           ArrayRef<int64_t>{llvm::divideCeilSigned(gemm.m, gemm.mr), gemm.k,
                             gemm.mr} ||
@@ -105,10 +109,20 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
     return std::nullopt;
   AffineExpr dn, dm, dp, dk;
   bindDims(ctx, dn, dm, dp, dk);
+  AffineMap patchesMap = AffineMap::get(4, 0, {dn, dk, dp}, ctx);
+  if (isStaticF32Memref(gemm.b, 4)) {
+    gemm.patches = PatchGeometry::match(op.getIndexingMapsArray()[1],
+                                        shape(gemm.b), gemm.k, gemm.n);
+    if (!gemm.patches || shape(gemm.b)[0] != gemm.batch)
+      return std::nullopt;
+    patchesMap = gemm.patches->inputMap(ctx);
+  } else if (!isStaticF32Memref(gemm.b, 3) ||
+             shape(gemm.b) != ArrayRef<int64_t>{gemm.batch, gemm.k, gemm.n}) {
+    return std::nullopt;
+  }
   SmallVector<AffineMap> expected = {
       AffineMap::get(4, 0, {dm.floorDiv(gemm.mr), dk, dm % gemm.mr}, ctx),
-      AffineMap::get(4, 0, {dn, dk, dp}, ctx),
-      AffineMap::get(4, 0, {dn, dm, dp}, ctx)};
+      patchesMap, AffineMap::get(4, 0, {dn, dm, dp}, ctx)};
   if (op.getIndexingMapsArray() != ArrayRef(expected))
     return std::nullopt;
   return gemm;
@@ -313,29 +327,44 @@ private:
   }
 
   /// Copies B[image][k0 : k1][column0 : column0 + columns] into the
-  /// contiguous block buffer, zero past `columns`.
+  /// contiguous block buffer, zero past `columns`: from the patch matrix,
+  /// or gathered from the convolution's input (the rows of patches each
+  /// vector of columns reaches are worked out once, outside the K loop).
   void emitPackBlock(Value panel, int64_t columns, Value k0, Value k1) {
     Value column0 = arith::MulIOp::create(b, loc, panel, index(gemm.nr));
     int64_t vectors = gemm.nr / gemm.width;
     Value zeros = arith::ConstantOp::create(b, loc, vectorType,
                                             b.getZeroAttr(vectorType));
+    SmallVector<Value> vectorColumns;
+    SmallVector<std::optional<Value>> masks;
+    SmallVector<PatchLoader::Columns> patchColumns;
+    std::optional<PatchLoader> loader;
+    if (gemm.patches)
+      loader.emplace(b, loc, *gemm.patches, gemm.b, vectorType);
+    for (int64_t v = 0; v < vectors; ++v) {
+      int64_t valid =
+          std::clamp<int64_t>(columns - v * gemm.width, 0, gemm.width);
+      if (valid == 0)
+        break;
+      vectorColumns.push_back(
+          arith::AddIOp::create(b, loc, column0, index(v * gemm.width)));
+      masks.push_back(valid < gemm.width ? std::optional(firstLanesMask(
+                                               b, loc, gemm.width, valid))
+                                         : std::nullopt);
+      if (loader)
+        patchColumns.push_back(loader->prepare(vectorColumns[v], masks[v]));
+    }
     buildFor(b, loc, k0, k1, index(1), [&](Value k) {
       Value row = arith::SubIOp::create(b, loc, k, k0);
       for (int64_t v = 0; v < vectors; ++v) {
-        int64_t valid =
-            std::clamp<int64_t>(columns - v * gemm.width, 0, gemm.width);
-        Value offset = index(v * gemm.width);
         Value value = zeros;
-        if (valid > 0) {
-          SmallVector<Value, 3> at = {
-              image, k, arith::AddIOp::create(b, loc, column0, offset)};
-          std::optional<Value> mask;
-          if (valid < gemm.width)
-            mask = firstLanesMask(b, loc, gemm.width, valid);
-          value = loadVector(b, loc, vectorType, gemm.b, at, mask);
-        }
+        if (loader && v < static_cast<int64_t>(patchColumns.size()))
+          value = loader->load(patchColumns[v], image, k);
+        else if (v < static_cast<int64_t>(vectorColumns.size()))
+          value = loadVector(b, loc, vectorType, gemm.b,
+                             {image, k, vectorColumns[v]}, masks[v]);
         vector::StoreOp::create(b, loc, value, blockBuffer,
-                                ValueRange{row, offset});
+                                ValueRange{row, index(v * gemm.width)});
       }
     });
   }

@@ -41,16 +41,27 @@ struct LowerKernelsPass
         selected.push_back({op, kernel});
     });
     IRRewriter rewriter(&getContext());
+    // An op whose buffers the kernel cannot address (hand-written IR: the
+    // pipeline's own ops always fit) keeps its loops, and says so: the
+    // kernel report promised the kernel.
+    auto keepLoops = [](Operation *op, StringRef name) {
+      op->emitWarning() << "kernel '" << name
+                        << "' does not fit this op; it keeps its reference "
+                           "lowering";
+      op->removeAttr(DskDialect::kKernelAttrName);
+    };
     for (auto [op, kernel] : selected) {
       StringRef name = kernel.getName();
       if (auto generic = dyn_cast<linalg::GenericOp>(op);
           generic && (kernels::isGemmF32(name) || kernels::isConv2dF32(name))) {
-        cpu::lowerPackedGemm(rewriter, generic, kernel, options);
+        if (!cpu::lowerPackedGemm(rewriter, generic, kernel, options))
+          keepLoops(op, name);
         continue;
       }
       if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op);
           conv && kernels::isDepthwiseConv2dF32(name)) {
-        cpu::lowerDepthwiseConv(rewriter, conv, kernel, options);
+        if (!cpu::lowerDepthwiseConv(rewriter, conv, kernel, options))
+          keepLoops(op, name);
         continue;
       }
       // Unlike the ops above, an attention kernel op has no loops of its

@@ -12,6 +12,7 @@
 #include "dsk/Dialect/Dsk/Transforms/KernelTable.h"
 
 #include "../DskToLinalg/LinalgBuilders.h"
+#include "ConvPatches.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -175,10 +176,18 @@ std::vector<float> packSlivers(ArrayRef<float> w, int64_t f, int64_t k,
   return packed;
 }
 
-/// The input's patches as a matrix per image, [N][C*KH*KW][OH*OW]: the
-/// input itself for a 1x1 filter with unit strides, else a copy
-/// (im2col) made by a linalg.generic over [N][C][KH][KW][OH][OW].
-Value buildPatches(OpBuilder &b, Location loc, linalg::Conv2DNchwFchwOp conv) {
+/// The input's patches as a matrix per image, [N][C*KH*KW][OH*OW], and how
+/// the packed product's loops (n, f, p, k) read them: the input itself for a
+/// 1x1 filter with unit strides; else, when `implicit`, the input read
+/// through the patches' map (ConvPatches.h); else a copy (im2col) made by a
+/// linalg.generic over [N][C][KH][KW][OH][OW].
+std::pair<Value, AffineMap> buildPatches(OpBuilder &b, Location loc,
+                                         linalg::Conv2DNchwFchwOp conv,
+                                         bool implicit) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr dn, df, dp, dk;
+  bindDims(ctx, dn, df, dp, dk);
+  AffineMap matrixMap = AffineMap::get(4, 0, {dn, dk, dp}, ctx);
   Value input = conv.getInputs()[0];
   auto inputType = cast<RankedTensorType>(input.getType());
   ArrayRef<int64_t> filterShape =
@@ -191,10 +200,17 @@ Value buildPatches(OpBuilder &b, Location loc, linalg::Conv2DNchwFchwOp conv) {
   if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
       inputType.getDimSize(2) == outShape[2] &&
       inputType.getDimSize(3) == outShape[3])
-    return tensor::CollapseShapeOp::create(
-        b, loc, input, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    return {
+        tensor::CollapseShapeOp::create(
+            b, loc, input, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}}),
+        matrixMap};
+  if (implicit) {
+    cpu::PatchGeometry geometry{kh,           kw,          outShape[2],
+                                outShape[3],  strides[0],  strides[1],
+                                dilations[0], dilations[1]};
+    return {input, geometry.inputMap(ctx)};
+  }
 
-  MLIRContext *ctx = b.getContext();
   int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1);
   SmallVector<AffineExpr> d(6);
   bindDimsList(ctx, MutableArrayRef(d));
@@ -213,9 +229,10 @@ Value buildPatches(OpBuilder &b, Location loc, linalg::Conv2DNchwFchwOp conv) {
       [](OpBuilder &nb, Location nl, ValueRange args) {
         linalg::YieldOp::create(nb, nl, args[0]);
       });
-  return tensor::CollapseShapeOp::create(
-      b, loc, copy.getResult(0),
-      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+  return {tensor::CollapseShapeOp::create(
+              b, loc, copy.getResult(0),
+              ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}}),
+          matrixMap};
 }
 
 /// Rewrites one f32 convolution as the packed-filter GEMM
@@ -223,7 +240,7 @@ Value buildPatches(OpBuilder &b, Location loc, linalg::Conv2DNchwFchwOp conv) {
 /// Returns false when the filter's data is not available (an elided
 /// resource), leaving the op to the reference lowering.
 FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
-                         KernelAttr kernel) {
+                         KernelAttr kernel, bool implicitPatches) {
   if (failed(checkKernelContract(conv, kernel)))
     return failure();
   int64_t mr = kernel.getTiles()[0];
@@ -250,7 +267,8 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   std::vector<float> packed = packSlivers(weights, f, k, mr);
   Value slivers = arith::ConstantOp::create(
       rewriter, loc, DenseElementsAttr::get(packedType, ArrayRef(packed)));
-  Value patches = buildPatches(rewriter, loc, conv);
+  auto [patches, patchesMap] =
+      buildPatches(rewriter, loc, conv, implicitPatches);
   SmallVector<ReassociationIndices> spatial = {{0}, {1}, {2, 3}};
   Value init = tensor::CollapseShapeOp::create(rewriter, loc,
                                                conv.getOutputs()[0], spatial);
@@ -258,8 +276,7 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   AffineExpr dn, df, dp, dk;
   bindDims(ctx, dn, df, dp, dk);
   SmallVector<AffineMap> maps = {
-      AffineMap::get(4, 0, {df.floorDiv(mr), dk, df % mr}, ctx),
-      AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+      AffineMap::get(4, 0, {df.floorDiv(mr), dk, df % mr}, ctx), patchesMap,
       AffineMap::get(4, 0, {dn, df, dp}, ctx)};
   Value product = buildPackedProduct(rewriter, loc, {n, f, p}, slivers, patches,
                                      init, maps, kernel);
@@ -270,6 +287,8 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
 
 struct PackWeightsPass
     : public dsk::impl::DskCpuPackWeightsBase<PackWeightsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<std::pair<Operation *, KernelAttr>> products;
     getOperation().walk([&](Operation *op) {
@@ -285,7 +304,8 @@ struct PackWeightsPass
       FailureOr<bool> packed =
           isa<MatmulOp>(op)
               ? packMatmul(rewriter, cast<MatmulOp>(op), kernel)
-              : packConv(rewriter, cast<linalg::Conv2DNchwFchwOp>(op), kernel);
+              : packConv(rewriter, cast<linalg::Conv2DNchwFchwOp>(op), kernel,
+                         implicitPatches);
       if (failed(packed))
         return signalPassFailure();
       if (!*packed)

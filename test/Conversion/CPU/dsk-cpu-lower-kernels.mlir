@@ -1,6 +1,7 @@
 // RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1 min-tasks=1" -canonicalize | FileCheck %s
 // RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1 min-tasks=1 row-block=4 column-group=8" -canonicalize | FileCheck %s --check-prefix=TASKS
 // RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels="min-parallel-flops=1" -canonicalize | FileCheck %s --check-prefix=SPLIT
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-lower-kernels -verify-diagnostics -o /dev/null
 
 // (-canonicalize folds the single-iteration task loops and the tail
 // conditions of a product that is one task.)
@@ -82,8 +83,7 @@ func.func @gemm(%a: memref<5x3xf32>, %p: memref<3x3x4xf32>, %c: memref<5x10xf32>
 // -----
 
 // The generic kernel multiplies and adds (no fma intrinsic, which a CPU
-// without FMA would call per element); a generic whose maps are not the
-// packed form keeps its generic lowering.
+// without FMA would call per element).
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d1 floordiv 4, d2, d1 mod 4)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
@@ -142,6 +142,136 @@ func.func @conv_form(%w: memref<2x3x2xf32>, %x: memref<2x3x10xf32>, %y: memref<2
   linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
       ins(%w, %x : memref<2x3x2xf32>, memref<2x3x10xf32>) outs(%y : memref<2x3x10xf32>)
       attrs = {dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_f32", tiles = [2, 8, 8, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// The convolution form reading its patches from the input (a 3x3
+// convolution, 2 channels, 5x7 padded input, 3x5 outputs, K = 18, N = 15).
+// Per vector of 8 positions, which output rows it reaches is worked out
+// before the K loop (lanes [0, 5), [5, 10), [10, 15) of the first); per row
+// k of the block, k = (c * 3 + kh) * 3 + kw, each output row's lanes are a
+// masked load from input row (row * 1 + kh), column (first column + kw),
+// merged into one vector.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, d2 floordiv 5 + (d3 floordiv 3) mod 3, d2 mod 5 + d3 mod 3)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_patches
+// CHECK-SAME: (%[[W:.+]]: memref<1x18x2xf32>, %[[X:.+]]: memref<1x2x5x7xf32>, %[[Y:.+]]: memref<1x2x15xf32>)
+// CHECK: %[[LANE:.+]] = vector.step : vector<8xindex>
+// CHECK: %[[ROW0:.+]] = arith.andi
+// CHECK: %[[ROW1:.+]] = arith.andi
+// CHECK: %[[ROW2:.+]] = arith.andi
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step
+// CHECK:   %[[C:.+]] = arith.divui %[[K]], %c9
+// CHECK:   %[[KH:.+]] = arith.remui %{{.+}}, %c3
+// CHECK:   %[[KW:.+]] = arith.remui %[[K]], %c3
+// CHECK:   %[[P0:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %[[KH]], %[[KW]]], %[[ROW0]], %{{.+}} :
+// CHECK:   %[[P1:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %{{.+}}, %{{.+}}], %[[ROW1]], %[[P0]] :
+// CHECK:   %[[P2:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %{{.+}}, %{{.+}}], %[[ROW2]], %[[P1]] :
+// CHECK:   vector.store %[[P2]]
+// CHECK: scf.for
+// CHECK-COUNT-2: vector.fma
+// CHECK-NOT: linalg.generic
+func.func @conv_patches(%w: memref<1x18x2xf32>, %x: memref<1x2x5x7xf32>, %y: memref<1x2x15xf32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x18x2xf32>, memref<1x2x5x7xf32>) outs(%y : memref<1x2x15xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Column stride 2 (4x4 outputs of a 9x9 input): an output row's lanes are
+// the even elements of two masked loads (masks: the lanes' own, spread to
+// every other element), merged under the row's lanes.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, (d2 floordiv 4) * 2 + (d3 floordiv 3) mod 3, (d2 mod 4) * 2 + d3 mod 3)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_patches_stride2
+// CHECK-SAME: (%[[W:.+]]: memref<1x18x2xf32>, %[[X:.+]]: memref<1x2x9x9xf32>, %[[Y:.+]]: memref<1x2x16xf32>)
+// CHECK: %[[LOW:.+]] = vector.shuffle %[[ROW:.+]], %{{.+}} [0, 8, 1, 8, 2, 8, 3, 8] : vector<8xi1>, vector<8xi1>
+// CHECK: %[[HIGH:.+]] = vector.shuffle %[[ROW]], %{{.+}} [4, 8, 5, 8, 6, 8, 7, 8] : vector<8xi1>, vector<8xi1>
+// CHECK: scf.for
+// CHECK:   %[[A:.+]] = vector.maskedload %[[X]][%c0, %{{.+}}, %{{.+}}, %[[COL:.+]]], %[[LOW]]
+// CHECK:   %[[COL8:.+]] = arith.addi %[[COL]], %c8
+// CHECK:   %[[B:.+]] = vector.maskedload %[[X]][%c0, %{{.+}}, %{{.+}}, %[[COL8]]], %[[HIGH]]
+// CHECK:   %[[EVEN:.+]] = vector.shuffle %[[A]], %[[B]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK:   arith.select %[[ROW]], %[[EVEN]], %{{.+}} : vector<8xi1>, vector<8xf32>
+// CHECK-NOT: linalg.generic
+func.func @conv_patches_stride2(%w: memref<1x18x2xf32>, %x: memref<1x2x9x9xf32>, %y: memref<1x2x16xf32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x18x2xf32>, memref<1x2x9x9xf32>) outs(%y : memref<1x2x16xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Column stride 3 (a 2x2 filter, 2x2 outputs of an 8x8 input): a gather per
+// output row, lane offsets 0, 3, 6, ...
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 4, (d2 floordiv 2) * 3 + (d3 floordiv 2) mod 2, (d2 mod 2) * 3 + d3 mod 2)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_patches_stride3
+// CHECK: %[[OFFSETS:.+]] = arith.constant dense<[0, 3, 6, 9, 12, 15, 18, 21]> : vector<8xi32>
+// CHECK: scf.for
+// CHECK:   %[[G:.+]] = vector.gather %{{.+}}[%c0, %{{.+}}, %{{.+}}, %{{.+}}] [%[[OFFSETS]]]
+// CHECK:   vector.gather %{{.+}}[%c0, %{{.+}}, %{{.+}}, %{{.+}}] [%[[OFFSETS]]], %{{.+}}, %[[G]]
+// CHECK-NOT: linalg.generic
+func.func @conv_patches_stride3(%w: memref<1x4x2xf32>, %x: memref<1x1x8x8xf32>, %y: memref<1x2x4xf32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x4x2xf32>, memref<1x1x8x8xf32>) outs(%y : memref<1x2x4xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Products the kernel cannot address keep their generic and say so: maps
+// that are no convolution's patches (an offset column, no window column).
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, d2 floordiv 5 + (d3 floordiv 3) mod 3, d2 mod 5 + d3 mod 3 + 1)>
+#bad = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, d2 floordiv 5 + (d3 floordiv 3) mod 3, d2 mod 5)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_patches_kept
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+func.func @conv_patches_kept(%w: memref<1x18x2xf32>, %x: memref<1x2x5x8xf32>, %x2: memref<1x2x5x7xf32>, %y: memref<1x2x15xf32>) {
+  // expected-warning @+1 {{kernel 'x86.avx2.conv2d_f32' does not fit this op; it keeps its reference lowering}}
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x18x2xf32>, memref<1x2x5x8xf32>) outs(%y : memref<1x2x15xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  // expected-warning @+1 {{kernel 'x86.avx2.conv2d_f32' does not fit this op; it keeps its reference lowering}}
+  linalg.generic {indexing_maps = [#w, #bad, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x2 : memref<1x18x2xf32>, memref<1x2x5x7xf32>) outs(%y : memref<1x2x15xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %m = arith.mulf %b, %a : f32
     %s = arith.addf %c, %m : f32

@@ -1,4 +1,5 @@
 // RUN: dsk-opt %s -split-input-file -dsk-cpu-pack-weights | FileCheck %s
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-pack-weights="implicit-patches=false" | FileCheck %s --check-prefix=IM2COL
 
 // The constant rhs (3 x 5) becomes panels of NR = 4 columns (2 panels, the
 // second zero-padded): Bp[j, k, c] = B[k, 4 j + c]. The lhs's batch folds
@@ -64,17 +65,28 @@ func.func @conv_1x1(%x: tensor<2x2x3x4xf32>, %init: tensor<2x3x3x4xf32>) -> tens
 
 // -----
 
-// A strided, dilated 2x2 convolution: the patches are copied (im2col) by a
-// generic over [N, C, KH, KW, OH, OW] that reads the input at
-// (oh * stride + kh * dilation, ow * stride + kw * dilation), then
-// collapsed to [N, C * KH * KW, OH * OW].
-// CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2 * 3, d5 * 3 + d3 * 3)>
-// CHECK-DAG: #[[$ID:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
-// CHECK-LABEL: func.func @conv_im2col
-// CHECK: %[[COPY:.+]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%{{.+}} : tensor<1x2x9x10xf32>) outs(%{{.+}} : tensor<1x2x2x2x3x3xf32>)
-// CHECK: %[[P:.+]] = tensor.collapse_shape %[[COPY]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x2x2x3x3xf32> into tensor<1x8x9xf32>
-// CHECK: linalg.generic {{.+}} ins(%{{.+}}, %[[P]] : tensor<1x8x4xf32>, tensor<1x8x9xf32>)
-func.func @conv_im2col(%x: tensor<1x2x9x10xf32>, %init: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+// A strided, dilated 2x2 convolution (2 -> 4 channels, 3x3 outputs): by
+// default the product reads its patches (K = 2 * 2 * 2 rows, 9 columns)
+// from the input itself, row k = (c * 2 + kh) * 2 + kw, column p = oh * 3 +
+// ow at (oh * 2 + kh * 3, ow * 3 + kw * 3); no copy.
+// CHECK-DAG: #[[$W:.+]] = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 4, d3, d1 mod 4)>
+// CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 4, (d2 floordiv 3) * 2 + ((d3 floordiv 2) mod 2) * 3, (d2 mod 3) * 3 + (d3 mod 2) * 3)>
+// CHECK-DAG: #[[$OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_patches
+// CHECK-SAME: (%[[X:.+]]: tensor<1x2x9x10xf32>,
+// CHECK-NOT: linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#[[$W]], #[[$IN]], #[[$OUT]]], {{.+}} ins(%{{.+}}, %[[X]] : tensor<1x8x4xf32>, tensor<1x2x9x10xf32>) outs(%{{.+}} : tensor<1x4x9xf32>)
+// With implicit-patches=false they are copied (im2col) by a generic over
+// [N, C, KH, KW, OH, OW] that reads the input at (oh * stride + kh *
+// dilation, ow * stride + kw * dilation), then collapsed to
+// [N, C * KH * KW, OH * OW].
+// IM2COL-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2 * 3, d5 * 3 + d3 * 3)>
+// IM2COL-DAG: #[[$ID:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
+// IM2COL-LABEL: func.func @conv_patches
+// IM2COL: %[[COPY:.+]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%{{.+}} : tensor<1x2x9x10xf32>) outs(%{{.+}} : tensor<1x2x2x2x3x3xf32>)
+// IM2COL: %[[P:.+]] = tensor.collapse_shape %[[COPY]] {{\[}}[0], [1, 2, 3], [4, 5]] : tensor<1x2x2x2x3x3xf32> into tensor<1x8x9xf32>
+// IM2COL: linalg.generic {{.+}} ins(%{{.+}}, %[[P]] : tensor<1x8x4xf32>, tensor<1x8x9xf32>)
+func.func @conv_patches(%x: tensor<1x2x9x10xf32>, %init: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
   %w = arith.constant dense<1.0> : tensor<4x2x2x2xf32>
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<3> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"generic.conv2d_f32", tiles = [4, 8, 16, 4]>} ins(%x, %w : tensor<1x2x9x10xf32>, tensor<4x2x2x2xf32>) outs(%init : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
   return %0 : tensor<1x4x3x3xf32>

@@ -1,0 +1,238 @@
+//===- ConvPatches.cpp - a convolution's patches read from its input ------===//
+//
+// The implicit patch matrix of the convolution form of the packed GEMM: its
+// affine map, and the vector loads with which the GEMM kernel packs blocks
+// of it straight from the input.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ConvPatches.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AffineExpr.h"
+
+using namespace mlir;
+using namespace dsk::cpu;
+
+AffineMap PatchGeometry::inputMap(MLIRContext *ctx) const {
+  AffineExpr n, f, p, k;
+  bindDims(ctx, n, f, p, k);
+  AffineExpr kh = k.floorDiv(kernelW) % kernelH, kw = k % kernelW;
+  return AffineMap::get(4, 0,
+                        {n, k.floorDiv(kernelH * kernelW),
+                         p.floorDiv(outW) * strideH + kh * dilationH,
+                         (p % outW) * strideW + kw * dilationW},
+                        ctx);
+}
+
+/// The constant c of a `dim mod c` in `expr`, dim being the loop `position`;
+/// 1 when there is none (a `dim mod 1` folds away).
+static int64_t findModulus(AffineExpr expr, unsigned position) {
+  int64_t modulus = 1;
+  expr.walk([&](AffineExpr sub) {
+    auto binary = dyn_cast<AffineBinaryOpExpr>(sub);
+    if (!binary || binary.getKind() != AffineExprKind::Mod)
+      return;
+    auto dim = dyn_cast<AffineDimExpr>(binary.getLHS());
+    auto constant = dyn_cast<AffineConstantExpr>(binary.getRHS());
+    if (dim && constant && dim.getPosition() == position)
+      modulus = constant.getValue();
+  });
+  return modulus;
+}
+
+std::optional<PatchGeometry> PatchGeometry::match(AffineMap map,
+                                                  ArrayRef<int64_t> inputShape,
+                                                  int64_t k, int64_t p) {
+  enum : unsigned { kColumnLoop = 2, kRowLoop = 3 };
+  if (map.getNumDims() != 4 || map.getNumSymbols() != 0 ||
+      map.getNumResults() != 4 || inputShape.size() != 4 ||
+      inputShape[1] <= 0 || k <= 0 || p <= 0 || k % inputShape[1] != 0)
+    return std::nullopt;
+  // The sizes come from the moduli and the input's channels; the strides
+  // and dilations from the map's values at a few points. The map is then
+  // rebuilt from them: only a map of exactly this form is a patch matrix.
+  // (linalg's verifier has checked that it stays inside the input.)
+  PatchGeometry geometry;
+  int64_t taps = k / inputShape[1];
+  geometry.kernelW = findModulus(map.getResult(3), kRowLoop);
+  geometry.outW = findModulus(map.getResult(3), kColumnLoop);
+  if (geometry.kernelW <= 0 || taps % geometry.kernelW != 0 ||
+      geometry.outW <= 0 || p % geometry.outW != 0)
+    return std::nullopt;
+  geometry.kernelH = taps / geometry.kernelW;
+  geometry.outH = p / geometry.outW;
+  auto at = [&](int64_t column, int64_t row) {
+    return map.compose(ArrayRef<int64_t>{0, 0, column, row});
+  };
+  SmallVector<int64_t> origin = at(0, 0);
+  auto step = [&](int64_t result, int64_t column, int64_t row, bool varies) {
+    return varies ? at(column, row)[result] - origin[result] : 1;
+  };
+  geometry.strideH = step(2, geometry.outW, 0, geometry.outH > 1);
+  geometry.dilationH = step(2, 0, geometry.kernelW, geometry.kernelH > 1);
+  geometry.strideW = step(3, 1, 0, geometry.outW > 1);
+  geometry.dilationW = step(3, 0, 1, geometry.kernelW > 1);
+  if (geometry.strideH < 1 || geometry.dilationH < 1 || geometry.strideW < 1 ||
+      geometry.dilationW < 1 || geometry.inputMap(map.getContext()) != map)
+    return std::nullopt;
+  return geometry;
+}
+
+PatchLoader::PatchLoader(OpBuilder &b, Location loc,
+                         const PatchGeometry &geometry, Value input,
+                         VectorType vectorType)
+    : b(b), loc(loc), geometry(geometry), input(input), vectorType(vectorType) {
+  if (geometry.strideW <= 2)
+    return;
+  SmallVector<int32_t> lanes;
+  for (int64_t lane = 0; lane < vectorType.getNumElements(); ++lane)
+    lanes.push_back(static_cast<int32_t>(lane * geometry.strideW));
+  auto offsetType =
+      VectorType::get({vectorType.getNumElements()}, b.getI32Type());
+  gatherOffsets = arith::ConstantOp::create(
+      b, loc, offsetType, DenseElementsAttr::get(offsetType, ArrayRef(lanes)));
+}
+
+Value PatchLoader::index(int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
+  int64_t width = vectorType.getNumElements();
+  Value outRow = arith::DivUIOp::create(b, loc, q, index(geometry.outW));
+  Value outColumn = arith::RemUIOp::create(b, loc, q, index(geometry.outW));
+  auto times = [&](Value value, int64_t factor) {
+    return arith::MulIOp::create(b, loc, value, index(factor)).getResult();
+  };
+  Columns columns;
+  // Vectors start at multiples of the width: when the width divides the
+  // output rows, a vector lies in one of them.
+  if (geometry.outW % width == 0) {
+    columns.inputRows.push_back(times(outRow, geometry.strideH));
+    columns.inputColumns.push_back(times(outColumn, geometry.strideW));
+    columns.masks.push_back(mask);
+    addHalfMasks(columns);
+    return columns;
+  }
+  // Part t: the lanes of output row outRow + t, [t * OW - outColumn,
+  // (t + 1) * OW - outColumn), addressed from input column
+  // (outColumn - t * OW) * strideW (before the row's start for t > 0: the
+  // lanes of earlier rows, masked off). A part past the last output row has
+  // only lanes past the last column, off `mask`; its row is clamped so that
+  // the address stays in the input.
+  int64_t parts = std::min((width - 1) / geometry.outW + 2, geometry.outH);
+  auto laneType = VectorType::get({width}, b.getIndexType());
+  Value lane = vector::StepOp::create(b, loc, laneType);
+  auto splat = [&](Value value) {
+    return vector::BroadcastOp::create(b, loc, laneType, value);
+  };
+  for (int64_t t = 0; t < parts; ++t) {
+    Value first =
+        arith::SubIOp::create(b, loc, index(t * geometry.outW), outColumn);
+    Value last = arith::AddIOp::create(b, loc, first, index(geometry.outW));
+    Value inPart = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, lane,
+                              splat(first)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, lane,
+                              splat(last)));
+    if (mask)
+      inPart = arith::AndIOp::create(b, loc, inPart, *mask);
+    Value row = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, outRow, index(t)),
+        index(geometry.outH - 1));
+    columns.inputRows.push_back(times(row, geometry.strideH));
+    columns.inputColumns.push_back(times(
+        arith::SubIOp::create(b, loc, outColumn, index(t * geometry.outW)),
+        geometry.strideW));
+    columns.masks.push_back(inPart);
+    addHalfMasks(columns);
+  }
+  return columns;
+}
+
+void PatchLoader::addHalfMasks(Columns &columns) {
+  if (geometry.strideW != 2)
+    return;
+  // Element e of half h holds lane (h * width + e) / 2 when e is even; the
+  // odd elements, between two lanes' columns, are not read (the one after
+  // the last lane may lie past the input).
+  int64_t width = vectorType.getNumElements();
+  auto maskType = VectorType::get({width}, b.getI1Type());
+  std::optional<Value> laneMask = columns.masks.back();
+  Value lanes = laneMask ? *laneMask
+                         : arith::ConstantOp::create(
+                               b, loc, DenseElementsAttr::get(maskType, true))
+                               .getResult();
+  Value none = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(maskType, false));
+  std::array<Value, 2> halves;
+  for (int64_t h = 0; h < 2; ++h) {
+    SmallVector<int64_t> picks;
+    for (int64_t e = 0; e < width; ++e)
+      picks.push_back(e % 2 == 0 ? (h * width + e) / 2 : width);
+    halves[h] = vector::ShuffleOp::create(b, loc, lanes, none, picks);
+  }
+  columns.halfMasks.push_back(halves);
+}
+
+Value PatchLoader::load(const Columns &columns, Value image, Value k) {
+  int64_t taps = geometry.kernelH * geometry.kernelW;
+  Value channel = arith::DivUIOp::create(b, loc, k, index(taps));
+  Value tapRow = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, k, index(geometry.kernelW)),
+      index(geometry.kernelH));
+  Value tapColumn = arith::RemUIOp::create(b, loc, k, index(geometry.kernelW));
+  Value rowOffset =
+      arith::MulIOp::create(b, loc, tapRow, index(geometry.dilationH));
+  Value columnOffset =
+      arith::MulIOp::create(b, loc, tapColumn, index(geometry.dilationW));
+  int64_t width = vectorType.getNumElements();
+  Value zeros =
+      arith::ConstantOp::create(b, loc, vectorType, b.getZeroAttr(vectorType));
+  SmallVector<int64_t> evenLanes;
+  for (int64_t lane = 0; lane < width; ++lane)
+    evenLanes.push_back(2 * lane);
+  Value value = zeros;
+  for (auto [part, row, column, mask] : llvm::enumerate(
+           columns.inputRows, columns.inputColumns, columns.masks)) {
+    Value inputRow = arith::AddIOp::create(b, loc, row, rowOffset);
+    Value inputColumn = arith::AddIOp::create(b, loc, column, columnOffset);
+    SmallVector<Value, 4> at = {image, channel, inputRow, inputColumn};
+    if (geometry.strideW == 2) {
+      // The even elements of two vectors from the part's first column.
+      std::array<Value, 2> halves;
+      for (int64_t h = 0; h < 2; ++h) {
+        SmallVector<Value, 4> halfAt = {
+            image, channel, inputRow,
+            arith::AddIOp::create(b, loc, inputColumn, index(h * width))};
+        halves[h] =
+            vector::MaskedLoadOp::create(b, loc, vectorType, input, halfAt,
+                                         columns.halfMasks[part][h], zeros);
+      }
+      Value even =
+          vector::ShuffleOp::create(b, loc, halves[0], halves[1], evenLanes);
+      value =
+          mask ? arith::SelectOp::create(b, loc, *mask, even, value).getResult()
+               : even;
+    } else if (gatherOffsets) {
+      Value lanes =
+          mask ? *mask
+               : arith::ConstantOp::create(
+                     b, loc,
+                     DenseElementsAttr::get(
+                         VectorType::get(vectorType.getShape(), b.getI1Type()),
+                         true));
+      value = vector::GatherOp::create(b, loc, vectorType, input, at,
+                                       gatherOffsets, lanes, value);
+    } else if (mask) {
+      value = vector::MaskedLoadOp::create(b, loc, vectorType, input, at, *mask,
+                                           value);
+    } else {
+      value = vector::LoadOp::create(b, loc, vectorType, input, at);
+    }
+  }
+  return value;
+}

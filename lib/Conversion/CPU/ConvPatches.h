@@ -1,0 +1,92 @@
+//===- ConvPatches.h - a convolution's patches read from its input -*- C++
+//-*-===//
+//
+// Private to lib/Conversion/CPU. The convolution form of the packed GEMM
+// multiplies the packed filter by the patch matrix [N][C*KH*KW][OH*OW] of the
+// input (im2col). dsk-cpu-pack-weights can leave that matrix implicit: the
+// product reads the input [N][C][IH][IW] through an affine map, and the GEMM
+// kernel packs its blocks of patches straight from the input, so the copy is
+// never made. This header owns that map, both ways (build and recognise),
+// and the vector loads of one row of patches.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
+#define DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
+
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <array>
+#include <optional>
+
+namespace dsk::cpu {
+
+/// How the patch matrix of a 2-D convolution reads its input: patch row
+/// k = (c * KH + kh) * KW + kw, column p = oh * OW + ow is input element
+/// [n][c][oh * strideH + kh * dilationH][ow * strideW + kw * dilationW].
+struct PatchGeometry {
+  int64_t kernelH, kernelW;
+  int64_t outH, outW;
+  int64_t strideH, strideW;
+  int64_t dilationH, dilationW;
+
+  /// The input element that the packed product's loops (n, f, p, k) read.
+  mlir::AffineMap inputMap(mlir::MLIRContext *ctx) const;
+
+  /// The geometry whose inputMap is `map`, for a patch matrix of `k` rows and
+  /// `p` columns over an input of shape `inputShape` ([N][C][IH][IW]); none
+  /// when no geometry gives exactly that map.
+  static std::optional<PatchGeometry> match(mlir::AffineMap map,
+                                            llvm::ArrayRef<int64_t> inputShape,
+                                            int64_t k, int64_t p);
+};
+
+/// Loads vectors of a row of patches from the input: columns [q, q + width)
+/// of row k. The columns may reach several output rows; each row's lanes
+/// are one masked load (unit column stride), the even elements of two
+/// (stride 2) or a gather (other strides).
+/// What depends on the columns only is computed once per vector of columns
+/// (prepare), outside the loop over rows k (load).
+class PatchLoader {
+public:
+  PatchLoader(mlir::OpBuilder &b, mlir::Location loc,
+              const PatchGeometry &geometry, mlir::Value input,
+              mlir::VectorType vectorType);
+
+  /// The output rows that columns [q, q + width) reach: where each starts
+  /// and the lanes that fall in it.
+  struct Columns {
+    llvm::SmallVector<mlir::Value> inputRows, inputColumns;
+    llvm::SmallVector<std::optional<mlir::Value>> masks;
+    /// Stride 2: the masks of each row's two loads, the even elements of
+    /// its lanes.
+    llvm::SmallVector<std::array<mlir::Value, 2>> halfMasks;
+  };
+
+  /// The columns [q, q + width), q a multiple of the width, the lanes of
+  /// `mask` (all when none).
+  Columns prepare(mlir::Value q, std::optional<mlir::Value> mask);
+
+  /// Row k of the patches of image `image` at `columns`; zeros in the lanes
+  /// off the mask.
+  mlir::Value load(const Columns &columns, mlir::Value image, mlir::Value k);
+
+private:
+  mlir::Value index(int64_t value);
+  /// Adds the half masks of the last part of `columns` (stride 2).
+  void addHalfMasks(Columns &columns);
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  const PatchGeometry &geometry;
+  mlir::Value input;
+  mlir::VectorType vectorType;
+  /// The lane offsets 0, s, 2s, ... of a gather (column stride s > 2).
+  mlir::Value gatherOffsets;
+};
+
+} // namespace dsk::cpu
+
+#endif // DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
