@@ -9,6 +9,8 @@ than the K block, more rows and columns than one task takes) and Conv (1x1
 with and without strides, 3x3 padded, 7x7 strided, dilated, batches, output
 channels and positions that are not multiples of MR / NR, channels x window
 larger than the K block, more channels and positions than one task takes;
+and, for the channels-in-lanes kernels, late-layer shapes whose positions
+fill vectors worse than their channels;
 output rows that vectors straddle or fill, column strides 1, 2 and 3: each
 way the kernel reads its patches from the input)
 and depthwise Conv (group = channels: strides, dilation, 5x5, column tails
@@ -52,11 +54,13 @@ GEMM_SHAPES = [
     (1, 600, 20, 530),
 ]
 # (N, C, H, W, F, kernel, stride, pad, dilation); kernel and stride one
-# number or (rows, columns).
+# number or (rows, columns). Each fills vectors with its positions at least
+# as well as with its channels, at every width (else the channels-in-lanes
+# kernels are selected).
 CONV_SHAPES = [
     (1, 1, 1, 1, 1, 1, 1, 0, 1),
     (2, 4, 8, 8, 16, 1, 1, 0, 1),
-    (3, 5, 6, 7, 13, 1, 2, 0, 1),
+    (3, 5, 6, 7, 9, 1, 2, 0, 1),
     (1, 3, 9, 11, 5, 3, 1, 1, 1),
     (1, 16, 7, 7, 20, 3, 2, 1, 1),
     (1, 8, 10, 10, 9, 3, 1, 0, 2),
@@ -70,6 +74,21 @@ CONV_SHAPES = [
     (1, 5, 13, 29, 7, 3, 3, 1, 1),
     (1, 3, 11, 21, 4, (2, 3), (3, 1), 1, 1),
     (1, 3, 10, 21, 4, (3, 1), (1, 2), 1, 1),
+]
+# Convolutions whose output positions fill vectors worse than their
+# channels, for the channels-in-lanes kernels (at every vector width):
+# 7x7 and 5x5 outputs, a partial channel panel, strides, a 1x1 filter with
+# batches, K over several K blocks, a 13-position row (a tail sliver of 5 or
+# 1 positions), dilation, more channels than one task takes.
+CHANNELS_SHAPES = [
+    (1, 16, 7, 7, 64, 3, 1, 1, 1),
+    (1, 8, 5, 5, 40, 3, 1, 1, 1),
+    (1, 12, 14, 14, 48, 3, 2, 1, 1),
+    (2, 64, 7, 7, 96, 1, 1, 0, 1),
+    (1, 64, 9, 9, 64, 3, 1, 0, 1),
+    (1, 4, 3, 15, 16, 3, 1, 0, 1),
+    (1, 6, 9, 9, 32, 3, 1, 0, 2),
+    (1, 32, 7, 7, 544, 3, 1, 1, 1),
 ]
 # Depthwise (group = C): (N, C, H, W, kernel, stride, pad, dilation)
 DEPTHWISE_SHAPES = [
@@ -239,14 +258,21 @@ def fused_case(path, shape, rng):
 
 
 # (N, C, H, W, kind): output rows of 7, 13, 20 and 32 columns (fewer than,
-# not a multiple of, and a multiple of every vector width).
+# not a multiple of, and a multiple of every vector width), with channel
+# counts that leave the positions in the lanes at every width.
 FUSED_SHAPES = [
-    (1, 8, 7, 7, "residual"),
-    (2, 12, 9, 13, "residual"),
-    (1, 16, 5, 7, "clip-pad"),
-    (1, 24, 6, 13, "clip-pad"),
+    (1, 5, 7, 7, "residual"),
+    (2, 10, 9, 13, "residual"),
+    (1, 10, 5, 7, "clip-pad"),
+    (1, 18, 6, 13, "clip-pad"),
     (1, 8, 4, 20, "clip-pad"),
     (1, 16, 3, 32, "clip-pad"),
+]
+# The channels-in-lanes kernels with the bias, Relu and residual add fused:
+# 7x7 outputs, with 32 channels and with a partial panel of 40.
+FUSED_CHANNELS_SHAPES = [
+    (1, 32, 7, 7, "residual"),
+    (2, 40, 5, 5, "residual"),
 ]
 FUSED_DEPTHWISE_SHAPES = [
     (2, 5, 6, 13, "dw-clip"),
@@ -267,9 +293,11 @@ ATTENTION_SHAPES = [
 
 FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
             ("conv2d_f32", CONV_SHAPES, conv_case),
+            ("conv2d_channels_f32", CHANNELS_SHAPES, conv_case),
             ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case),
             ("attention_f32", ATTENTION_SHAPES, attention_case),
             ("conv2d_f32", FUSED_SHAPES, fused_case),
+            ("conv2d_channels_f32", FUSED_CHANNELS_SHAPES, fused_case),
             ("dwconv2d_f32", FUSED_DEPTHWISE_SHAPES, fused_case)]
 
 

@@ -66,6 +66,40 @@ func.func @conv(%x: tensor<1x3x6x6xf32>, %f: tensor<8x3x3x3xf32>) -> (tensor<1x8
 
 // -----
 
+// Which lanes a convolution's vectors hold follows its shapes: 7x7 = 49
+// output positions fill four 16-lane vectors to 77% and 16 channels fill
+// one, so the first gets the channels-in-lanes kernel (MR = 8 positions, NR
+// = 32 channels); 16x16 = 256 positions fill theirs, so the second keeps
+// positions in the lanes. On AVX2 (8 lanes) the same holds.
+// CHECK-LABEL: func.func @conv_lanes
+// CHECK: linalg.conv_2d_nchw_fchw {{.+}}dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_channels_f32", requires = ["avx512f"], tiles = [8, 32, 256, 16]>{{.+}} -> tensor<1x16x7x7xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {{.+}}dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_f32", requires = ["avx512f"], tiles = [8, 32, 256, 16]>{{.+}} -> tensor<1x16x16x16xf32>
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "skylake-avx512", features = ["avx2", "fma", "avx512f"]>} {
+func.func @conv_lanes(%x: tensor<1x3x9x9xf32>, %x2: tensor<1x3x18x18xf32>) -> (tensor<1x16x7x7xf32>, tensor<1x16x16x16xf32>) {
+  %w = arith.constant dense<1.0> : tensor<16x3x3x3xf32>
+  %init = arith.constant dense<0.0> : tensor<1x16x7x7xf32>
+  %init2 = arith.constant dense<0.0> : tensor<1x16x16x16xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x9x9xf32>, tensor<16x3x3x3xf32>) outs(%init : tensor<1x16x7x7xf32>) -> tensor<1x16x7x7xf32>
+  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x2, %w : tensor<1x3x18x18xf32>, tensor<16x3x3x3xf32>) outs(%init2 : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
+  return %0, %1 : tensor<1x16x7x7xf32>, tensor<1x16x16x16xf32>
+}
+}
+
+// -----
+
+// CHECK-LABEL: func.func @conv_lanes_avx2
+// CHECK: dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_channels_f32", requires = ["avx2", "fma"], tiles = [4, 24, 256, 8]>
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "haswell", features = ["avx", "avx2", "fma"]>} {
+func.func @conv_lanes_avx2(%x: tensor<1x3x9x9xf32>) -> tensor<1x16x7x7xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x3x3x3xf32>
+  %init = arith.constant dense<0.0> : tensor<1x16x7x7xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x9x9xf32>, tensor<16x3x3x3xf32>) outs(%init : tensor<1x16x7x7xf32>) -> tensor<1x16x7x7xf32>
+  return %0 : tensor<1x16x7x7xf32>
+}
+}
+
+// -----
+
 // Depthwise convolutions (the importer's named op for group = channels) get
 // the depthwise kernel with the target's vector width; the filter need not
 // be a constant.

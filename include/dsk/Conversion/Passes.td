@@ -284,7 +284,10 @@ def DskCpuPackWeights : Pass<"dsk-cpu-pack-weights", "mlir::ModuleOp"> {
     With `implicit-patches=false` the patches `[N][K][OH*OW]` are copied
     first by a `linalg.generic` (im2col). The accumulator is the
     convolution's own init (bias or zeros), and the result is expanded back
-    to `[N][F][OH][OW]`.
+    to `[N][F][OH][OW]`. For the kernels with output channels in the lanes
+    (`*.conv2d_channels_f32`) the filter is packed the same way in panels of
+    `NR` channels, `Wp[F/NR][K][NR]`, read at `(f floordiv NR, k, f mod
+    NR)`.
 
     ```mlir
     // a 3x3 convolution, 8 -> 16 channels, 10x10 padded input, tiles MR = 8
@@ -381,10 +384,10 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
     - f32 GEMM (`*.gemm_f32`, the packed products of `dsk-cpu-pack-weights`):
       the output is split into tasks, blocks of at most `row-block` rows
       (a multiple of `MR`) times groups of panels of at most `column-group`
-      columns, split evenly, and split further (halving the panel groups,
-      then the row blocks: tasks that share columns would each read or pack
-      the same panels) until there are `min-tasks` tasks or a task is one
-      tile; the tasks run
+      columns, split evenly, and split further (halving first the side whose
+      split costs less: each extra group of columns reads all of `A` once
+      more, each extra block of rows all of `B`) until there are
+      `min-tasks` tasks or a task is one tile; the tasks run
       on threads (`scf.parallel` when
       `parallel` is set and the product has at least `min-parallel-flops`
       multiply-adds). Within a task the loops are K blocks of `KC` → slivers
@@ -408,7 +411,27 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       `N`), because `B`'s rows lie far apart in memory. Within a K block the
       panels are the outer loop and the slivers the inner, so the copied
       block stays in L1 while every sliver passes over it. The buffers of
-      all tasks are one allocation per product.
+      all tasks are one allocation per product. When `B` is the
+      convolution's input read through the patches' map, each vector of
+      the block is one masked load per output row it reaches (the even
+      elements of two at column stride 2, a gather at larger strides).
+
+    - f32 convolution with output channels in the lanes
+      (`*.conv2d_channels_f32`, `C[n][f][p] += Wp[f / NR][k][f % NR] *
+      B[n][k][p]`, tiles `[MR positions, NR channels, KC, width]`): first
+      `B` is packed once for all tasks into slivers of `MR` positions,
+      `Bp[n][p / MR][k][p % MR]` (zero past `P`), in parallel over the
+      slivers. The tasks are blocks of positions times groups of channel
+      panels; within a task, K blocks → slivers → panels, and each
+      `MR x NR` tile holds positions by vectors of channels: broadcasts
+      from the packed sliver, `NR / width` vector loads of the filter panel
+      (and a prefetch of the same row one K block ahead, into L2), fused
+      multiply-adds. The tile is transposed in registers (log2(MR) rounds
+      of two-source shuffles) from the output's `MR`-position vectors of
+      each channel on entry and back on exit, so that loads, stores and
+      fused elementwise ops stay along the output's positions. The last
+      sliver's positions are computed in the smallest power-of-two tile
+      that holds them, stored through a mask.
 
     - f32 depthwise convolution (`*.dwconv2d_f32` on
       `linalg.depthwise_conv_2d_nchw_chw`; tiles `[vector width]`): tasks

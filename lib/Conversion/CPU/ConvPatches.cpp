@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ConvPatches.h"
+#include "KernelLowerings.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -78,6 +79,31 @@ std::optional<PatchGeometry> PatchGeometry::match(AffineMap map,
       geometry.dilationW < 1 || geometry.inputMap(map.getContext()) != map)
     return std::nullopt;
   return geometry;
+}
+
+bool dsk::cpu::matchConvProductMaps(linalg::GenericOp op, int64_t channelTile,
+                                    int64_t batch, int64_t k, int64_t positions,
+                                    std::optional<PatchGeometry> &geometry) {
+  MLIRContext *ctx = op.getContext();
+  AffineExpr n, f, p, kk;
+  bindDims(ctx, n, f, p, kk);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  Value patches = op.getDpsInputs()[1];
+  ArrayRef<int64_t> shape = cast<MemRefType>(patches.getType()).getShape();
+  AffineMap patchesMap = AffineMap::get(4, 0, {n, kk, p}, ctx);
+  if (isStaticF32Memref(patches, 4)) {
+    geometry = PatchGeometry::match(maps[1], shape, k, positions);
+    if (!geometry || shape[0] != batch)
+      return false;
+    patchesMap = geometry->inputMap(ctx);
+  } else if (!isStaticF32Memref(patches, 3) ||
+             shape != ArrayRef<int64_t>{batch, k, positions}) {
+    return false;
+  }
+  SmallVector<AffineMap> expected = {
+      AffineMap::get(4, 0, {f.floorDiv(channelTile), kk, f % channelTile}, ctx),
+      patchesMap, AffineMap::get(4, 0, {n, f, p}, ctx)};
+  return maps == ArrayRef(expected);
 }
 
 PatchLoader::PatchLoader(OpBuilder &b, Location loc,

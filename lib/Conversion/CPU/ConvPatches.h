@@ -14,6 +14,7 @@
 #ifndef DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
 #define DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -42,6 +43,18 @@ struct PatchGeometry {
                                             llvm::ArrayRef<int64_t> inputShape,
                                             int64_t k, int64_t p);
 };
+
+/// Whether `op`'s indexing maps are exactly those of the packed product of
+/// a convolution that dsk-cpu-pack-weights builds, on buffers: loops
+/// (n, f, p, k) over the filter in blocks of `channelTile` channels,
+/// Wp[ceil(F/tile)][K][tile] read at (f floordiv tile, k, f mod tile); the
+/// patches, a matrix [N][K][P] read at (n, k, p) or the convolution's input
+/// read through a patch geometry, which `geometry` then holds; and the
+/// output [N][F][P] at (n, f, p). `batch`, `k` and `positions` are N, K and
+/// P.
+bool matchConvProductMaps(mlir::linalg::GenericOp op, int64_t channelTile,
+                          int64_t batch, int64_t k, int64_t positions,
+                          std::optional<PatchGeometry> &geometry);
 
 /// Loads vectors of a row of patches from the input: columns [q, q + width)
 /// of row k. The columns may reach several output rows; each row's lanes

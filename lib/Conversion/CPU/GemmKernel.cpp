@@ -107,74 +107,10 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
                             gemm.mr} ||
       !isInnerContiguous(gemm.b) || !isInnerContiguous(gemm.c))
     return std::nullopt;
-  AffineExpr dn, dm, dp, dk;
-  bindDims(ctx, dn, dm, dp, dk);
-  AffineMap patchesMap = AffineMap::get(4, 0, {dn, dk, dp}, ctx);
-  if (isStaticF32Memref(gemm.b, 4)) {
-    gemm.patches = PatchGeometry::match(op.getIndexingMapsArray()[1],
-                                        shape(gemm.b), gemm.k, gemm.n);
-    if (!gemm.patches || shape(gemm.b)[0] != gemm.batch)
-      return std::nullopt;
-    patchesMap = gemm.patches->inputMap(ctx);
-  } else if (!isStaticF32Memref(gemm.b, 3) ||
-             shape(gemm.b) != ArrayRef<int64_t>{gemm.batch, gemm.k, gemm.n}) {
-    return std::nullopt;
-  }
-  SmallVector<AffineMap> expected = {
-      AffineMap::get(4, 0, {dm.floorDiv(gemm.mr), dk, dm % gemm.mr}, ctx),
-      patchesMap, AffineMap::get(4, 0, {dn, dm, dp}, ctx)};
-  if (op.getIndexingMapsArray() != ArrayRef(expected))
+  if (!matchConvProductMaps(op, gemm.mr, gemm.batch, gemm.k, gemm.n,
+                            gemm.patches))
     return std::nullopt;
   return gemm;
-}
-
-/// How a packed GEMM is split into tasks: blocks of rows times groups of
-/// panels, each task an independent part of C.
-struct GemmBlocking {
-  int64_t rowsPerBlock, rowBlocks;
-  int64_t panelsPerGroup, panelGroups;
-};
-
-/// Splits M into at most `maxRows`-row blocks (a multiple of MR) and the
-/// panels into groups of at most `maxColumns` columns, both as even as the
-/// tiles allow, so that threads get equal shares. When that gives fewer than
-/// `minTasks` tasks, the shares are halved until there are enough or a task
-/// is one MR x NR tile: a product whose whole output fits one block (a late
-/// convolution layer, a small matmul) still spreads over the threads. Each
-/// split reads an operand once more: every group of columns reads all of
-/// A's rows (M x K), every block of rows reads (matmul: the packed weights)
-/// or packs (convolution: the patches, a load and a store each) all of B's
-/// columns (K x N). So the cheaper side is split first: the columns of a
-/// matmul with few rows, the rows of a late convolution layer whose filter
-/// dwarfs its patches.
-GemmBlocking blockGemm(const PackedGemm &gemm, int64_t maxRows,
-                       int64_t maxColumns, int64_t minTasks) {
-  int64_t rowUnits = llvm::divideCeilSigned(gemm.m, gemm.mr);
-  int64_t panelUnits = llvm::divideCeilSigned(gemm.n, gemm.nr);
-  // Parts of `units` in shares of at most `maxShare`: (share, parts).
-  auto split = [](int64_t units, int64_t maxShare) {
-    int64_t parts = llvm::divideCeilSigned(units, maxShare);
-    int64_t share = llvm::divideCeilSigned(units, parts);
-    return std::make_pair(share, llvm::divideCeilSigned(units, share));
-  };
-  int64_t maxRowShare = std::max<int64_t>(1, maxRows / gemm.mr);
-  int64_t maxPanelShare = std::max<int64_t>(1, maxColumns / gemm.nr);
-  int64_t rowSplitCost =
-      gemm.packed == PackedOperand::Lhs ? 2 * gemm.n : gemm.n;
-  while (true) {
-    auto [rowShare, rowParts] = split(rowUnits, maxRowShare);
-    auto [panelShare, panelParts] = split(panelUnits, maxPanelShare);
-    GemmBlocking blocking{rowShare * gemm.mr, rowParts, panelShare, panelParts};
-    if (gemm.batch * rowParts * panelParts >= minTasks ||
-        (rowShare == 1 && panelShare == 1))
-      return blocking;
-    bool splitColumns =
-        panelShare > 1 && (gemm.m <= rowSplitCost || rowShare == 1);
-    if (splitColumns)
-      maxPanelShare = llvm::divideCeilSigned(panelShare, 2);
-    else
-      maxRowShare = llvm::divideCeilSigned(rowShare, 2);
-  }
 }
 
 /// Emits the code of one packed GEMM in place of its generic.
@@ -252,54 +188,13 @@ private:
                                      strides);
   }
 
-  /// Builds `body` under `scf.if (condition)`.
-  void emitIf(Value condition, llvm::function_ref<void()> body) {
-    auto ifOp = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    body();
-  }
-
-  /// One task: rows [row0, row1) of C times the panels of one group. Only
-  /// the last row block holds the M % MR tail rows and only the last group
-  /// the partial panel, each emitted under a condition that canonicalization
-  /// folds when there is a single block or group.
+  /// One task: a block of rows of C times the panels of one group
+  /// (TaskTiles).
   void emitTask(Value rowBlock, Value panelGroup) {
-    Value m = index(gemm.m);
-    Value row0 =
-        arith::MulIOp::create(b, loc, rowBlock, index(blocking.rowsPerBlock));
-    Value row1 = min(
-        arith::AddIOp::create(b, loc, row0, index(blocking.rowsPerBlock)), m);
-    int64_t fullRows = gemm.m - gemm.m % gemm.mr;
-    Value fullRowsEnd = min(row1, index(fullRows));
-    Value panel0 = arith::MulIOp::create(b, loc, panelGroup,
-                                         index(blocking.panelsPerGroup));
-    int64_t fullPanels = gemm.n / gemm.nr;
-    Value panel1 = min(
-        arith::AddIOp::create(b, loc, panel0, index(blocking.panelsPerGroup)),
-        index(fullPanels));
-    Value isLastGroup =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, panelGroup,
-                              index(blocking.panelGroups - 1));
-    Value holdsRowTail =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, row1, m);
-
-    // Calls `body` for each MR-row sliver of the task (rows, then the tail
-    // sliver under its condition) and for each panel of the group.
-    using SliverBody = llvm::function_ref<void(Value row, int64_t rows)>;
-    using PanelBody = llvm::function_ref<void(Value panel, int64_t columns)>;
-    auto forEachSliver = [&](SliverBody body) {
-      buildFor(b, loc, row0, fullRowsEnd, index(gemm.mr),
-               [&](Value row) { body(row, gemm.mr); });
-      if (int64_t rest = gemm.m % gemm.mr)
-        emitIf(holdsRowTail, [&] { body(index(fullRows), rest); });
-    };
-    auto forEachPanel = [&](PanelBody body) {
-      buildFor(b, loc, panel0, panel1, index(1),
-               [&](Value panel) { body(panel, gemm.nr); });
-      if (int64_t tail = gemm.n % gemm.nr)
-        emitIf(isLastGroup, [&] { body(index(fullPanels), tail); });
-    };
+    TaskTiles tiles(b, loc, blocking, gemm.m, gemm.n, gemm.mr, gemm.nr,
+                    rowBlock, panelGroup);
+    auto forEachSliver = [&](auto body) { tiles.forEachSliver(body); };
+    auto forEachPanel = [&](auto body) { tiles.forEachPanel(body); };
 
     // Rhs: an MR x KC sliver of the unpacked A stays in L1 while the packed
     // panels pass under it. Lhs: the packed filter slivers are contiguous,
@@ -417,23 +312,10 @@ private:
         }
       return values;
     };
-    SmallVector<Value> accumulators;
-    if (!fusedOps.prologue || gemm.k <= gemm.kc) {
-      accumulators = initial(fusedOps.prologue.has_value());
-    } else {
-      Value isFirst =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k0, index(0));
-      SmallVector<Type> types(rows * vectors, vectorType);
-      auto ifOp = scf::IfOp::create(b, loc, types, isFirst,
-                                    /*withElseRegion=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      scf::YieldOp::create(b, loc, initial(true));
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      scf::YieldOp::create(b, loc, initial(false));
-      b.setInsertionPointAfter(ifOp);
-      accumulators.assign(ifOp.getResults().begin(), ifOp.getResults().end());
-    }
+    bool singleBlock = gemm.k <= gemm.kc;
+    SmallVector<Value> accumulators = buildBlockInitial(
+        b, loc, fusedOps.prologue.has_value(), singleBlock, k0,
+        SmallVector<Type>(rows * vectors, vectorType), initial);
 
     auto step = [&](OpBuilder &nb, Location nl, Value k, ValueRange acc) {
       // One row of B's panel (the packed panel, or the packed block of the
@@ -482,18 +364,8 @@ private:
             storeVector(b, loc, acc, gemm.c, at, maskOf(v));
         }
     };
-    if (!fusedOps.epilogue || gemm.k <= gemm.kc) {
-      store(fusedOps.epilogue.has_value());
-      return;
-    }
-    Value isLast = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k1,
-                                         index(gemm.k));
-    auto ifOp = scf::IfOp::create(b, loc, isLast, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    store(true);
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    store(false);
+    buildBlockStore(b, loc, fusedOps.epilogue.has_value(), singleBlock, k1,
+                    gemm.k, store);
   }
   OpBuilder &b;
   Location loc;
@@ -521,9 +393,21 @@ bool dsk::cpu::lowerPackedGemm(RewriterBase &rewriter, linalg::GenericOp op,
   bool isLarge =
       options.parallel &&
       gemm->batch * gemm->m * gemm->n * gemm->k >= options.minParallelFlops;
+  // Each block of rows reads (matmul: the packed weights) or packs
+  // (convolution: the patches, a load and a store each) all of B's columns
+  // once more, each group of columns all of A's rows.
+  TaskShape shape{gemm->batch,
+                  gemm->m,
+                  gemm->n,
+                  gemm->mr,
+                  gemm->nr,
+                  /*rowSplitCost=*/gemm->packed == PackedOperand::Lhs
+                      ? 2 * gemm->n
+                      : gemm->n,
+                  /*columnSplitCost=*/gemm->m};
   GemmBlocking blocking =
-      blockGemm(*gemm, options.rowBlock, options.columnGroup,
-                isLarge ? options.minTasks : 1);
+      blockTasks(shape, options.rowBlock, options.columnGroup,
+                 isLarge ? options.minTasks : 1);
   bool isParallel =
       isLarge && gemm->batch * blocking.rowBlocks * blocking.panelGroups > 1;
   FusedOps fused = FusedOps::match(op, gemm->c, {gemm->a, gemm->b});

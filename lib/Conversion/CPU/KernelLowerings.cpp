@@ -90,6 +90,135 @@ Value dsk::cpu::firstLanesMask(OpBuilder &b, Location loc, int64_t width,
                                         ArrayRef<int64_t>{valid});
 }
 
+SmallVector<Value> dsk::cpu::buildBlockInitial(
+    OpBuilder &b, Location loc, bool hasPrologue, bool singleBlock, Value k0,
+    TypeRange types,
+    function_ref<SmallVector<Value>(bool fromPrologue)> initial) {
+  if (!hasPrologue || singleBlock)
+    return initial(hasPrologue);
+  Value isFirst =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k0,
+                            arith::ConstantIndexOp::create(b, loc, 0));
+  auto ifOp = scf::IfOp::create(b, loc, types, isFirst,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, initial(true));
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, initial(false));
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+void dsk::cpu::buildBlockStore(OpBuilder &b, Location loc, bool hasEpilogue,
+                               bool singleBlock, Value k1, int64_t k,
+                               function_ref<void(bool withEpilogue)> store) {
+  if (!hasEpilogue || singleBlock)
+    return store(hasEpilogue);
+  Value isLast =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k1,
+                            arith::ConstantIndexOp::create(b, loc, k));
+  auto ifOp = scf::IfOp::create(b, loc, isLast, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  store(true);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  store(false);
+}
+
 bool dsk::cpu::usesFusedMultiplyAdd(KernelAttr kernel) {
   return !kernels::isGeneric(kernel.getName());
+}
+
+dsk::cpu::GemmBlocking dsk::cpu::blockTasks(const TaskShape &shape,
+                                            int64_t maxRows, int64_t maxColumns,
+                                            int64_t minTasks) {
+  int64_t rowUnits = llvm::divideCeilSigned(shape.rows, shape.rowTile);
+  int64_t panelUnits = llvm::divideCeilSigned(shape.columns, shape.columnTile);
+  // Parts of `units` in shares of at most `maxShare`: (share, parts).
+  auto split = [](int64_t units, int64_t maxShare) {
+    int64_t parts = llvm::divideCeilSigned(units, maxShare);
+    int64_t share = llvm::divideCeilSigned(units, parts);
+    return std::make_pair(share, llvm::divideCeilSigned(units, share));
+  };
+  int64_t maxRowShare = std::max<int64_t>(1, maxRows / shape.rowTile);
+  int64_t maxPanelShare = std::max<int64_t>(1, maxColumns / shape.columnTile);
+  while (true) {
+    auto [rowShare, rowParts] = split(rowUnits, maxRowShare);
+    auto [panelShare, panelParts] = split(panelUnits, maxPanelShare);
+    GemmBlocking blocking{rowShare * shape.rowTile, rowParts, panelShare,
+                          panelParts};
+    if (shape.batch * rowParts * panelParts >= minTasks ||
+        (rowShare == 1 && panelShare == 1))
+      return blocking;
+    bool splitColumns =
+        panelShare > 1 &&
+        (shape.columnSplitCost <= shape.rowSplitCost || rowShare == 1);
+    if (splitColumns)
+      maxPanelShare = llvm::divideCeilSigned(panelShare, 2);
+    else
+      maxRowShare = llvm::divideCeilSigned(rowShare, 2);
+  }
+}
+
+dsk::cpu::TaskTiles::TaskTiles(OpBuilder &b, Location loc,
+                               const GemmBlocking &blocking, int64_t rows,
+                               int64_t columns, int64_t rowTile,
+                               int64_t columnTile, Value rowBlock,
+                               Value panelGroup)
+    : b(b), loc(loc), rows(rows), columns(columns), rowTile(rowTile),
+      columnTile(columnTile) {
+  auto index = [&](int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value).getResult();
+  };
+  auto min = [&](Value lhs, Value rhs) {
+    return arith::MinSIOp::create(b, loc, lhs, rhs).getResult();
+  };
+  Value end = index(rows);
+  firstRow =
+      arith::MulIOp::create(b, loc, rowBlock, index(blocking.rowsPerBlock));
+  Value lastRow =
+      min(arith::AddIOp::create(b, loc, firstRow, index(blocking.rowsPerBlock)),
+          end);
+  fullRowsEnd = min(lastRow, index(rows - rows % rowTile));
+  holdsRowTail =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lastRow, end);
+  firstPanel =
+      arith::MulIOp::create(b, loc, panelGroup, index(blocking.panelsPerGroup));
+  fullPanelsEnd = min(
+      arith::AddIOp::create(b, loc, firstPanel, index(blocking.panelsPerGroup)),
+      index(columns / columnTile));
+  isLastGroup =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, panelGroup,
+                            index(blocking.panelGroups - 1));
+}
+
+/// Builds `body` under `scf.if (condition)`.
+static void buildIf(OpBuilder &b, Location loc, Value condition,
+                    function_ref<void()> body) {
+  auto ifOp = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  body();
+}
+
+void dsk::cpu::TaskTiles::forEachSliver(
+    function_ref<void(Value row, int64_t rows)> body) const {
+  buildFor(b, loc, firstRow, fullRowsEnd,
+           arith::ConstantIndexOp::create(b, loc, rowTile),
+           [&](Value row) { body(row, rowTile); });
+  if (int64_t rest = rows % rowTile)
+    buildIf(b, loc, holdsRowTail, [&] {
+      body(arith::ConstantIndexOp::create(b, loc, rows - rest), rest);
+    });
+}
+
+void dsk::cpu::TaskTiles::forEachPanel(
+    function_ref<void(Value panel, int64_t columns)> body) const {
+  buildFor(b, loc, firstPanel, fullPanelsEnd,
+           arith::ConstantIndexOp::create(b, loc, 1),
+           [&](Value panel) { body(panel, columnTile); });
+  if (int64_t tail = columns % columnTile)
+    buildIf(b, loc, isLastGroup, [&] {
+      body(arith::ConstantIndexOp::create(b, loc, columns / columnTile), tail);
+    });
 }

@@ -28,11 +28,75 @@ struct ThreadingOptions {
   int64_t minTasks;
 };
 
+/// A GEMM-shaped product as tasks see it: rows and columns of the output
+/// in tiles, and what splitting each side costs: every extra block of rows
+/// reads (or packs) the operand of the columns once more, every extra group
+/// of columns that of the rows (relative units, e.g. its size in elements
+/// per K, doubled when it is packed: a load and a store).
+struct TaskShape {
+  int64_t batch, rows, columns, rowTile, columnTile;
+  int64_t rowSplitCost, columnSplitCost;
+};
+
+/// How a product is split into tasks: blocks of rows times groups of
+/// column tiles (panels), each task an independent part of the output.
+struct GemmBlocking {
+  int64_t rowsPerBlock, rowBlocks;
+  int64_t panelsPerGroup, panelGroups;
+};
+
+/// Splits the rows into at most `maxRows`-row blocks (a multiple of the row
+/// tile) and the panels into groups of at most `maxColumns` columns, both as
+/// even as the tiles allow, so that threads get equal shares. When that
+/// gives fewer than `minTasks` tasks, the shares are halved, the cheaper
+/// side first, until there are enough or a task is one tile: a product whose
+/// whole output fits one block (a late convolution layer, a small matmul)
+/// still spreads over the threads.
+GemmBlocking blockTasks(const TaskShape &shape, int64_t maxRows,
+                        int64_t maxColumns, int64_t minTasks);
+
+/// The tiles of one task (`rowBlock`, `panelGroup`) of a product split by
+/// `blocking`: its slivers of rowTile rows (then the tail sliver of the
+/// rows % rowTile last rows, in the last row block only) and its panels of
+/// columnTile columns (then the partial panel, in the last group only). The
+/// tails are built under conditions that canonicalization folds when there
+/// is a single block or group.
+class TaskTiles {
+public:
+  TaskTiles(mlir::OpBuilder &b, mlir::Location loc,
+            const GemmBlocking &blocking, int64_t rows, int64_t columns,
+            int64_t rowTile, int64_t columnTile, mlir::Value rowBlock,
+            mlir::Value panelGroup);
+
+  /// Builds `body(row, rows)` for each sliver: its first row and its rows.
+  void forEachSliver(
+      llvm::function_ref<void(mlir::Value row, int64_t rows)> body) const;
+
+  /// Builds `body(panel, columns)` for each panel: its index and its valid
+  /// columns.
+  void forEachPanel(
+      llvm::function_ref<void(mlir::Value panel, int64_t columns)> body) const;
+
+private:
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  int64_t rows, columns, rowTile, columnTile;
+  mlir::Value firstRow, fullRowsEnd, holdsRowTail;
+  mlir::Value firstPanel, fullPanelsEnd, isLastGroup;
+};
+
 /// Replaces `op`, a packed product of dsk-cpu-pack-weights (either form)
 /// that `kernel` describes, with the GEMM kernel. Returns false, changing
 /// nothing, when `op` is not exactly such a product on buffers.
 bool lowerPackedGemm(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
                      KernelAttr kernel, const ThreadingOptions &options);
+
+/// Replaces `op`, the packed product of a convolution whose kernel puts
+/// output channels in the vector lanes (dsk-cpu-pack-weights' filter
+/// panels), with that kernel. Returns false, changing nothing, when `op` is
+/// not exactly such a product on buffers.
+bool lowerChannelsConv(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
+                       KernelAttr kernel, const ThreadingOptions &options);
 
 /// Replaces `op` with the depthwise convolution kernel `kernel`; false,
 /// changing nothing, when the op's buffers do not fit the kernel.
@@ -144,6 +208,26 @@ void buildFor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lower,
 /// The mask of the first `valid` lanes of a `width`-lane vector.
 mlir::Value firstLanesMask(mlir::OpBuilder &b, mlir::Location loc,
                            int64_t width, int64_t valid);
+
+/// The accumulators a K block of a blocked kernel starts from:
+/// `initial(true)`, the fused prologue's values, in the first block (`k0` is
+/// 0) and `initial(false)`, the output's values, in the others. Without a
+/// prologue only the latter is built, with a single K block only the former;
+/// otherwise both, under an scf.if on `k0`, whose results (of `types`) are
+/// returned.
+llvm::SmallVector<mlir::Value> buildBlockInitial(
+    mlir::OpBuilder &b, mlir::Location loc, bool hasPrologue, bool singleBlock,
+    mlir::Value k0, mlir::TypeRange types,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(bool fromPrologue)>
+        initial);
+
+/// Stores the accumulators at the end of a K block: `store(true)` through
+/// the fused epilogue in the last block (`k1` is `k`), `store(false)` in the
+/// others; like buildBlockInitial, only one of them when there is no
+/// epilogue or a single K block.
+void buildBlockStore(mlir::OpBuilder &b, mlir::Location loc, bool hasEpilogue,
+                     bool singleBlock, mlir::Value k1, int64_t k,
+                     llvm::function_ref<void(bool withEpilogue)> store);
 
 /// Whether `kernel`'s code multiplies and adds with fused multiply-adds:
 /// every row but the generic ones, which run on CPUs without FMA.

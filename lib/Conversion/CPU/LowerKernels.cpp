@@ -58,6 +58,12 @@ struct LowerKernelsPass
           keepLoops(op, name);
         continue;
       }
+      if (auto generic = dyn_cast<linalg::GenericOp>(op);
+          generic && kernels::isConv2dChannelsF32(name)) {
+        if (!cpu::lowerChannelsConv(rewriter, generic, kernel, options))
+          keepLoops(op, name);
+        continue;
+      }
       if (auto conv = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op);
           conv && kernels::isDepthwiseConv2dF32(name)) {
         if (!cpu::lowerDepthwiseConv(rewriter, conv, kernel, options))

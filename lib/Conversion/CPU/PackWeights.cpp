@@ -163,19 +163,6 @@ FailureOr<bool> packMatmul(IRRewriter &rewriter, MatmulOp op,
   return true;
 }
 
-/// W [F][K] (a filter [F][C][KH][KW] read as rows of K = C*KH*KW) as
-/// slivers Wp[ceil(F/MR)][K][MR], zero-padded past F.
-std::vector<float> packSlivers(ArrayRef<float> w, int64_t f, int64_t k,
-                               int64_t mr) {
-  int64_t slivers = llvm::divideCeilSigned(f, mr);
-  std::vector<float> packed(slivers * k * mr, 0.0f);
-  for (int64_t s = 0; s < slivers; ++s)
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t r = 0; r < mr && s * mr + r < f; ++r)
-        packed[(s * k + kk) * mr + r] = w[(s * mr + r) * k + kk];
-  return packed;
-}
-
 /// The input's patches as a matrix per image, [N][C*KH*KW][OH*OW], and how
 /// the packed product's loops (n, f, p, k) read them: the input itself for a
 /// 1x1 filter with unit strides; else, when `implicit`, the input read
@@ -236,14 +223,22 @@ std::pair<Value, AffineMap> buildPatches(OpBuilder &b, Location loc,
 }
 
 /// Rewrites one f32 convolution as the packed-filter GEMM
-/// out[n][f][p] += Wp[f floordiv MR][k][f mod MR] * patches[n][k][p].
-/// Returns false when the filter's data is not available (an elided
-/// resource), leaving the op to the reference lowering.
+/// out[n][f][p] += Wp[f floordiv MR][k][f mod MR] * patches[n][k][p], or,
+/// for the channels-in-lanes kernels, with the filter in panels of NR
+/// channels, out[n][f][p] += Wp[f floordiv NR][k][f mod NR] *
+/// patches[n][k][p]. Returns false when the filter's data is not available
+/// (an elided resource), leaving the op to the reference lowering.
 FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
                          KernelAttr kernel, bool implicitPatches) {
   if (failed(checkKernelContract(conv, kernel)))
     return failure();
-  int64_t mr = kernel.getTiles()[0];
+  bool channelsInLanes = kernels::isConv2dChannelsF32(kernel.getName());
+  if (channelsInLanes && !kernels::isValidChannelsConvTiles(kernel.getTiles()))
+    return conv.emitError() << "kernel '" << kernel.getName()
+                            << "' needs MR a power of two that divides the "
+                               "vector width";
+  // Output channels per block of the packed filter.
+  int64_t channelTile = kernel.getTiles()[channelsInLanes ? 1 : 0];
   Value filter = conv.getInputs()[1];
   auto filterType = cast<RankedTensorType>(filter.getType());
   Attribute value;
@@ -263,8 +258,12 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   int64_t n = shape[0], f = shape[1], p = shape[2] * shape[3];
   int64_t k = filterType.getNumElements() / f;
   auto packedType = RankedTensorType::get(
-      {llvm::divideCeilSigned(f, mr), k, mr}, rewriter.getF32Type());
-  std::vector<float> packed = packSlivers(weights, f, k, mr);
+      {llvm::divideCeilSigned(f, channelTile), k, channelTile},
+      rewriter.getF32Type());
+  // The filter [F][C][KH][KW] read as F x K (K = C*KH*KW), in blocks of
+  // channels: Wp[ceil(F/tile)][K][tile], zero past F.
+  std::vector<float> packed =
+      packPanels(weights, k, f, /*transposed=*/true, channelTile);
   Value slivers = arith::ConstantOp::create(
       rewriter, loc, DenseElementsAttr::get(packedType, ArrayRef(packed)));
   auto [patches, patchesMap] =
@@ -276,8 +275,9 @@ FailureOr<bool> packConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   AffineExpr dn, df, dp, dk;
   bindDims(ctx, dn, df, dp, dk);
   SmallVector<AffineMap> maps = {
-      AffineMap::get(4, 0, {df.floorDiv(mr), dk, df % mr}, ctx), patchesMap,
-      AffineMap::get(4, 0, {dn, df, dp}, ctx)};
+      AffineMap::get(4, 0, {df.floorDiv(channelTile), dk, df % channelTile},
+                     ctx),
+      patchesMap, AffineMap::get(4, 0, {dn, df, dp}, ctx)};
   Value product = buildPackedProduct(rewriter, loc, {n, f, p}, slivers, patches,
                                      init, maps, kernel);
   rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, resultType, product,
@@ -296,7 +296,8 @@ struct PackWeightsPass
       if (kernel &&
           ((isa<MatmulOp>(op) && kernels::isGemmF32(kernel.getName())) ||
            (isa<linalg::Conv2DNchwFchwOp>(op) &&
-            kernels::isConv2dF32(kernel.getName()))))
+            (kernels::isConv2dF32(kernel.getName()) ||
+             kernels::isConv2dChannelsF32(kernel.getName())))))
         products.push_back({op, kernel});
     });
     IRRewriter rewriter(&getContext());

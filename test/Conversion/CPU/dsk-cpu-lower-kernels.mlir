@@ -54,8 +54,8 @@
 
 // TASKS-LABEL: func.func @gemm
 // TASKS: scf.parallel (%[[RB:.+]], %[[PG:.+]]) = (%{{.+}}, %{{.+}}) to (%c2, %c2) step
-// TASKS:   %[[LAST_GROUP:.+]] = arith.cmpi eq, %[[PG]], %c1
 // TASKS:   %[[ROW_TAIL:.+]] = arith.cmpi eq, %{{.+}}, %c5
+// TASKS:   %[[LAST_GROUP:.+]] = arith.cmpi eq, %[[PG]], %c1
 // TASKS:   scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c4 {
 // TASKS:     scf.for
 // TASKS-COUNT-4: vector.fma
@@ -239,6 +239,79 @@ func.func @conv_patches_stride3(%w: memref<1x4x2xf32>, %x: memref<1x1x8x8xf32>, 
   linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
       ins(%w, %x : memref<1x4x2xf32>, memref<1x1x8x8xf32>) outs(%y : memref<1x2x4xf32>)
       attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// The channels-in-lanes kernel (MR = 4 positions, NR = 8 channels, 8
+// lanes): 6 positions, 10 channels (a full panel and a 2-channel one), K =
+// 3. First the patches are packed once into slivers of 4 positions
+// [N][2][K][4] (the second masked to its 2 positions); then per sliver and
+// panel the 4 x 8 tile starts from the output's columns (4-position vectors
+// of 8 channels) transposed into rows of channels, accumulates broadcasts of
+// the sliver times vectors of the panel, and is transposed back into one
+// 4-position store per channel. The 2-position tail sliver has a 2 x 8 tile.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 8, d3, d1 mod 8)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_channels
+// CHECK-SAME: (%[[W:.+]]: memref<2x3x8xf32>, %[[X:.+]]: memref<1x3x6xf32>, %[[Y:.+]]: memref<1x10x6xf32>)
+// CHECK: %[[PACKED:.+]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x3x4xf32>
+// CHECK: scf.for %[[S:.+]] = %c0 to %c2
+// CHECK:   %[[SMASK:.+]] = vector.create_mask %{{.+}} : vector<4xi1>
+// CHECK:   scf.for %[[K:.+]] = %c0 to %c3
+// CHECK:     %[[V:.+]] = vector.maskedload %[[X]][%c0, %[[K]], %{{.+}}], %[[SMASK]]
+// CHECK:     vector.store %[[V]], %[[PACKED]][%c0, %[[S]], %[[K]], %c0]
+// CHECK-COUNT-8: vector.load %[[Y]][%c0, %{{.+}}, %c0] : memref<1x10x6xf32>, vector<4xf32>
+// CHECK-COUNT-8: vector.shuffle
+// CHECK: scf.for %[[K2:.+]] = %c0 to %c3 {{.+}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:   %[[PANEL:.+]] = vector.load %[[W]][%c0, %[[K2]], %c0] : memref<2x3x8xf32>, vector<8xf32>
+// CHECK-COUNT-4: memref.load %[[PACKED]][%c0, %c0, %[[K2]], %{{.+}}]
+// CHECK: scf.yield
+// CHECK-COUNT-8: vector.shuffle
+// CHECK-COUNT-8: vector.store %{{.+}}, %[[Y]][%c0, %{{.+}}, %c0] : memref<1x10x6xf32>, vector<4xf32>
+// The partial panel: 2 channels.
+// CHECK-COUNT-2: vector.load %[[Y]][%c0, %{{.+}}, %c0] : memref<1x10x6xf32>, vector<4xf32>
+// CHECK: vector.load %[[W]][%c1,
+// CHECK-COUNT-2: vector.store %{{.+}}, %[[Y]][%c0, %{{.+}}, %c0] : memref<1x10x6xf32>, vector<4xf32>
+// The tail sliver.
+// CHECK: vector.load %[[Y]][%c0, %c0, %c4] : memref<1x10x6xf32>, vector<2xf32>
+// CHECK: scf.for {{.+}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK-NOT: linalg.generic
+func.func @conv_channels(%w: memref<2x3x8xf32>, %x: memref<1x3x6xf32>, %y: memref<1x10x6xf32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<2x3x8xf32>, memref<1x3x6xf32>) outs(%y : memref<1x10x6xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_channels_f32", tiles = [4, 8, 16, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// With K = 20 over K blocks of 8, each row of the panel is prefetched one
+// K block ahead (clamped to the last row), into L2 (locality 1).
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 8, d3, d1 mod 8)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_channels_prefetch
+// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %c1 iter_args(
+// CHECK:   %[[AHEAD:.+]] = arith.addi %[[K]], %c8
+// CHECK:   %[[ROW:.+]] = arith.minsi %[[AHEAD]], %c19
+// CHECK:   memref.prefetch %{{.+}}[%{{.+}}, %[[ROW]], %c0], read, locality<1>, data
+func.func @conv_channels_prefetch(%w: memref<1x20x8xf32>, %x: memref<1x20x4xf32>, %y: memref<1x8x4xf32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x20x8xf32>, memref<1x20x4xf32>) outs(%y : memref<1x8x4xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_channels_f32", tiles = [4, 8, 8, 8]>} {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %m = arith.mulf %b, %a : f32
     %s = arith.addf %c, %m : f32

@@ -53,3 +53,14 @@ func.func @gemm_not_f32(%x: tensor<3x2xi8>) -> tensor<3x2xi32> {
   %0 = dsk.matmul %x, %w {dsk.kernel = #dsk.kernel<"generic.gemm_f32", tiles = [4, 4, 8, 4]>} : (tensor<3x2xi8>, tensor<2x2xi8>) -> tensor<3x2xi32>
   return %0 : tensor<3x2xi32>
 }
+
+// -----
+
+// The channels-in-lanes kernels transpose MR x width tiles: MR must be a
+// power of two that divides the vector width.
+func.func @channels_bad_rows(%x: tensor<1x2x4x4xf32>, %init: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x2x1x1xf32>
+  // expected-error @below {{kernel 'generic.conv2d_channels_f32' needs MR a power of two that divides the vector width}}
+  %0 = linalg.conv_2d_nchw_fchw {dsk.kernel = #dsk.kernel<"generic.conv2d_channels_f32", tiles = [3, 8, 16, 4]>} ins(%x, %w : tensor<1x2x4x4xf32>, tensor<3x2x1x1xf32>) outs(%init : tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  return %0 : tensor<1x3x4x4xf32>
+}

@@ -91,3 +91,19 @@ func.func @conv_patches(%x: tensor<1x2x9x10xf32>, %init: tensor<1x4x3x3xf32>) ->
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<3> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"generic.conv2d_f32", tiles = [4, 8, 16, 4]>} ins(%x, %w : tensor<1x2x9x10xf32>, tensor<4x2x2x2xf32>) outs(%init : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
   return %0 : tensor<1x4x3x3xf32>
 }
+
+// -----
+
+// The channels-in-lanes kernel: the filter (3 channels x 2 inputs) is packed
+// in panels of NR = 4 channels (one, zero past channel 3),
+// Wp[j][k][c] = W[4 j + c][k], and the product reads it at (f floordiv 4,
+// k, f mod 4); the patches are read as for the other convolution kernels.
+// CHECK-DAG: #[[$WP:.+]] = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 4, d3, d1 mod 4)>
+// CHECK-LABEL: func.func @conv_channels
+// CHECK: %[[W:.+]] = arith.constant dense<{{\[}}{{\[}}[1.000000e+00, 3.000000e+00, 5.000000e+00, 0.000000e+00], [2.000000e+00, 4.000000e+00, 6.000000e+00, 0.000000e+00]]]> : tensor<1x2x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[$WP]], {{.+}}]{{.+}} ins(%[[W]], %{{.+}} : tensor<1x2x4xf32>, tensor<2x2x12xf32>) outs(%{{.+}} : tensor<2x3x12xf32>) attrs = {{ *}}{dsk.kernel = #dsk.kernel<"generic.conv2d_channels_f32", tiles = [4, 4, 16, 4]>}
+func.func @conv_channels(%x: tensor<2x2x3x4xf32>, %init: tensor<2x3x3x4xf32>) -> tensor<2x3x3x4xf32> {
+  %w = arith.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]], [[[5.0]], [[6.0]]]]> : tensor<3x2x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"generic.conv2d_channels_f32", tiles = [4, 4, 16, 4]>} ins(%x, %w : tensor<2x2x3x4xf32>, tensor<3x2x1x1xf32>) outs(%init : tensor<2x3x3x4xf32>) -> tensor<2x3x3x4xf32>
+  return %0 : tensor<2x3x3x4xf32>
+}

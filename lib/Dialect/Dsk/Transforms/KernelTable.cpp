@@ -88,6 +88,28 @@ bool matchesConv2dF32(Operation *op, std::string &whyNot) {
   return true;
 }
 
+/// Whether the channels-in-lanes convolution kernels, with vectors of
+/// `width` f32, compute `op`: a convolution the position-lane kernels also
+/// compute whose output positions fill vectors worse than its channels do
+/// (P / ceil(P / width) / width < F / ceil(F / width) / width). Elsewhere the
+/// position-lane kernels are the better choice: their output stores need no
+/// transposition.
+bool matchesConv2dChannelsF32(Operation *op, int64_t width,
+                              std::string &whyNot) {
+  if (!matchesConv2dF32(op, whyNot))
+    return false;
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(op->getResultTypes()[0]).getShape();
+  int64_t channels = shape[1], positions = shape[2] * shape[3];
+  auto padded = [&](int64_t size) { return llvm::alignTo(size, width); };
+  if (positions * static_cast<int64_t>(padded(channels)) >=
+      channels * static_cast<int64_t>(padded(positions))) {
+    whyNot = "output positions fill the vectors as well as the channels";
+    return false;
+  }
+  return true;
+}
+
 /// Whether the f32 depthwise kernels compute `op`: a 2-D NCHW depthwise
 /// convolution (any strides and dilations) of f32 tensors with static
 /// shapes; the filter may be any tensor (it is read, not packed).
@@ -146,6 +168,20 @@ KernelRow gemmF32Row(StringRef name, ArrayRef<std::string> features,
   return row;
 }
 
+/// A channels-in-lanes convolution row: MR positions, NR = `vectorsPerRow`
+/// vectors of `vectorWidth` channels.
+KernelRow channelsConvRow(StringRef name, ArrayRef<std::string> features,
+                          int64_t positions, int64_t vectorsPerRow,
+                          int64_t vectorWidth) {
+  KernelRow row =
+      gemmF32Row(name, features, positions, vectorsPerRow, vectorWidth,
+                 isOp<linalg::Conv2DNchwFchwOp>, nullptr);
+  row.matches = [vectorWidth](Operation *op, std::string &whyNot) {
+    return matchesConv2dChannelsF32(op, vectorWidth, whyNot);
+  };
+  return row;
+}
+
 std::string describeShapes(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -179,13 +215,23 @@ KernelTable::KernelTable() {
                             isOp<MatmulOp>, matchesGemmF32));
   rows.push_back(gemmF32Row(kernels::kGemmF32Generic, {}, 4, 2, 4,
                             isOp<MatmulOp>, matchesGemmF32));
-  // Convolutions: the rows are output channels, whose counts are multiples
-  // of 8 in most networks, so MR is 8 (AVX-512) or 4 (AVX2) rather than the
-  // GEMM's 12 or 6, which would leave a thin tail sliver.
+  // Convolutions, per target: channels in the lanes when the output
+  // positions fill vectors worse than the channels (MR positions a power of
+  // two, for the tiles' transposition), else positions in the lanes with
+  // rows of output channels, whose counts are multiples of 8 in most
+  // networks, so MR is 8 (AVX-512) or 4 (AVX2) rather than the GEMM's 12 or
+  // 6, which would leave a thin tail sliver. Both have MR x NR/width
+  // accumulators.
+  rows.push_back(channelsConvRow(kernels::kConv2dChannelsF32Avx512, {"avx512f"},
+                                 8, 2, 16));
   rows.push_back(gemmF32Row(kernels::kConv2dF32Avx512, {"avx512f"}, 8, 2, 16,
                             isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
+  rows.push_back(channelsConvRow(kernels::kConv2dChannelsF32Avx2,
+                                 {"avx2", "fma"}, 4, 3, 8));
   rows.push_back(gemmF32Row(kernels::kConv2dF32Avx2, {"avx2", "fma"}, 4, 3, 8,
                             isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
+  rows.push_back(
+      channelsConvRow(kernels::kConv2dChannelsF32Generic, {}, 4, 2, 4));
   rows.push_back(gemmF32Row(kernels::kConv2dF32Generic, {}, 4, 2, 4,
                             isOp<linalg::Conv2DNchwFchwOp>, matchesConv2dF32));
   rows.push_back(

@@ -16,6 +16,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
@@ -60,6 +61,34 @@ inline bool isGemmF32(llvm::StringRef name) {
 constexpr llvm::StringLiteral kConv2dF32Avx512 = "x86.avx512f.conv2d_f32";
 constexpr llvm::StringLiteral kConv2dF32Avx2 = "x86.avx2.conv2d_f32";
 constexpr llvm::StringLiteral kConv2dF32Generic = "generic.conv2d_f32";
+
+/// f32 2-D convolution (NCHW) with the output channels, not positions, in
+/// the vector lanes, for layers whose positions fill vectors worse than
+/// their channels (7x7 = 49 positions fill four 16-lane vectors to 77%):
+/// out^T[n][p][f] = sum_k patches^T[n][p][k] * W^T[k][f], the constant
+/// filter packed at compile time into panels of NR channels
+/// (Wp[F/NR][K][NR]), blocks of MR positions of the patches packed on the
+/// fly, and each MR x NR tile transposed in registers on its way to and
+/// from the NCHW output. Tiles: [MR, NR, KC, vector width], MR a power of
+/// two that divides the width.
+constexpr llvm::StringLiteral kConv2dChannelsF32Avx512 =
+    "x86.avx512f.conv2d_channels_f32";
+constexpr llvm::StringLiteral kConv2dChannelsF32Avx2 =
+    "x86.avx2.conv2d_channels_f32";
+constexpr llvm::StringLiteral kConv2dChannelsF32Generic =
+    "generic.conv2d_channels_f32";
+
+/// Whether `name` is one of the channels-in-lanes convolution kernels.
+inline bool isConv2dChannelsF32(llvm::StringRef name) {
+  return name == kConv2dChannelsF32Avx512 || name == kConv2dChannelsF32Avx2 ||
+         name == kConv2dChannelsF32Generic;
+}
+
+/// Whether `tiles` fit the channels-in-lanes convolution kernels.
+inline bool isValidChannelsConvTiles(llvm::ArrayRef<int64_t> tiles) {
+  return isValidGemmTiles(tiles) && tiles[0] > 0 &&
+         llvm::isPowerOf2_64(tiles[0]) && tiles[3] % tiles[0] == 0;
+}
 
 /// f32 depthwise 2-D convolution (NCHW, one filter per channel): per
 /// channel and output row, vectors of output columns accumulate one FMA per
