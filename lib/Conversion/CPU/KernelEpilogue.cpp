@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 using namespace dsk;
@@ -75,15 +76,17 @@ std::optional<SmallVector<ReassociationIndices>> groupsOf(Value kernelOutput,
   return std::nullopt;
 }
 
-/// Makes `value` available before `kernelOp`: a static allocation or a view
-/// of one, defined between the kernel and its epilogue, moves up.
+/// Makes `value` available before `kernelOp`: a static allocation, a view
+/// of one or a constant, defined between the kernel and its epilogue, moves
+/// up.
 bool hoistBefore(Value value, Operation *kernelOp) {
   Operation *def = value.getDefiningOp();
   if (!def || def->getBlock() != kernelOp->getBlock() ||
       def->isBeforeInBlock(kernelOp))
     return true;
   bool movable = (isa<memref::AllocOp>(def) && def->getNumOperands() == 0) ||
-                 isa<ViewLikeOpInterface>(def);
+                 isa<ViewLikeOpInterface>(def) ||
+                 def->hasTrait<OpTrait::ConstantLike>();
   if (!movable)
     return false;
   for (Value operand : def->getOperands())
@@ -339,11 +342,14 @@ matchEpilogue(Operation *kernelOp, Value kernelOutput,
   if (!inputs)
     return std::nullopt;
   epilogue.inputs = std::move(*inputs);
-  // Checked last: hoisting changes the IR.
-  SmallVector<Value> needed = {output};
+  // Checked last: hoisting changes the IR. The kernel computes the body
+  // where it stands, so the values the body captures are needed too.
+  SetVector<Value> needed;
+  needed.insert(output);
   for (const FusedElementwise::Input &in : epilogue.inputs)
     if (in.source != FusedElementwise::Source::Result)
-      needed.push_back(in.buffer);
+      needed.insert(in.buffer);
+  getUsedValuesDefinedAbove(op.getRegion(), needed);
   for (Value value : needed)
     if (!hoistBefore(value, kernelOp))
       return std::nullopt;
@@ -426,18 +432,21 @@ static Value loopIndex(OpBuilder &b, Location loc,
 }
 
 /// Where the vector of columns at kernel output element `at` (lanes of
-/// `mask`) lies in a buffer shaped as the epilogue's iteration space (unit
+/// `mask`) lies in `buffer`, shaped as the epilogue's iteration space (unit
 /// innermost stride). When the columns are one loop, or two (a
 /// convolution's output rows and columns) whose inner size is a multiple of
 /// the vector width, it is one part: vectors start at multiples of the
-/// width. Otherwise the vector may reach several output rows: part p is the
-/// lanes that fall in the p-th of them, addressed from a column that may
-/// lie before 0 (the lanes of earlier rows, which its mask leaves out).
+/// width. So it is when the buffer's rows are contiguous (no padding
+/// between them): the two loops are read as one, in a collapsed view of the
+/// buffer. Otherwise the vector may reach several output rows: part p is
+/// the lanes that fall in the p-th of them, addressed from a column that
+/// may lie before 0 (the lanes of earlier rows, which its mask leaves out).
 class ColumnParts {
 public:
   ColumnParts(OpBuilder &b, Location loc, const FusedElementwise &epilogue,
-              ValueRange at, VectorType vectorType, std::optional<Value> mask)
-      : b(b), loc(loc), mask(mask) {
+              Value buffer, ValueRange at, VectorType vectorType,
+              std::optional<Value> mask)
+      : b(b), loc(loc), mask(mask), view(buffer) {
     ArrayRef<int64_t> shape =
         cast<MemRefType>(epilogue.output.getType()).getShape();
     int64_t rank = shape.size();
@@ -451,6 +460,17 @@ public:
     width = shape[rank - 1];
     lastRow = shape[rank - 2] - 1;
     lanes = vectorType.getNumElements();
+    SmallVector<ReassociationIndices> rowsAsOne;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      rowsAsOne.push_back({d});
+    rowsAsOne.push_back({rank - 2, rank - 1});
+    if (width % lanes != 0 &&
+        memref::CollapseShapeOp::isGuaranteedCollapsible(
+            cast<MemRefType>(buffer.getType()), rowsAsOne)) {
+      view = memref::CollapseShapeOp::create(b, loc, buffer, rowsAsOne);
+      indices.push_back(at.back());
+      return;
+    }
     row0 = loopIndex(b, loc, epilogue, at, rank - 2);
     column0 = loopIndex(b, loc, epilogue, at, rank - 1);
     if (width % lanes == 0) {
@@ -462,6 +482,9 @@ public:
   }
 
   int64_t size() const { return count; }
+
+  /// The buffer the parts address: a view of the given one.
+  Value buffer() const { return view; }
 
   /// The indices and mask of part `part`.
   std::pair<SmallVector<Value>, std::optional<Value>> part(int64_t part) {
@@ -505,6 +528,7 @@ private:
   int64_t width = 0, lastRow = 0, lanes = 0, count = 1;
   Value row0, column0;
   VectorType laneType;
+  Value view;
 };
 
 /// The vector of `buffer` (shaped as the epilogue's iteration space) at
@@ -513,12 +537,13 @@ static Value loadColumns(OpBuilder &b, Location loc,
                          const FusedElementwise &epilogue, Value buffer,
                          ValueRange at, VectorType vectorType,
                          std::optional<Value> mask) {
-  ColumnParts parts(b, loc, epilogue, at, vectorType, mask);
+  ColumnParts parts(b, loc, epilogue, buffer, at, vectorType, mask);
   auto [indices, partMask] = parts.part(0);
-  Value value = loadVector(b, loc, vectorType, buffer, indices, partMask);
+  Value value =
+      loadVector(b, loc, vectorType, parts.buffer(), indices, partMask);
   for (int64_t p = 1; p < parts.size(); ++p) {
     auto [partIndices, nextMask] = parts.part(p);
-    value = vector::MaskedLoadOp::create(b, loc, vectorType, buffer,
+    value = vector::MaskedLoadOp::create(b, loc, vectorType, parts.buffer(),
                                          partIndices, *nextMask, value);
   }
   return value;
@@ -531,10 +556,10 @@ static void storeColumns(OpBuilder &b, Location loc,
                          Value buffer, ValueRange at,
                          std::optional<Value> mask) {
   auto vectorType = cast<VectorType>(value.getType());
-  ColumnParts parts(b, loc, epilogue, at, vectorType, mask);
+  ColumnParts parts(b, loc, epilogue, buffer, at, vectorType, mask);
   for (int64_t p = 0; p < parts.size(); ++p) {
     auto [indices, partMask] = parts.part(p);
-    storeVector(b, loc, value, buffer, indices, partMask);
+    storeVector(b, loc, value, parts.buffer(), indices, partMask);
   }
 }
 

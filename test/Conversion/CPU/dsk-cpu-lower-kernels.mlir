@@ -525,6 +525,70 @@ llvm.func @__dsk_profile_mark(i32, i32)
 
 // -----
 
+// A convolution's epilogue (Relu, with a constant defined after the kernel:
+// it moves up) over output rows of 5 positions that 8-lane vectors
+// straddle. Into a buffer whose rows are contiguous, the rows are one
+// dimension of a collapsed view: one store per vector. Into the interior of
+// a padded buffer, each output row a vector reaches is a masked store.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @conv_epilogue_rows
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<1x2x3x5xf32>, %[[PADDED:[a-z0-9]+]]: memref<1x2x5x7xf32>)
+// CHECK-NOT:   linalg.generic
+// CHECK:       scf.for {{.+}} iter_args(
+// CHECK:       %[[RELU:.+]] = arith.maximumf %{{.+}} : vector<8xf32>
+// CHECK:       %[[ROWS:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0], [1], [2, 3]] : memref<1x2x3x5xf32> into memref<1x2x15xf32>
+// CHECK:       vector.store %[[RELU]], %[[ROWS]][%c0, %c0, %c0] : memref<1x2x15xf32>, vector<8xf32>
+// CHECK:       %[[INTERIOR:.+]] = memref.subview %[[PADDED]]
+// CHECK:       scf.for {{.+}} iter_args(
+// CHECK:       %[[RELU2:.+]] = arith.maximumf %{{.+}} : vector<8xf32>
+// CHECK:       vector.step : vector<8xindex>
+// CHECK:       vector.maskedstore %[[INTERIOR]][%c0, %c0, %c0, %c0], %{{.+}}, %[[RELU2]]
+// CHECK:       vector.maskedstore %[[INTERIOR]][%c0, %c0, %c1, %{{.+}}], %{{.+}}, %[[RELU2]]
+func.func @conv_epilogue_rows(%w: memref<1x3x2xf32>, %x: memref<1x3x15xf32>, %out: memref<1x2x3x5xf32>, %padded: memref<1x2x5x7xf32>) {
+  %c = memref.alloc() : memref<1x2x3x5xf32>
+  %cm = memref.collapse_shape %c [[0], [1], [2, 3]] : memref<1x2x3x5xf32> into memref<1x2x15xf32>
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x3x2xf32>, memref<1x3x15xf32>) outs(%cm : memref<1x2x15xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 8, 8]>} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : memref<1x2x3x5xf32>) outs(%out : memref<1x2x3x5xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  %c2 = memref.alloc() : memref<1x2x3x5xf32>
+  %cm2 = memref.collapse_shape %c2 [[0], [1], [2, 3]] : memref<1x2x3x5xf32> into memref<1x2x15xf32>
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x3x2xf32>, memref<1x3x15xf32>) outs(%cm2 : memref<1x2x15xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 8, 8]>} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  %interior = memref.subview %padded[0, 0, 1, 1] [1, 2, 3, 5] [1, 1, 1, 1] : memref<1x2x5x7xf32> to memref<1x2x3x5xf32, strided<[70, 35, 7, 1], offset: 8>>
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c2 : memref<1x2x3x5xf32>) outs(%interior : memref<1x2x3x5xf32, strided<[70, 35, 7, 1], offset: 8>>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<1x2x3x5xf32>
+  memref.dealloc %c2 : memref<1x2x3x5xf32>
+  return
+}
+
+// -----
+
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (n floordiv 4, k, n mod 4)>
 #c = affine_map<(m, n, k) -> (m, n)>
