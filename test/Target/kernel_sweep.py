@@ -74,12 +74,15 @@ CONV_SHAPES = [
     (1, 5, 13, 29, 7, 3, 3, 1, 1),
     (1, 3, 11, 21, 4, (2, 3), (3, 1), 1, 1),
     (1, 3, 10, 21, 4, (3, 1), (1, 2), 1, 1),
+    (1, 4, 3, 3, 1, 3, 2, 0, 1),
+    (1, 3, 3, 9, 3, 3, 2, 0, 1),
 ]
 # Convolutions whose output positions fill vectors worse than their
 # channels, for the channels-in-lanes kernels (at every vector width):
 # 7x7 and 5x5 outputs, a partial channel panel, strides, a 1x1 filter with
 # batches, K over several K blocks, a 13-position row (a tail sliver of 5 or
-# 1 positions), dilation, more channels than one task takes.
+# 1 positions), dilation, more channels than one task takes, one output
+# row and column of a strided window.
 CHANNELS_SHAPES = [
     (1, 16, 7, 7, 64, 3, 1, 1, 1),
     (1, 8, 5, 5, 40, 3, 1, 1, 1),
@@ -89,6 +92,7 @@ CHANNELS_SHAPES = [
     (1, 4, 3, 15, 16, 3, 1, 0, 1),
     (1, 6, 9, 9, 32, 3, 1, 0, 2),
     (1, 32, 7, 7, 544, 3, 1, 1, 1),
+    (1, 4, 3, 3, 8, 3, 2, 0, 1),
 ]
 # Depthwise (group = C): (N, C, H, W, kernel, stride, pad, dilation)
 DEPTHWISE_SHAPES = [

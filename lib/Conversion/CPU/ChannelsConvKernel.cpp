@@ -190,7 +190,7 @@ private:
 
 /// Emits the code of one channels-in-lanes convolution in place of its
 /// generic, in two phases. First the patches are packed, once for all tasks,
-/// into slivers of MR positions, Pp[N][P/MR][K][MR] (zero past P): every
+/// into slivers of MR positions, Pp[N][ceil(P/MR)][K][MR] (zero past P): every
 /// task reads all of them, so packing them per task would repeat the work
 /// for each group of channels. Then the tasks (block of positions x group of
 /// channel panels) → K blocks of KC → slivers → panels, each an MR x NR tile

@@ -71,7 +71,9 @@ std::optional<PatchGeometry> PatchGeometry::match(AffineMap map,
   auto step = [&](int64_t result, int64_t column, int64_t row, bool varies) {
     return varies ? at(column, row)[result] - origin[result] : 1;
   };
-  geometry.strideH = step(2, geometry.outW, 0, geometry.outH > 1);
+  // (p floordiv OW) * SH stays in the map even with one output row: the
+  // map does not know p's range, so SH is measured in any case.
+  geometry.strideH = step(2, geometry.outW, 0, /*varies=*/true);
   geometry.dilationH = step(2, 0, geometry.kernelW, geometry.kernelH > 1);
   geometry.strideW = step(3, 1, 0, geometry.outW > 1);
   geometry.dilationW = step(3, 0, 1, geometry.kernelW > 1);
@@ -109,8 +111,9 @@ bool dsk::cpu::matchConvProductMaps(linalg::GenericOp op, int64_t channelTile,
 PatchLoader::PatchLoader(OpBuilder &b, Location loc,
                          const PatchGeometry &geometry, Value input,
                          VectorType vectorType)
-    : b(b), loc(loc), geometry(geometry), input(input), vectorType(vectorType) {
-  if (geometry.strideW <= 2)
+    : b(b), loc(loc), geometry(geometry), input(input), vectorType(vectorType),
+      evenElements(geometry.strideW == 2 && vectorType.getNumElements() > 1) {
+  if (geometry.strideW == 1 || evenElements)
     return;
   SmallVector<int32_t> lanes;
   for (int64_t lane = 0; lane < vectorType.getNumElements(); ++lane)
@@ -148,24 +151,10 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
   // lanes of earlier rows, masked off). A part past the last output row has
   // only lanes past the last column, off `mask`; its row is clamped so that
   // the address stays in the input.
-  int64_t parts = std::min((width - 1) / geometry.outW + 2, geometry.outH);
-  auto laneType = VectorType::get({width}, b.getIndexType());
-  Value lane = vector::StepOp::create(b, loc, laneType);
-  auto splat = [&](Value value) {
-    return vector::BroadcastOp::create(b, loc, laneType, value);
-  };
+  int64_t parts = std::min(rowsReached(width, geometry.outW), geometry.outH);
   for (int64_t t = 0; t < parts; ++t) {
-    Value first =
-        arith::SubIOp::create(b, loc, index(t * geometry.outW), outColumn);
-    Value last = arith::AddIOp::create(b, loc, first, index(geometry.outW));
-    Value inPart = arith::AndIOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, lane,
-                              splat(first)),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, lane,
-                              splat(last)));
-    if (mask)
-      inPart = arith::AndIOp::create(b, loc, inPart, *mask);
+    Value inPart =
+        rowPartMask(b, loc, width, outColumn, t, geometry.outW, mask);
     Value row = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, outRow, index(t)),
         index(geometry.outH - 1));
@@ -180,7 +169,7 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
 }
 
 void PatchLoader::addHalfMasks(Columns &columns) {
-  if (geometry.strideW != 2)
+  if (!evenElements)
     return;
   // Element e of half h holds lane (h * width + e) / 2 when e is even; the
   // odd elements, between two lanes' columns, are not read (the one after
@@ -227,13 +216,14 @@ Value PatchLoader::load(const Columns &columns, Value image, Value k) {
     Value inputRow = arith::AddIOp::create(b, loc, row, rowOffset);
     Value inputColumn = arith::AddIOp::create(b, loc, column, columnOffset);
     SmallVector<Value, 4> at = {image, channel, inputRow, inputColumn};
-    if (geometry.strideW == 2) {
+    if (evenElements) {
       // The even elements of two vectors from the part's first column.
       std::array<Value, 2> halves;
       for (int64_t h = 0; h < 2; ++h) {
-        SmallVector<Value, 4> halfAt = {
-            image, channel, inputRow,
-            arith::AddIOp::create(b, loc, inputColumn, index(h * width))};
+        SmallVector<Value, 4> halfAt(at);
+        if (h == 1)
+          halfAt.back() =
+              arith::AddIOp::create(b, loc, inputColumn, index(width));
         halves[h] =
             vector::MaskedLoadOp::create(b, loc, vectorType, input, halfAt,
                                          columns.halfMasks[part][h], zeros);

@@ -96,7 +96,10 @@ private:
   const PatchGeometry &geometry;
   mlir::Value input;
   mlir::VectorType vectorType;
-  /// The lane offsets 0, s, 2s, ... of a gather (column stride s > 2).
+  /// Column stride 2 read as the even elements of two vectors (a vector of
+  /// one lane is gathered instead: its second vector would read past it).
+  bool evenElements;
+  /// The lane offsets 0, s, 2s, ... of a gather (other strides above 1).
   mlir::Value gatherOffsets;
 };
 

@@ -477,8 +477,7 @@ public:
       indices.append({row0, column0});
       return;
     }
-    count = (lanes - 1) / width + 2;
-    laneType = VectorType::get({lanes}, b.getIndexType());
+    count = rowsReached(lanes, width);
   }
 
   int64_t size() const { return count; }
@@ -490,22 +489,7 @@ public:
   std::pair<SmallVector<Value>, std::optional<Value>> part(int64_t part) {
     if (count == 1)
       return {indices, mask};
-    Value shift = index(part * width);
-    // Lanes [shift - column0, shift - column0 + width), compared signed.
-    Value first = arith::SubIOp::create(b, loc, shift, column0);
-    Value last = arith::AddIOp::create(b, loc, first, index(width));
-    Value step = vector::StepOp::create(b, loc, laneType);
-    auto splat = [&](Value v) {
-      return vector::BroadcastOp::create(b, loc, laneType, v);
-    };
-    Value inRow = arith::AndIOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, step,
-                              splat(first)),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, step,
-                              splat(last)));
-    if (mask)
-      inRow = arith::AndIOp::create(b, loc, inRow, *mask);
+    Value inRow = rowPartMask(b, loc, lanes, column0, part, width, mask);
     // A part past the last output row holds only lanes past the kernel's
     // last column, all masked off; its row is clamped so that the address
     // stays inside the buffer.
@@ -514,7 +498,7 @@ public:
         index(lastRow));
     SmallVector<Value> at(indices);
     at.push_back(row);
-    at.push_back(arith::SubIOp::create(b, loc, column0, shift));
+    at.push_back(arith::SubIOp::create(b, loc, column0, index(part * width)));
     return {at, inRow};
   }
 
@@ -527,7 +511,6 @@ private:
   SmallVector<Value> indices;
   int64_t width = 0, lastRow = 0, lanes = 0, count = 1;
   Value row0, column0;
-  VectorType laneType;
   Value view;
 };
 

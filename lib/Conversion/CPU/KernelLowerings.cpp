@@ -21,7 +21,7 @@ bool dsk::cpu::isInnerContiguous(Value value) {
   SmallVector<int64_t> strides;
   return succeeded(cast<MemRefType>(value.getType())
                        .getStridesAndOffset(strides, offset)) &&
-         strides.back() == 1;
+         !strides.empty() && strides.back() == 1;
 }
 
 Value dsk::cpu::loadVector(OpBuilder &b, Location loc, VectorType type,
@@ -81,6 +81,31 @@ void dsk::cpu::buildFor(OpBuilder &b, Location loc, Value lower, Value upper,
                        body(iv);
                        scf::YieldOp::create(nb, nl);
                      });
+}
+
+Value dsk::cpu::rowPartMask(OpBuilder &b, Location loc, int64_t lanes,
+                            Value column0, int64_t part, int64_t rowLength,
+                            std::optional<Value> mask) {
+  auto laneType = VectorType::get({lanes}, b.getIndexType());
+  // Compared signed: the first lane of a later row's part is negative.
+  Value first = arith::SubIOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, part * rowLength),
+      column0);
+  Value last = arith::AddIOp::create(
+      b, loc, first, arith::ConstantIndexOp::create(b, loc, rowLength));
+  Value lane = vector::StepOp::create(b, loc, laneType);
+  auto splat = [&](Value value) {
+    return vector::BroadcastOp::create(b, loc, laneType, value);
+  };
+  Value inRow = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, lane,
+                            splat(first)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, lane,
+                            splat(last)));
+  if (mask)
+    inRow = arith::AndIOp::create(b, loc, inRow, *mask);
+  return inRow;
 }
 
 Value dsk::cpu::firstLanesMask(OpBuilder &b, Location loc, int64_t width,

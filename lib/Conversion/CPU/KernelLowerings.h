@@ -205,6 +205,20 @@ void buildFor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lower,
               mlir::Value upper, mlir::Value step,
               llvm::function_ref<void(mlir::Value iv)> body);
 
+/// The most rows of `rowLength` elements that a vector of `lanes`
+/// consecutive elements, starting anywhere in a row, reaches.
+inline int64_t rowsReached(int64_t lanes, int64_t rowLength) {
+  return lanes <= 1 ? 1 : (lanes - 2) / rowLength + 2;
+}
+
+/// The lanes of a `lanes`-lane vector of consecutive elements, the first at
+/// column `column0` of its row (rows of `rowLength`), that fall in the
+/// `part`-th row it reaches: lanes [part * rowLength - column0, + rowLength),
+/// and `mask`'s when given.
+mlir::Value rowPartMask(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes,
+                        mlir::Value column0, int64_t part, int64_t rowLength,
+                        std::optional<mlir::Value> mask);
+
 /// The mask of the first `valid` lanes of a `width`-lane vector.
 mlir::Value firstLanesMask(mlir::OpBuilder &b, mlir::Location loc,
                            int64_t width, int64_t valid);
