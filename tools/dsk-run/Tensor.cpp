@@ -499,8 +499,7 @@ static void fromInt32Data(const onnx::TensorProto &proto, Tensor &t, int64_t lo,
       fail(quote(path) + ": int32_data[" + std::to_string(i) +
            "] = " + std::to_string(v) + " is out of range for " +
            onnxTypeName(proto.data_type()));
-    T x = static_cast<T>(v);
-    std::memcpy(t.data() + size_t(i) * sizeof(T), &x, sizeof(T));
+    storeUnaligned(t.data() + size_t(i) * sizeof(T), static_cast<T>(v));
   }
 }
 
@@ -601,8 +600,7 @@ static Tensor readPb(const std::string &bytes, const std::string &path) {
       if (v > UINT32_MAX)
         fail(quote(path) + ": uint64_data[" + std::to_string(i) +
              "] = " + std::to_string(v) + " is out of range for UINT32");
-      uint32_t x = static_cast<uint32_t>(v);
-      std::memcpy(t.data() + size_t(i) * 4, &x, 4);
+      storeUnaligned(t.data() + size_t(i) * 4, static_cast<uint32_t>(v));
     }
     break;
   case DSK_DTYPE_I32:

@@ -46,6 +46,19 @@ inline std::string format(const char *fmt, ...) {
   return buf;
 }
 
+/// The T at `p`, which need not be aligned for T (tensor files pack their
+/// data at any offset).
+template <typename T> T loadUnaligned(const uint8_t *p) {
+  T value;
+  std::memcpy(&value, p, sizeof(T));
+  return value;
+}
+
+/// Stores `value` at `p`, which need not be aligned for T.
+template <typename T> void storeUnaligned(uint8_t *p, T value) {
+  std::memcpy(p, &value, sizeof(T));
+}
+
 bool isFloat(dsk_dtype t);
 bool isSigned(dsk_dtype t);
 float halfToFloat(uint16_t h);
@@ -98,26 +111,14 @@ struct Tensor {
   double asDouble(size_t i) const {
     const uint8_t *p = data() + i * elementSize();
     switch (dtype) {
-    case DSK_DTYPE_F16: {
-      uint16_t v;
-      std::memcpy(&v, p, 2);
-      return halfToFloat(v);
-    }
-    case DSK_DTYPE_BF16: {
-      uint16_t v;
-      std::memcpy(&v, p, 2);
-      return bf16ToFloat(v);
-    }
-    case DSK_DTYPE_F32: {
-      float v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case DSK_DTYPE_F64: {
-      double v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
+    case DSK_DTYPE_F16:
+      return halfToFloat(loadUnaligned<uint16_t>(p));
+    case DSK_DTYPE_BF16:
+      return bf16ToFloat(loadUnaligned<uint16_t>(p));
+    case DSK_DTYPE_F32:
+      return loadUnaligned<float>(p);
+    case DSK_DTYPE_F64:
+      return loadUnaligned<double>(p);
     case DSK_DTYPE_U64:
       return static_cast<double>(asUnsigned(i));
     case DSK_DTYPE_I8:
@@ -141,21 +142,12 @@ struct Tensor {
     switch (dtype) {
     case DSK_DTYPE_I8:
       return static_cast<int8_t>(*p);
-    case DSK_DTYPE_I16: {
-      int16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case DSK_DTYPE_I32: {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case DSK_DTYPE_I64: {
-      int64_t v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
+    case DSK_DTYPE_I16:
+      return loadUnaligned<int16_t>(p);
+    case DSK_DTYPE_I32:
+      return loadUnaligned<int32_t>(p);
+    case DSK_DTYPE_I64:
+      return loadUnaligned<int64_t>(p);
     default:
       return static_cast<int64_t>(asUnsigned(i));
     }
@@ -166,21 +158,12 @@ struct Tensor {
     switch (elementSize()) {
     case 1:
       return *p;
-    case 2: {
-      uint16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case 4: {
-      uint32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    default: {
-      uint64_t v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
+    case 2:
+      return loadUnaligned<uint16_t>(p);
+    case 4:
+      return loadUnaligned<uint32_t>(p);
+    default:
+      return loadUnaligned<uint64_t>(p);
     }
   }
 

@@ -295,26 +295,18 @@ Tensor randomTensor(const TensorSpec &spec, size_t index, uint64_t seed) {
   uint8_t *p = t.data();
   for (size_t i = 0; i < n; ++i) {
     switch (spec.dtype) {
-    case DSK_DTYPE_F16: {
-      uint16_t v = floatToHalf(static_cast<float>(rng.uniform()));
-      std::memcpy(p + 2 * i, &v, 2);
+    case DSK_DTYPE_F16:
+      storeUnaligned(p + 2 * i, floatToHalf(static_cast<float>(rng.uniform())));
       break;
-    }
-    case DSK_DTYPE_BF16: {
-      uint16_t v = floatToBf16(static_cast<float>(rng.uniform()));
-      std::memcpy(p + 2 * i, &v, 2);
+    case DSK_DTYPE_BF16:
+      storeUnaligned(p + 2 * i, floatToBf16(static_cast<float>(rng.uniform())));
       break;
-    }
-    case DSK_DTYPE_F32: {
-      float v = static_cast<float>(rng.uniform());
-      std::memcpy(p + 4 * i, &v, 4);
+    case DSK_DTYPE_F32:
+      storeUnaligned(p + 4 * i, static_cast<float>(rng.uniform()));
       break;
-    }
-    case DSK_DTYPE_F64: {
-      double v = rng.uniform();
-      std::memcpy(p + 8 * i, &v, 8);
+    case DSK_DTYPE_F64:
+      storeUnaligned(p + 8 * i, rng.uniform());
       break;
-    }
     case DSK_DTYPE_BOOL:
       p[i] = rng.next() >> 63;
       break;

@@ -46,37 +46,25 @@ struct ChannelsConv {
 std::optional<ChannelsConv> matchChannelsConv(linalg::GenericOp op,
                                               KernelAttr kernel) {
   ArrayRef<int64_t> tiles = kernel.getTiles();
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 4 ||
-      !kernels::isValidChannelsConvTiles(tiles))
+  if (!kernels::isValidChannelsConvTiles(tiles))
+    return std::nullopt;
+  std::optional<ConvProduct> product = matchConvProduct(op, tiles[1]);
+  if (!product)
     return std::nullopt;
   ChannelsConv conv;
-  conv.panels = op.getDpsInputs()[0];
-  conv.patches = op.getDpsInputs()[1];
-  conv.out = op.getDpsInits()[0];
+  conv.panels = product->filter;
+  conv.patches = product->patches;
+  conv.out = product->out;
+  conv.geometry = product->geometry;
+  conv.batch = product->batch;
+  conv.channels = product->channels;
+  conv.positions = product->positions;
+  conv.k = product->k;
   conv.mr = tiles[0];
   conv.nr = tiles[1];
   conv.kc = tiles[2];
   conv.width = tiles[3];
   conv.fused = usesFusedMultiplyAdd(kernel);
-  if (!isStaticF32Memref(conv.panels, 3) || !isStaticF32Memref(conv.out, 3) ||
-      !isInnerContiguous(conv.panels) || !isInnerContiguous(conv.patches) ||
-      !isInnerContiguous(conv.out))
-    return std::nullopt;
-  auto shape = [](Value value) {
-    return cast<MemRefType>(value.getType()).getShape();
-  };
-  conv.batch = shape(conv.out)[0];
-  conv.channels = shape(conv.out)[1];
-  conv.positions = shape(conv.out)[2];
-  conv.k = shape(conv.panels)[1];
-  if (shape(conv.panels) !=
-      ArrayRef<int64_t>{llvm::divideCeilSigned(conv.channels, conv.nr), conv.k,
-                        conv.nr})
-    return std::nullopt;
-  if (!matchConvProductMaps(op, conv.nr, conv.batch, conv.k, conv.positions,
-                            conv.geometry))
-    return std::nullopt;
   return conv;
 }
 
@@ -214,14 +202,11 @@ public:
                      image = ivs[0];
                      emitPackSliver(ivs[1]);
                    });
-    SmallVector<int64_t, 3> extents;
-    if (conv.batch > 1)
-      extents.push_back(conv.batch);
-    extents.append({blocking.rowBlocks, blocking.panelGroups});
-    buildTaskLoops(b, loc, extents, parallel, [&](ValueRange ivs) {
-      image = conv.batch > 1 ? ivs.front() : index(0);
-      emitTask(ivs[ivs.size() - 2], ivs.back());
-    });
+    buildProductTasks(b, loc, conv.batch, blocking, parallel,
+                      [&](Value taskImage, Value rowBlock, Value panelGroup) {
+                        image = taskImage;
+                        emitTask(rowBlock, panelGroup);
+                      });
     memref::DeallocOp::create(b, loc, packed);
   }
 

@@ -83,29 +83,55 @@ std::optional<PatchGeometry> PatchGeometry::match(AffineMap map,
   return geometry;
 }
 
-bool dsk::cpu::matchConvProductMaps(linalg::GenericOp op, int64_t channelTile,
-                                    int64_t batch, int64_t k, int64_t positions,
-                                    std::optional<PatchGeometry> &geometry) {
+std::optional<ConvProduct> dsk::cpu::matchConvProduct(linalg::GenericOp op,
+                                                      int64_t channelTile) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 4)
+    return std::nullopt;
+  ConvProduct product;
+  product.filter = op.getDpsInputs()[0];
+  product.patches = op.getDpsInputs()[1];
+  product.out = op.getDpsInits()[0];
+  if (!isStaticF32Memref(product.filter, 3) ||
+      !isStaticF32Memref(product.out, 3) ||
+      !isInnerContiguous(product.filter) ||
+      !isInnerContiguous(product.patches) || !isInnerContiguous(product.out))
+    return std::nullopt;
+  auto shape = [](Value value) {
+    return cast<MemRefType>(value.getType()).getShape();
+  };
+  product.batch = shape(product.out)[0];
+  product.channels = shape(product.out)[1];
+  product.positions = shape(product.out)[2];
+  product.k = shape(product.filter)[1];
+  if (shape(product.filter) !=
+      ArrayRef<int64_t>{llvm::divideCeilSigned(product.channels, channelTile),
+                        product.k, channelTile})
+    return std::nullopt;
+
   MLIRContext *ctx = op.getContext();
   AffineExpr n, f, p, kk;
   bindDims(ctx, n, f, p, kk);
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  Value patches = op.getDpsInputs()[1];
-  ArrayRef<int64_t> shape = cast<MemRefType>(patches.getType()).getShape();
+  ArrayRef<int64_t> patchesShape = shape(product.patches);
   AffineMap patchesMap = AffineMap::get(4, 0, {n, kk, p}, ctx);
-  if (isStaticF32Memref(patches, 4)) {
-    geometry = PatchGeometry::match(maps[1], shape, k, positions);
-    if (!geometry || shape[0] != batch)
-      return false;
-    patchesMap = geometry->inputMap(ctx);
-  } else if (!isStaticF32Memref(patches, 3) ||
-             shape != ArrayRef<int64_t>{batch, k, positions}) {
-    return false;
+  if (isStaticF32Memref(product.patches, 4)) {
+    product.geometry = PatchGeometry::match(maps[1], patchesShape, product.k,
+                                            product.positions);
+    if (!product.geometry || patchesShape[0] != product.batch)
+      return std::nullopt;
+    patchesMap = product.geometry->inputMap(ctx);
+  } else if (!isStaticF32Memref(product.patches, 3) ||
+             patchesShape != ArrayRef<int64_t>{product.batch, product.k,
+                                               product.positions}) {
+    return std::nullopt;
   }
   SmallVector<AffineMap> expected = {
       AffineMap::get(4, 0, {f.floorDiv(channelTile), kk, f % channelTile}, ctx),
       patchesMap, AffineMap::get(4, 0, {n, f, p}, ctx)};
-  return maps == ArrayRef(expected);
+  if (maps != ArrayRef(expected))
+    return std::nullopt;
+  return product;
 }
 
 PatchLoader::PatchLoader(OpBuilder &b, Location loc,

@@ -44,17 +44,22 @@ struct PatchGeometry {
                                             int64_t k, int64_t p);
 };
 
-/// Whether `op`'s indexing maps are exactly those of the packed product of
-/// a convolution that dsk-cpu-pack-weights builds, on buffers: loops
-/// (n, f, p, k) over the filter in blocks of `channelTile` channels,
-/// Wp[ceil(F/tile)][K][tile] read at (f floordiv tile, k, f mod tile); the
-/// patches, a matrix [N][K][P] read at (n, k, p) or the convolution's input
-/// read through a patch geometry, which `geometry` then holds; and the
-/// output [N][F][P] at (n, f, p). `batch`, `k` and `positions` are N, K and
-/// P.
-bool matchConvProductMaps(mlir::linalg::GenericOp op, int64_t channelTile,
-                          int64_t batch, int64_t k, int64_t positions,
-                          std::optional<PatchGeometry> &geometry);
+/// The packed product of a convolution as dsk-cpu-pack-weights builds it,
+/// on buffers: loops (n, f, p, k), out[n][f][p] += Wp[f floordiv T][k][f mod
+/// T] * patches, the filter in blocks of T = `channelTile` output channels,
+/// Wp[ceil(F/T)][K][T], the patches a matrix [N][K][P] read at (n, k, p) or
+/// the convolution's input read through a patch geometry.
+struct ConvProduct {
+  mlir::Value filter, patches, out;
+  int64_t batch, channels, positions, k;
+  /// Set when the patches are the convolution's input.
+  std::optional<PatchGeometry> geometry;
+};
+
+/// `op` as such a product, exactly, with static f32 buffers contiguous in
+/// their last dimension; none otherwise (both convolution kernels' match).
+std::optional<ConvProduct> matchConvProduct(mlir::linalg::GenericOp op,
+                                            int64_t channelTile);
 
 /// Loads vectors of a row of patches from the input: columns [q, q + width)
 /// of row k. The columns may reach several output rows; each row's lanes

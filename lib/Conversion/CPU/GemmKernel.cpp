@@ -95,21 +95,14 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
   }
 
   gemm.packed = PackedOperand::Lhs;
-  if (op.getNumLoops() != 4 || !isStaticF32Memref(gemm.a, 3) ||
-      !isStaticF32Memref(gemm.c, 3))
+  std::optional<ConvProduct> product = matchConvProduct(op, gemm.mr);
+  if (!product)
     return std::nullopt;
-  gemm.batch = shape(gemm.c)[0];
-  gemm.m = shape(gemm.c)[1];
-  gemm.n = shape(gemm.c)[2];
-  gemm.k = shape(gemm.a)[1];
-  if (shape(gemm.a) !=
-          ArrayRef<int64_t>{llvm::divideCeilSigned(gemm.m, gemm.mr), gemm.k,
-                            gemm.mr} ||
-      !isInnerContiguous(gemm.b) || !isInnerContiguous(gemm.c))
-    return std::nullopt;
-  if (!matchConvProductMaps(op, gemm.mr, gemm.batch, gemm.k, gemm.n,
-                            gemm.patches))
-    return std::nullopt;
+  gemm.batch = product->batch;
+  gemm.m = product->channels;
+  gemm.n = product->positions;
+  gemm.k = product->k;
+  gemm.patches = product->geometry;
   return gemm;
 }
 
@@ -140,17 +133,13 @@ public:
           b, loc, MemRefType::get({tasks, gemm.kc, gemm.nr}, b.getF32Type()),
           b.getI64IntegerAttr(64));
     }
-    SmallVector<int64_t, 3> extents;
-    if (gemm.batch > 1)
-      extents.push_back(gemm.batch);
-    extents.append({blocking.rowBlocks, blocking.panelGroups});
-    buildTaskLoops(b, loc, extents, parallel, [&](ValueRange ivs) {
-      image = gemm.batch > 1 ? ivs.front() : index(0);
-      Value rowBlock = ivs[ivs.size() - 2], panelGroup = ivs.back();
-      if (blocks)
-        blockBuffer = taskBlock(rowBlock, panelGroup);
-      emitTask(rowBlock, panelGroup);
-    });
+    buildProductTasks(b, loc, gemm.batch, blocking, parallel,
+                      [&](Value taskImage, Value rowBlock, Value panelGroup) {
+                        image = taskImage;
+                        if (blocks)
+                          blockBuffer = taskBlock(rowBlock, panelGroup);
+                        emitTask(rowBlock, panelGroup);
+                      });
     if (blocks)
       memref::DeallocOp::create(b, loc, blocks);
   }

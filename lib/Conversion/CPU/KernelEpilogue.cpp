@@ -257,22 +257,32 @@ static bool isElementwiseBody(linalg::GenericOp op) {
                       [](Type type) { return type.isF32(); });
 }
 
+/// The nearest op after (`forward`) or before `kernelOp` that touches
+/// `root`, past inert ops; the linalg ops and copies stepped over on the way
+/// (which touch other buffers) go into `between`. Null when an op of any
+/// other kind, or the block's end, comes first.
+static Operation *nearestUse(Operation *kernelOp, Value root, bool forward,
+                             SmallVectorImpl<Operation *> &between) {
+  for (Operation *op = forward ? kernelOp->getNextNode()
+                               : kernelOp->getPrevNode();
+       op; op = forward ? op->getNextNode() : op->getPrevNode()) {
+    if (isInert(op))
+      continue;
+    if (touches(op, {root}) || !isa<linalg::LinalgOp, memref::CopyOp>(op))
+      return op;
+    between.push_back(op);
+  }
+  return nullptr;
+}
+
 static std::optional<FusedElementwise>
 matchEpilogue(Operation *kernelOp, Value kernelOutput,
               ArrayRef<Value> kernelInputs) {
   // The first op after the kernel that uses its output; those in between
   // must not touch the buffers it uses (checked below).
-  Value outputRoot0 = rootOf(kernelOutput);
   SmallVector<Operation *> between;
-  Operation *next = kernelOp->getNextNode();
-  for (; next; next = next->getNextNode()) {
-    if (isInert(next))
-      continue;
-    if (touches(next, {outputRoot0}) ||
-        !isa<linalg::LinalgOp, memref::CopyOp>(next))
-      break;
-    between.push_back(next);
-  }
+  Operation *next = nearestUse(kernelOp, rootOf(kernelOutput),
+                               /*forward=*/true, between);
   auto op = dyn_cast_or_null<linalg::GenericOp>(next);
   if (!op || !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() != 0 ||
@@ -362,14 +372,7 @@ static std::optional<FusedElementwise> matchPrologue(Operation *kernelOp,
   // must not write what it reads (checked below).
   Value root = rootOf(kernelOutput);
   SmallVector<Operation *> between;
-  Operation *prev = kernelOp->getPrevNode();
-  for (; prev; prev = prev->getPrevNode()) {
-    if (isInert(prev))
-      continue;
-    if (touches(prev, {root}) || !isa<linalg::LinalgOp, memref::CopyOp>(prev))
-      break;
-    between.push_back(prev);
-  }
+  Operation *prev = nearestUse(kernelOp, root, /*forward=*/false, between);
   // A fill: the accumulators start from its value.
   if (auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
       fill && overwrites(fill, root) &&

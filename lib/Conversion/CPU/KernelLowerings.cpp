@@ -247,3 +247,18 @@ void dsk::cpu::TaskTiles::forEachPanel(
       body(arith::ConstantIndexOp::create(b, loc, columns / columnTile), tail);
     });
 }
+
+void dsk::cpu::buildProductTasks(
+    OpBuilder &b, Location loc, int64_t batch, const GemmBlocking &blocking,
+    bool parallel,
+    function_ref<void(Value image, Value rowBlock, Value panelGroup)> body) {
+  SmallVector<int64_t, 3> extents;
+  if (batch > 1)
+    extents.push_back(batch);
+  extents.append({blocking.rowBlocks, blocking.panelGroups});
+  buildTaskLoops(b, loc, extents, parallel, [&](ValueRange ivs) {
+    Value image =
+        batch > 1 ? ivs.front() : arith::ConstantIndexOp::create(b, loc, 0);
+    body(image, ivs[ivs.size() - 2], ivs.back());
+  });
+}

@@ -55,6 +55,16 @@ struct GemmBlocking {
 GemmBlocking blockTasks(const TaskShape &shape, int64_t maxRows,
                         int64_t maxColumns, int64_t minTasks);
 
+/// Builds `body(image, rowBlock, panelGroup)` inside the task loops of a
+/// product of `batch` images split by `blocking` (buildTaskLoops); the
+/// image loop only when there is more than one image (else `image` is 0).
+void buildProductTasks(
+    mlir::OpBuilder &b, mlir::Location loc, int64_t batch,
+    const GemmBlocking &blocking, bool parallel,
+    llvm::function_ref<void(mlir::Value image, mlir::Value rowBlock,
+                            mlir::Value panelGroup)>
+        body);
+
 /// The tiles of one task (`rowBlock`, `panelGroup`) of a product split by
 /// `blocking`: its slivers of rowTile rows (then the tail sliver of the
 /// rows % rowTile last rows, in the last row block only) and its panels of

@@ -322,6 +322,41 @@ func.func @conv_channels_prefetch(%w: memref<1x20x8xf32>, %x: memref<1x20x4xf32>
 
 // -----
 
+// Column stride 2 with one-lane vectors reads each position's element on its
+// own (two vectors' even elements would read one past it); a product whose
+// patches are a scalar is no convolution's and keeps its generic.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, (d2 floordiv 4) * 2 + (d3 floordiv 3) mod 3, (d2 mod 4) * 2 + d3 mod 3)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#scalar = affine_map<(d0, d1, d2, d3) -> ()>
+// CHECK-LABEL: func.func @conv_patches_one_lane
+// CHECK-SAME: (%{{.+}}: memref<1x18x2xf32>, %[[X:.+]]: memref<1x2x9x9xf32>,
+// CHECK-NOT:   vector.shuffle
+// CHECK:       vector.load %[[X]][%c0, %{{.+}}, %{{.+}}, %{{.+}}] : memref<1x2x9x9xf32>, vector<1xf32>
+// CHECK:       linalg.generic
+func.func @conv_patches_one_lane(%w: memref<1x18x2xf32>, %x: memref<1x2x9x9xf32>, %y: memref<1x2x16xf32>, %c: memref<f32>) {
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x18x2xf32>, memref<1x2x9x9xf32>) outs(%y : memref<1x2x16xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"generic.conv2d_f32", tiles = [2, 1, 32, 1]>} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  // expected-warning @+1 {{kernel 'generic.conv2d_f32' does not fit this op; it keeps its reference lowering}}
+  linalg.generic {indexing_maps = [#w, #scalar, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %c : memref<1x18x2xf32>, memref<f32>) outs(%y : memref<1x2x16xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"generic.conv2d_f32", tiles = [2, 8, 32, 4]>} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // Products the kernel cannot address keep their generic and say so: maps
 // that are no convolution's patches (an offset column, no window column).
 #w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
