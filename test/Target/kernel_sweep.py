@@ -13,7 +13,8 @@ and, for the channels-in-lanes kernels, late-layer shapes whose positions
 fill vectors worse than their channels;
 output rows that vectors straddle or fill, column strides 1, 2 and 3: each
 way the kernel reads its patches from the input)
-and depthwise Conv (group = channels: strides, dilation, 5x5, column tails
+and depthwise Conv (group = channels: strides, dilation, 5x5, padding up to
+wider than the image, column tails
 of every vector width), the convolution kernels with the elementwise ops
 they fuse (bias, Relu + residual add, Clip into a padded buffer whose rows
 vectors straddle), and Attention (opset 23: one query or key, primes,
@@ -104,6 +105,14 @@ DEPTHWISE_SHAPES = [
     (1, 32, 17, 40, 3, 1, 1, 1),
     (1, 4, 20, 37, 3, 3, 1, 1),
     (2, 8, 9, 50, 3, 2, 1, 1),
+    # Padding wider than the image: every row and vector at an edge, a 1x1
+    # image reading its centre tap only; edges at stride 2 and 3, with
+    # dilation, and with two vectors per row.
+    (1, 3, 2, 3, 3, 1, 1, 1),
+    (1, 6, 1, 1, 3, 1, 1, 1),
+    (1, 4, 12, 35, 5, 2, 2, 1),
+    (1, 3, 11, 47, 3, 1, 2, 2),
+    (1, 2, 8, 52, 3, 3, 1, 1),
 ]
 
 
@@ -277,6 +286,8 @@ FUSED_SHAPES = [
 FUSED_CHANNELS_SHAPES = [
     (1, 32, 7, 7, "residual"),
     (2, 40, 5, 5, "residual"),
+    # Storing into the interior of a padded 1x1 image: rows of one element.
+    (1, 8, 1, 1, "clip-pad"),
 ]
 FUSED_DEPTHWISE_SHAPES = [
     (2, 5, 6, 13, "dw-clip"),

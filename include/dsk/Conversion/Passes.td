@@ -439,7 +439,15 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       once per task; per output row, vectors of output columns (the last
       masked) accumulate one multiply-add per tap, reading the input with
       vector loads at unit column stride, the even lanes of two vector loads at
-      stride 2, and gathers otherwise.
+      stride 2, and gathers otherwise. When the input is a padded buffer
+      whose border holds zeros (`dsk-cpu-decompose-pad`'s fills, before
+      the kernel, around everything else written to it), the kernel reads
+      only the interior: the output rows and column vectors whose taps
+      reach the border are built one by one, skipping the rows outside and
+      loading the columns inside (then moved into their lanes by a shuffle,
+      zeros in the others); the rest loop without checks. Zero fills that
+      no remaining op reads (no other view of their buffer overlaps them)
+      are then erased: the border is never written.
 
     - f32 attention (`*.attention_f32` on `dsk.attention_kernel`; tiles
       `[MR, vector width]`): the key matrix is transposed once into a

@@ -20,13 +20,32 @@ namespace {
 
 /// The operands and geometry of a depthwise convolution on buffers:
 /// out[n][c][oh][ow] += sum_{kh,kw} w[c][kh][kw] *
-///   in[n][c][oh * sh + kh * dh][ow * sw + kw * dw].
+///   in[n][c][oh * sh + kh * dh - top][ow * sw + kw * dw - left],
+/// the input element being zero outside its `inRows` x `inColumns` (a zero
+/// frame the kernel skips; top and left are 0 without one).
 struct DepthwiseConv {
   Value input, filter, output;
   int64_t images, channels, outRows, outColumns, kernelRows, kernelColumns;
   int64_t strides[2], dilations[2];
+  int64_t top = 0, left = 0, inRows, inColumns;
   int64_t width;
   bool fused;
+
+  /// The input column of lane 0 of output column `column`, tap `kw`.
+  int64_t inColumn(int64_t column, int64_t kw) const {
+    return column * strides[1] + kw * dilations[1] - left;
+  }
+  /// Whether output columns [column, column + lanes) read only input
+  /// columns inside the input, for every tap.
+  bool readsInside(int64_t column, int64_t lanes) const {
+    return inColumn(column, 0) >= 0 &&
+           inColumn(column + lanes - 1, kernelColumns - 1) < inColumns;
+  }
+  /// Whether tap row `kh` of output row `row` lies inside the input.
+  bool rowInside(int64_t row, int64_t kh) const {
+    int64_t inRow = row * strides[0] + kh * dilations[0] - top;
+    return inRow >= 0 && inRow < inRows;
+  }
 };
 
 std::optional<DepthwiseConv>
@@ -44,12 +63,15 @@ matchDepthwiseConv(linalg::DepthwiseConv2DNchwChwOp op, KernelAttr kernel) {
     return std::nullopt;
   ArrayRef<int64_t> out = cast<MemRefType>(conv.output.getType()).getShape();
   ArrayRef<int64_t> filter = cast<MemRefType>(conv.filter.getType()).getShape();
+  ArrayRef<int64_t> in = cast<MemRefType>(conv.input.getType()).getShape();
   conv.images = out[0];
   conv.channels = out[1];
   conv.outRows = out[2];
   conv.outColumns = out[3];
   conv.kernelRows = filter[1];
   conv.kernelColumns = filter[2];
+  conv.inRows = in[2];
+  conv.inColumns = in[3];
   for (auto [i, v] : llvm::enumerate(op.getStrides().getValues<int64_t>()))
     conv.strides[i] = v;
   for (auto [i, v] : llvm::enumerate(op.getDilations().getValues<int64_t>()))
@@ -63,7 +85,11 @@ matchDepthwiseConv(linalg::DepthwiseConv2DNchwChwOp op, KernelAttr kernel) {
 /// asked; in each, the taps' weights broadcast once, then per output row
 /// vectors of output columns (the last one masked), each accumulating one
 /// multiply-add per tap, in the reference's tap order. Inputs of unit
-/// column stride are loaded, others gathered.
+/// column stride are loaded, of stride 2 deinterleaved from two loads,
+/// others gathered. Around a zero frame, the output rows and column vectors
+/// whose taps reach outside the input are built one by one: they skip the
+/// rows outside, and mask the columns outside; the others run in loops
+/// without a check.
 class DepthwiseEmitter {
 public:
   DepthwiseEmitter(OpBuilder &b, Location loc, const DepthwiseConv &conv,
@@ -89,16 +115,61 @@ private:
             b, loc, vectorType,
             memref::LoadOp::create(b, loc, conv.filter,
                                    ValueRange{channel, index(kh), index(kw)})));
-    int64_t full = conv.outColumns - conv.outColumns % conv.width;
-    buildFor(b, loc, index(0), index(conv.outRows), index(1), [&](Value row) {
-      if (full > 0)
-        buildFor(b, loc, index(0), index(full), index(conv.width),
-                 [&](Value column) {
-                   emitVector(image, channel, row, column, conv.width, weights);
-                 });
-      if (int64_t rest = conv.outColumns % conv.width)
-        emitVector(image, channel, row, index(full), rest, weights);
-    });
+    // Rows [firstInside, endInside) read input rows inside for every tap.
+    int64_t firstInside = std::min(
+        conv.outRows, llvm::divideCeilSigned(conv.top, conv.strides[0]));
+    int64_t lastTapRow = (conv.kernelRows - 1) * conv.dilations[0];
+    int64_t endInside = std::clamp<int64_t>(
+        llvm::divideFloorSigned(conv.inRows - 1 + conv.top - lastTapRow,
+                                conv.strides[0]) +
+            1,
+        firstInside, conv.outRows);
+    auto emitRow = [&](Value row, std::optional<int64_t> knownRow) {
+      emitRowVectors(image, channel, row, knownRow, weights);
+    };
+    for (int64_t row = 0; row < firstInside; ++row)
+      emitRow(index(row), row);
+    if (firstInside < endInside)
+      buildFor(b, loc, index(firstInside), index(endInside), index(1),
+               [&](Value row) { emitRow(row, std::nullopt); });
+    for (int64_t row = endInside; row < conv.outRows; ++row)
+      emitRow(index(row), row);
+  }
+
+  /// The vectors of one output row (`knownRow` when built one by one).
+  void emitRowVectors(Value image, Value channel, Value row,
+                      std::optional<int64_t> knownRow,
+                      ArrayRef<Value> weights) {
+    int64_t width = conv.width;
+    int64_t fullVectors = conv.outColumns / width;
+    // Full vectors [firstInside, endInside) read columns inside for every
+    // tap (readsInside is monotone: false, true, false along the row).
+    int64_t firstInside = 0;
+    while (firstInside < fullVectors &&
+           !conv.readsInside(firstInside * width, width))
+      ++firstInside;
+    int64_t endInside = firstInside;
+    while (endInside < fullVectors &&
+           conv.readsInside(endInside * width, width))
+      ++endInside;
+    auto emitKnown = [&](int64_t column, int64_t lanes) {
+      emitVector(image, channel, row, knownRow, index(column), lanes,
+                 conv.readsInside(column, lanes) ? std::nullopt
+                                                 : std::optional(column),
+                 weights);
+    };
+    for (int64_t vector = 0; vector < firstInside; ++vector)
+      emitKnown(vector * width, width);
+    if (firstInside < endInside)
+      buildFor(b, loc, index(firstInside * width), index(endInside * width),
+               index(width), [&](Value column) {
+                 emitVector(image, channel, row, knownRow, column, width,
+                            std::nullopt, weights);
+               });
+    for (int64_t vector = endInside; vector < fullVectors; ++vector)
+      emitKnown(vector * width, width);
+    if (int64_t rest = conv.outColumns % width)
+      emitKnown(fullVectors * width, rest);
   }
 
   /// in[image][channel][row][column + 2 * lane] for each lane: the even
@@ -106,14 +177,12 @@ private:
   /// at the row's end (the lanes past it are never needed).
   Value loadEvenLanes(Value image, Value channel, Value row, Value column) {
     int64_t width = conv.width;
-    int64_t rowLength =
-        cast<MemRefType>(conv.input.getType()).getShape().back();
     auto maskType = VectorType::get({width}, b.getI1Type());
     SmallVector<Value, 2> halves;
     for (int64_t half = 0; half < 2; ++half) {
       Value start = arith::AddIOp::create(b, loc, column, index(half * width));
-      // Lanes before the row's end: clamp(rowLength - start, 0, width).
-      Value left = arith::SubIOp::create(b, loc, index(rowLength), start);
+      // Lanes before the row's end: clamp(inColumns - start, 0, width).
+      Value left = arith::SubIOp::create(b, loc, index(conv.inColumns), start);
       left = arith::MaxSIOp::create(b, loc, left, index(0));
       left = arith::MinSIOp::create(b, loc, left, index(width));
       Value mask = vector::CreateMaskOp::create(b, loc, maskType, left);
@@ -126,9 +195,63 @@ private:
     return vector::ShuffleOp::create(b, loc, halves[0], halves[1], even);
   }
 
-  /// out[image][channel][row][column : column + valid] over all taps.
-  void emitVector(Value image, Value channel, Value row, Value column,
-                  int64_t valid, ArrayRef<Value> weights) {
+  /// The input of tap column `kw` for output columns [column, + lanes) of a
+  /// vector some of whose lanes read outside the input: zero there. Unit
+  /// and 2 strides load the columns from the first inside (one or two
+  /// masked loads) and move the lanes in place with a shuffle; others
+  /// gather. Empty when every lane is outside.
+  std::optional<Value> loadAtEdge(Value image, Value channel, Value row,
+                                  int64_t column, int64_t lanes, int64_t kw) {
+    int64_t width = conv.width, stride = conv.strides[1];
+    int64_t first = conv.inColumn(column, kw);
+    int64_t start = std::max<int64_t>(first, 0);
+    SmallVector<bool> inside;
+    SmallVector<int64_t> source;
+    for (int64_t lane = 0; lane < width; ++lane) {
+      int64_t in = first + lane * stride;
+      inside.push_back(lane < lanes && in >= 0 && in < conv.inColumns);
+      source.push_back(inside.back() ? in - start : 0);
+    }
+    if (llvm::none_of(inside, [](bool lane) { return lane; }))
+      return std::nullopt;
+    auto maskType = VectorType::get({width}, b.getI1Type());
+    Value insideMask = arith::ConstantOp::create(
+        b, loc, maskType, DenseElementsAttr::get(maskType, ArrayRef(inside)));
+    Value zeros = arith::ConstantOp::create(b, loc, vectorType,
+                                            b.getZeroAttr(vectorType));
+    if (stride > 2) {
+      SmallVector<int32_t> offsets(source.begin(), source.end());
+      auto offsetType = VectorType::get({width}, b.getI32Type());
+      return vector::GatherOp::create(
+                 b, loc, vectorType, conv.input,
+                 ValueRange{image, channel, row, index(start)},
+                 arith::ConstantOp::create(
+                     b, loc, offsetType,
+                     DenseElementsAttr::get(offsetType, ArrayRef(offsets))),
+                 insideMask, zeros)
+          .getResult();
+    }
+    SmallVector<Value, 2> parts;
+    for (int64_t part = 0; part < stride; ++part) {
+      int64_t from = start + part * width;
+      int64_t valid = std::clamp<int64_t>(conv.inColumns - from, 0, width);
+      parts.push_back(valid == 0
+                          ? zeros
+                          : loadVector(b, loc, vectorType, conv.input,
+                                       {image, channel, row, index(from)},
+                                       firstLanesMask(b, loc, width, valid)));
+    }
+    Value x =
+        vector::ShuffleOp::create(b, loc, parts.front(), parts.back(), source);
+    return arith::SelectOp::create(b, loc, insideMask, x, zeros).getResult();
+  }
+
+  /// out[image][channel][row][column : column + valid] over all taps: the
+  /// taps of rows outside the input skipped when the row is `knownRow`,
+  /// the columns outside masked when the vector is at `edgeColumn`.
+  void emitVector(Value image, Value channel, Value row,
+                  std::optional<int64_t> knownRow, Value column, int64_t valid,
+                  std::optional<int64_t> edgeColumn, ArrayRef<Value> weights) {
     std::optional<Value> mask;
     if (valid < conv.width)
       mask = firstLanesMask(b, loc, conv.width, valid);
@@ -160,21 +283,29 @@ private:
         arith::MulIOp::create(b, loc, column, index(conv.strides[1]));
     Value allLanes = firstLanesMask(b, loc, conv.width, conv.width);
     for (int64_t kh = 0; kh < conv.kernelRows; ++kh) {
-      Value inRow =
-          arith::AddIOp::create(b, loc, inRow0, index(kh * conv.dilations[0]));
+      if (knownRow && !conv.rowInside(*knownRow, kh))
+        continue;
+      Value inRow = arith::AddIOp::create(
+          b, loc, inRow0, index(kh * conv.dilations[0] - conv.top));
       for (int64_t kw = 0; kw < conv.kernelColumns; ++kw) {
-        Value inColumn = arith::AddIOp::create(b, loc, inColumn0,
-                                               index(kw * conv.dilations[1]));
-        SmallVector<Value, 4> inAt = {image, channel, inRow, inColumn};
-        Value x = deinterleave ? loadEvenLanes(image, channel, inRow, inColumn)
-                  : offsets
-                      ? vector::GatherOp::create(b, loc, vectorType, conv.input,
-                                                 inAt, offsets,
-                                                 mask ? *mask : allLanes, zeros)
-                            .getResult()
-                      : load(conv.input, inAt);
-        acc = multiplyAdd(b, loc, x, weights[kh * conv.kernelColumns + kw], acc,
-                          conv.fused);
+        std::optional<Value> x;
+        if (edgeColumn) {
+          x = loadAtEdge(image, channel, inRow, *edgeColumn, valid, kw);
+        } else {
+          Value inColumn = arith::AddIOp::create(
+              b, loc, inColumn0, index(kw * conv.dilations[1] - conv.left));
+          SmallVector<Value, 4> inAt = {image, channel, inRow, inColumn};
+          x = deinterleave ? loadEvenLanes(image, channel, inRow, inColumn)
+              : offsets
+                  ? vector::GatherOp::create(b, loc, vectorType, conv.input,
+                                             inAt, offsets,
+                                             mask ? *mask : allLanes, zeros)
+                        .getResult()
+                  : load(conv.input, inAt);
+        }
+        if (x)
+          acc = multiplyAdd(b, loc, *x, weights[kh * conv.kernelColumns + kw],
+                            acc, conv.fused);
       }
     }
     if (fusedOps.epilogue)
@@ -182,6 +313,7 @@ private:
     else
       storeVector(b, loc, acc, conv.output, outAt, mask);
   }
+
   OpBuilder &b;
   Location loc;
   const DepthwiseConv &conv;
@@ -202,6 +334,15 @@ bool dsk::cpu::lowerDepthwiseConv(RewriterBase &rewriter,
   FusedOps fused =
       FusedOps::match(op, conv->output, {conv->input, conv->filter});
   rewriter.setInsertionPoint(op);
+  // A padded input's zero frame is skipped: the kernel reads the interior.
+  if (std::optional<ZeroFrame> frame = matchZeroFrame(conv->input, op)) {
+    conv->input =
+        buildFrameInterior(rewriter, op.getLoc(), conv->input, *frame);
+    conv->top = frame->top;
+    conv->left = frame->left;
+    conv->inRows = frame->rows;
+    conv->inColumns = frame->columns;
+  }
   int64_t work = conv->images * conv->channels * conv->outRows *
                  conv->outColumns * conv->kernelRows * conv->kernelColumns;
   DepthwiseEmitter emitter(rewriter, op.getLoc(), *conv, fused);

@@ -467,9 +467,14 @@ public:
     for (int64_t d = 0; d < rank - 2; ++d)
       rowsAsOne.push_back({d});
     rowsAsOne.push_back({rank - 2, rank - 1});
+    // Collapsed rows need a unit inner stride too (rows of one element of a
+    // strided view collapse to the row stride).
+    auto bufferType = cast<MemRefType>(buffer.getType());
     if (width % lanes != 0 &&
-        memref::CollapseShapeOp::isGuaranteedCollapsible(
-            cast<MemRefType>(buffer.getType()), rowsAsOne)) {
+        memref::CollapseShapeOp::isGuaranteedCollapsible(bufferType,
+                                                         rowsAsOne) &&
+        isUnitInnerStride(memref::CollapseShapeOp::computeCollapsedType(
+            bufferType, rowsAsOne))) {
       view = memref::CollapseShapeOp::create(b, loc, buffer, rowsAsOne);
       indices.push_back(at.back());
       return;
@@ -638,10 +643,7 @@ void dsk::cpu::storeWithEpilogue(OpBuilder &b, Location loc,
   storeColumns(b, loc, epilogue, result, epilogue.output, at, mask);
 }
 
-static void eraseFused(RewriterBase &rewriter,
-                       const FusedElementwise &epilogue) {
-  // Its profiling marks go with it: the kernel's region holds its time.
-  Operation *op = epilogue.op;
+void dsk::cpu::eraseWithProfileMarks(RewriterBase &rewriter, Operation *op) {
   SmallVector<Operation *> marks;
   for (Operation *before = op->getPrevNode(); before && isInert(before);
        before = before->getPrevNode())
@@ -671,5 +673,6 @@ FusedOps dsk::cpu::FusedOps::match(Operation *kernelOp, Value kernelOutput,
 void dsk::cpu::FusedOps::erase(RewriterBase &rewriter) {
   for (std::optional<FusedElementwise> *op : {&prologue, &epilogue})
     if (*op)
-      eraseFused(rewriter, **op);
+      // Its profiling marks go with it: the kernel's region holds its time.
+      eraseWithProfileMarks(rewriter, (*op)->op);
 }

@@ -16,12 +16,15 @@ bool dsk::cpu::isStaticF32Memref(Value value, int64_t rank) {
          type.getElementType().isF32();
 }
 
-bool dsk::cpu::isInnerContiguous(Value value) {
+bool dsk::cpu::isUnitInnerStride(MemRefType type) {
   int64_t offset;
   SmallVector<int64_t> strides;
-  return succeeded(cast<MemRefType>(value.getType())
-                       .getStridesAndOffset(strides, offset)) &&
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
          !strides.empty() && strides.back() == 1;
+}
+
+bool dsk::cpu::isInnerContiguous(Value value) {
+  return isUnitInnerStride(cast<MemRefType>(value.getType()));
 }
 
 Value dsk::cpu::loadVector(OpBuilder &b, Location loc, VectorType type,

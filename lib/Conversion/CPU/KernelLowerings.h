@@ -168,6 +168,36 @@ struct FusedOps {
   void erase(mlir::RewriterBase &rewriter);
 };
 
+/// Erases `op` and the profiling marks around it (its region's).
+void eraseWithProfileMarks(mlir::RewriterBase &rewriter, mlir::Operation *op);
+
+/// A padded buffer's frame of zeros around its data (dsk-cpu-decompose-pad's
+/// border fills): the data are rows [top, top + rows) and columns
+/// [left, left + columns) of every image and channel; everything else
+/// holds zeros before the reader runs.
+struct ZeroFrame {
+  int64_t top, left, rows, columns;
+};
+
+/// The zero frame of `input`, a 4-D f32 allocation that `reader` reads:
+/// every other use is a deallocation or a static subview, the zero-filled
+/// ones (filled before `reader`, in its block) cover everything outside
+/// the others' bounding box, which spans all images and channels. A kernel
+/// that reads only the data (buildFrameInterior) and takes the rest as
+/// zeros computes what `reader` does.
+std::optional<ZeroFrame> matchZeroFrame(mlir::Value input,
+                                        mlir::Operation *reader);
+
+/// The subview of `input`'s data inside `frame`.
+mlir::Value buildFrameInterior(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value input, const ZeroFrame &frame);
+
+/// Erases the zero fills of allocations under `root` that nothing reads:
+/// fills of subviews that no other view of the allocation overlaps (every
+/// use of the allocation being a static subview or its deallocation), left
+/// behind by kernels that read only a frame's interior.
+void eraseUnreadFills(mlir::RewriterBase &rewriter, mlir::Operation *root);
+
 /// The fused op's values for the kernel output elements at `at` (a vector
 /// of consecutive columns, `mask`ed), its kernel-output input being
 /// `accumulator` (none for a prologue).
@@ -187,6 +217,8 @@ void storeWithEpilogue(mlir::OpBuilder &b, mlir::Location loc,
 /// Whether `value` is a statically shaped f32 memref of `rank`.
 bool isStaticF32Memref(mlir::Value value, int64_t rank);
 
+/// Whether the type's last dimension has stride 1.
+bool isUnitInnerStride(mlir::MemRefType type);
 /// Whether the buffer is contiguous in its last dimension, so vectors load
 /// and store along it.
 bool isInnerContiguous(mlir::Value value);

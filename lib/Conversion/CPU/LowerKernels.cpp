@@ -83,6 +83,8 @@ struct LowerKernelsPass
         }
       }
     }
+    // Padding borders that the kernels skip are no longer read.
+    cpu::eraseUnreadFills(rewriter, getOperation());
     // An attention kernel op without a kernel cannot be lowered either.
     WalkResult unlowered = getOperation().walk([](AttentionKernelOp op) {
       op.emitOpError() << "has no #dsk.kernel to lower it with "

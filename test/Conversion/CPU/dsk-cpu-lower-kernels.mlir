@@ -444,6 +444,95 @@ func.func @depthwise_stride3(%x: memref<1x2x12x12xf32>, %w: memref<2x3x3xf32>, %
 
 // -----
 
+// A padded input as dsk-cpu-decompose-pad leaves it: zero fills of the
+// border slabs, the data copied into the interior. The kernel reads the
+// interior and takes the frame as zeros, after which the fills are dead and
+// go. Output rows 0 and 3 skip the taps of the rows above and below the
+// data; rows 1-2 loop over all taps. The vectors of columns 0-3 and 4-5
+// reach past the left and right columns: their taps load from the first
+// column inside and shuffle the lanes in place (tap 0 of columns 0-3 reads
+// columns -1..2: lanes 1-3 from 0..2, lane 0 zero).
+// CHECK-LABEL: func.func @depthwise_zero_frame
+// CHECK-SAME: (%[[X:.+]]: memref<1x2x4x6xf32>, %{{.+}}: memref<2x3x3xf32>, %{{.+}}: memref<1x2x4x6xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[P:.+]] = memref.alloc() : memref<1x2x6x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: %[[DATA:.+]] = memref.subview %[[P]][0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1]
+// CHECK: memref.copy %[[X]], %[[DATA]]
+// CHECK: %[[INTERIOR:.+]] = memref.subview %[[P]][0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1]
+// CHECK: %[[LOW:.+]] = vector.load %[[INTERIOR]][%c0, %{{.+}}, %c0, %c0]
+// CHECK: %[[SHIFTED:.+]] = vector.shuffle %[[LOW]], %[[LOW]] [0, 0, 1, 2]
+// CHECK: arith.select %{{.+}}, %[[SHIFTED]], %{{.+}} : vector<4xi1>, vector<4xf32>
+// CHECK: scf.for
+// CHECK-NOT: vector.{{.*}}load %[[P]]
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+func.func @depthwise_zero_frame(%x: memref<1x2x4x6xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x2x6x8xf32>
+  %top = memref.subview %p[0, 0, 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>
+  linalg.fill ins(%zero : f32) outs(%top : memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>)
+  %bottom = memref.subview %p[0, 0, 5, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>
+  linalg.fill ins(%zero : f32) outs(%bottom : memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>)
+  %left = memref.subview %p[0, 0, 0, 0] [1, 2, 6, 1] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x6x1xf32, strided<[96, 48, 8, 1]>>
+  linalg.fill ins(%zero : f32) outs(%left : memref<1x2x6x1xf32, strided<[96, 48, 8, 1]>>)
+  %right = memref.subview %p[0, 0, 0, 7] [1, 2, 6, 1] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x6x1xf32, strided<[96, 48, 8, 1], offset: 7>>
+  linalg.fill ins(%zero : f32) outs(%right : memref<1x2x6x1xf32, strided<[96, 48, 8, 1], offset: 7>>)
+  %data = memref.subview %p[0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  memref.copy %x, %data : memref<1x2x4x6xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%p, %w : memref<1x2x6x8xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x6xf32>)
+  memref.dealloc %p : memref<1x2x6x8xf32>
+  return
+}
+
+// What is not zero-filled is data: with the top row filled with 1.0 the
+// data are rows 0-4 (all columns), and only the bottom row's zeros are
+// skipped (their fill goes, the other stays). A border not covered by zero
+// fills (no left and right columns) is read like the data: the kernel reads
+// the whole buffer and the fills stay.
+// CHECK-LABEL: func.func @depthwise_frame_not_zero
+// CHECK: %[[P:.+]] = memref.alloc() : memref<1x2x6x8xf32>
+// CHECK: linalg.fill
+// CHECK-NOT: linalg.fill
+// CHECK: %[[INTERIOR:.+]] = memref.subview %[[P]][0, 0, 0, 0] [1, 2, 5, 8] [1, 1, 1, 1]
+// CHECK: vector.load %[[INTERIOR]]
+// CHECK-LABEL: func.func @depthwise_frame_uncovered
+// CHECK: %[[P:.+]] = memref.alloc() : memref<1x2x6x8xf32>
+// CHECK-COUNT-2: linalg.fill
+// CHECK: vector.load %[[P]]
+func.func @depthwise_frame_not_zero(%x: memref<1x2x4x6xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %p = memref.alloc() : memref<1x2x6x8xf32>
+  %top = memref.subview %p[0, 0, 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>
+  linalg.fill ins(%one : f32) outs(%top : memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>)
+  %bottom = memref.subview %p[0, 0, 5, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>
+  linalg.fill ins(%zero : f32) outs(%bottom : memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>)
+  %data = memref.subview %p[0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  memref.copy %x, %data : memref<1x2x4x6xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%p, %w : memref<1x2x6x8xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x6xf32>)
+  memref.dealloc %p : memref<1x2x6x8xf32>
+  return
+}
+func.func @depthwise_frame_uncovered(%x: memref<1x2x4x6xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x2x6x8xf32>
+  %top = memref.subview %p[0, 0, 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>
+  linalg.fill ins(%zero : f32) outs(%top : memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>)
+  %bottom = memref.subview %p[0, 0, 5, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>
+  linalg.fill ins(%zero : f32) outs(%bottom : memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>)
+  %data = memref.subview %p[0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  memref.copy %x, %data : memref<1x2x4x6xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.dwconv2d_f32", tiles = [4]>}
+      ins(%p, %w : memref<1x2x6x8xf32>, memref<2x3x3xf32>) outs(%y : memref<1x2x4x6xf32>)
+  memref.dealloc %p : memref<1x2x6x8xf32>
+  return
+}
+
+// -----
+
 // The attention kernel (causal, f32 mask; 6 query rows, 20 keys, Dv = 24):
 // key^T in a buffer of its own, tasks (head, block of 4 rows) on threads; a
 // full block of 4 rows goes over key blocks of 16 up to its last row's
