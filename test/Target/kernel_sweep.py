@@ -190,6 +190,53 @@ def conv_case(path, shape, rng):
     return x, y
 
 
+def pool_case(path, shape, rng):
+    """A MaxPool or AveragePool model, the reference in float64: windows
+    over the input padded with -inf (max) or zeros (average, divided by the
+    elements inside the input, or inside the explicit pads when
+    count_include_pad)."""
+    n, c, h, wd, kind, k, stride, pad, dilation, ceil, count_pad = shape
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    span = dilation * (k - 1) + 1
+    outs = []
+    for size in (h, wd):
+        room = size + 2 * pad - span
+        out = (-(-room // stride) if ceil else room // stride) + 1
+        if ceil and (out - 1) * stride >= size + pad:
+            out -= 1
+        outs.append(out)
+    extra = max(0, (max(outs) - 1) * stride + span - min(h, wd) - 2 * pad)
+    fill = -np.inf if kind == "max" else 0.0
+    xp = np.pad(x.astype(np.float64),
+                ((0, 0), (0, 0), (pad, pad + extra), (pad, pad + extra)),
+                constant_values=fill)
+    if count_pad:
+        inside = np.pad(np.ones((h + 2 * pad, wd + 2 * pad)),
+                        ((0, extra), (0, extra)))
+    else:
+        inside = np.pad(np.ones((h, wd)),
+                        ((pad, pad + extra), (pad, pad + extra)))
+    y = np.zeros((n, c) + tuple(outs))
+    for i in range(outs[0]):
+        for j in range(outs[1]):
+            rows = slice(i * stride, i * stride + span, dilation)
+            cols = slice(j * stride, j * stride + span, dilation)
+            window = xp[:, :, rows, cols]
+            if kind == "max":
+                y[:, :, i, j] = window.max(axis=(2, 3))
+            else:
+                y[:, :, i, j] = (window.sum(axis=(2, 3)) /
+                                 inside[rows, cols].sum())
+    attrs = dict(kernel_shape=[k, k], strides=[stride] * 2, pads=[pad] * 4,
+                 dilations=[dilation] * 2, ceil_mode=ceil)
+    if kind == "avg":
+        attrs["count_include_pad"] = count_pad
+    nodes = [helper.make_node("MaxPool" if kind == "max" else "AveragePool",
+                              ["x"], ["y"], **attrs)]
+    save_model(path, nodes, list(x.shape), list(y.shape), [])
+    return x, y
+
+
 def depthwise_case(path, shape, rng):
     """A depthwise Conv (group = channels, with bias) model."""
     n, c, h, wd, k, stride, pad, dilation = shape
@@ -281,6 +328,19 @@ FUSED_SHAPES = [
     (1, 8, 4, 20, "clip-pad"),
     (1, 16, 3, 32, "clip-pad"),
 ]
+# MaxPool and AveragePool: (N, C, H, W, kind, kernel, stride, pad,
+# dilation, ceil_mode, count_include_pad).
+POOL_SHAPES = [
+    (1, 8, 17, 17, "max", 3, 2, 1, 1, 0, 0),
+    (1, 3, 8, 9, "max", 2, 2, 0, 1, 0, 0),
+    (1, 4, 10, 10, "max", 3, 2, 1, 1, 1, 0),
+    (1, 3, 12, 35, "max", 3, 1, 2, 2, 0, 0),
+    (1, 2, 13, 40, "max", 5, 3, 2, 1, 0, 0),
+    (1, 2, 1, 1, "max", 3, 1, 1, 1, 0, 0),
+    (2, 5, 7, 20, "avg", 3, 1, 1, 1, 0, 0),
+    (1, 3, 9, 33, "avg", 3, 2, 1, 1, 0, 1),
+    (1, 3, 7, 7, "avg", 2, 2, 0, 1, 1, 0),
+]
 # The channels-in-lanes kernels with the bias, Relu and residual add fused:
 # 7x7 outputs, with 32 channels and with a partial panel of 40.
 FUSED_CHANNELS_SHAPES = [
@@ -310,6 +370,7 @@ FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
             ("conv2d_f32", CONV_SHAPES, conv_case),
             ("conv2d_channels_f32", CHANNELS_SHAPES, conv_case),
             ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case),
+            ("pool2d_f32", POOL_SHAPES, pool_case),
             ("attention_f32", ATTENTION_SHAPES, attention_case),
             ("conv2d_f32", FUSED_SHAPES, fused_case),
             ("conv2d_channels_f32", FUSED_CHANNELS_SHAPES, fused_case),

@@ -114,6 +114,25 @@ func.func @depthwise(%x: tensor<1x8x6x6xf32>, %f: tensor<8x3x3xf32>, %init: tens
 
 // -----
 
+// 2-D f32 max and sum pools (the importer's named ops for MaxPool and
+// AveragePool) get the pooling kernel of the target's vector width (AVX2:
+// no FMA needed); an f64 pool keeps the reference lowering.
+// CHECK-LABEL: func.func @pools
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.pool2d_f32", requires = ["avx2"], tiles = [8]>
+// CHECK: linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.pool2d_f32", requires = ["avx2"], tiles = [8]>
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins
+module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "x86-64-v3", features = ["avx", "avx2"]>} {
+func.func @pools(%x: tensor<1x8x6x6xf32>, %window: tensor<3x3xf32>, %init: tensor<1x8x2x2xf32>, %x64: tensor<1x8x6x6xf64>, %init64: tensor<1x8x2x2xf64>) -> (tensor<1x8x2x2xf32>, tensor<1x8x2x2xf32>, tensor<1x8x2x2xf64>) {
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %window : tensor<1x8x6x6xf32>, tensor<3x3xf32>) outs(%init : tensor<1x8x2x2xf32>) -> tensor<1x8x2x2xf32>
+  %1 = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %window : tensor<1x8x6x6xf32>, tensor<3x3xf32>) outs(%init : tensor<1x8x2x2xf32>) -> tensor<1x8x2x2xf32>
+  %window64 = tensor.empty() : tensor<3x3xf64>
+  %2 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x64, %window64 : tensor<1x8x6x6xf64>, tensor<3x3xf64>) outs(%init64 : tensor<1x8x2x2xf64>) -> tensor<1x8x2x2xf64>
+  return %0, %1, %2 : tensor<1x8x2x2xf32>, tensor<1x8x2x2xf32>, tensor<1x8x2x2xf64>
+}
+}
+
+// -----
+
 // f32 attention (no mask, an f32 mask, causal) gets the attention kernel of
 // the widest vectors the target has; one with a boolean mask keeps the
 // reference lowering.

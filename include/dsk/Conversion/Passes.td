@@ -449,6 +449,11 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       no remaining op reads (no other view of their buffer overlaps them)
       are then erased: the border is never written.
 
+    - f32 max and sum pooling (`*.pool2d_f32` on `linalg.pooling_nchw_max`
+      and `linalg.pooling_nchw_sum`; tiles `[vector width]`): the depthwise
+      kernel's windows with a maximum (an addition) per tap; a padding
+      frame of -inf (of zeros) is skipped in the same way.
+
     - f32 attention (`*.attention_f32` on `dsk.attention_kernel`; tiles
       `[MR, vector width]`): the key matrix is transposed once into a
       workspace buffer `[B, H, D, Sk]`; tasks (batch, head, block of query

@@ -114,6 +114,12 @@ bool lowerDepthwiseConv(mlir::RewriterBase &rewriter,
                         mlir::linalg::DepthwiseConv2DNchwChwOp op,
                         KernelAttr kernel, const ThreadingOptions &options);
 
+/// Replaces `op`, a linalg.pooling_nchw_max or linalg.pooling_nchw_sum,
+/// with the pooling kernel `kernel`; false, changing nothing, when the op's
+/// buffers do not fit the kernel.
+bool lowerPool(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+               KernelAttr kernel, const ThreadingOptions &options);
+
 /// Replaces `op` (on buffers) with the attention kernel `kernel`; false,
 /// changing nothing, when the op is not on buffers of static shapes or the
 /// kernel's tiles do not fit.
@@ -171,28 +177,30 @@ struct FusedOps {
 /// Erases `op` and the profiling marks around it (its region's).
 void eraseWithProfileMarks(mlir::RewriterBase &rewriter, mlir::Operation *op);
 
-/// A padded buffer's frame of zeros around its data (dsk-cpu-decompose-pad's
-/// border fills): the data are rows [top, top + rows) and columns
-/// [left, left + columns) of every image and channel; everything else
-/// holds zeros before the reader runs.
-struct ZeroFrame {
+/// A padded buffer's frame of one value around its data
+/// (dsk-cpu-decompose-pad's border fills): the data are rows
+/// [top, top + rows) and columns [left, left + columns) of every image and
+/// channel; everything else holds the value before the reader runs.
+struct FilledFrame {
   int64_t top, left, rows, columns;
 };
 
-/// The zero frame of `input`, a 4-D f32 allocation that `reader` reads:
-/// every other use is a deallocation or a static subview, the zero-filled
-/// ones (filled before `reader`, in its block) cover everything outside
-/// the others' bounding box, which spans all images and channels. A kernel
-/// that reads only the data (buildFrameInterior) and takes the rest as
-/// zeros computes what `reader` does.
-std::optional<ZeroFrame> matchZeroFrame(mlir::Value input,
-                                        mlir::Operation *reader);
+/// The frame of `input`, a 4-D f32 allocation that `reader` reads, filled
+/// with a constant that `isFrameValue` accepts: every other use is a
+/// deallocation or a static subview, the subviews filled with such a value
+/// (before `reader`, in its block) cover everything outside the other
+/// subviews' bounding box, which spans all images and channels. A kernel
+/// for which the value is the identity of its reduction, reading only the
+/// data (buildFrameInterior), computes what `reader` does.
+std::optional<FilledFrame>
+matchFilledFrame(mlir::Value input, mlir::Operation *reader,
+                 llvm::function_ref<bool(const llvm::APFloat &)> isFrameValue);
 
 /// The subview of `input`'s data inside `frame`.
 mlir::Value buildFrameInterior(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::Value input, const ZeroFrame &frame);
+                               mlir::Value input, const FilledFrame &frame);
 
-/// Erases the zero fills of allocations under `root` that nothing reads:
+/// Erases the fills of allocations under `root` that nothing reads:
 /// fills of subviews that no other view of the allocation overlaps (every
 /// use of the allocation being a static subview or its deallocation), left
 /// behind by kernels that read only a frame's interior.

@@ -70,6 +70,13 @@ struct LowerKernelsPass
           keepLoops(op, name);
         continue;
       }
+      if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp>(op) &&
+          kernels::isPool2dF32(name)) {
+        if (!cpu::lowerPool(rewriter, cast<linalg::LinalgOp>(op), kernel,
+                            options))
+          keepLoops(op, name);
+        continue;
+      }
       // Unlike the ops above, an attention kernel op has no loops of its
       // own to fall back to.
       if (auto attention = dyn_cast<AttentionKernelOp>(op)) {

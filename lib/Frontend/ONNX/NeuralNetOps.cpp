@@ -705,6 +705,14 @@ Value padSpatial(OpBuilder &b, Location loc, Value x,
   return tensor::PadOp::create(b, loc, type, x, fullLow, fullHigh, padValue);
 }
 
+/// `values` as the i64 tensor attribute of linalg's strides and dilations.
+DenseIntElementsAttr i64Elements(OpBuilder &b, ArrayRef<int64_t> values) {
+  return DenseIntElementsAttr::get(
+      RankedTensorType::get({static_cast<int64_t>(values.size())},
+                            b.getI64Type()),
+      values);
+}
+
 /// A pooling linalg.generic: out[n, c, o...] = combine over k... of
 /// xp[n, c, o*s + k*d]. `init` is the filled [N, C, O...] output.
 Value buildPool(OpBuilder &b, Location loc, Value xp, const Window &w,
@@ -749,6 +757,30 @@ SmallVector<OpFoldResult> poolOutputSizes(OpBuilder &b, Location loc, Value x,
 
 enum class PoolKind { Max, Average, Lp };
 
+/// A 2-D f32 max or sum pool as linalg's named op, which the pooling
+/// kernels of the kernel table take; none for other pools (a generic).
+std::optional<Value> buildNamedPool(OpBuilder &b, Location loc, Value xp,
+                                    const Window &w, Value init,
+                                    PoolKind kind) {
+  if (rankOf(xp) != 4 || !getElementTypeOrSelf(xp).isF32() ||
+      kind == PoolKind::Lp)
+    return std::nullopt;
+  SmallVector<OpFoldResult> kernelSizes = llvm::map_to_vector(
+      w.kernel, [&](int64_t k) -> OpFoldResult { return b.getIndexAttr(k); });
+  Value window = emptyTensor(b, loc, kernelSizes, b.getF32Type());
+  auto strides = i64Elements(b, w.strides);
+  auto dilations = i64Elements(b, w.dilations);
+  if (kind == PoolKind::Max)
+    return linalg::PoolingNchwMaxOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{xp, window},
+               ValueRange{init}, strides, dilations)
+        .getResult(0);
+  return linalg::PoolingNchwSumOp::create(b, loc, TypeRange{init.getType()},
+                                          ValueRange{xp, window},
+                                          ValueRange{init}, strides, dilations)
+      .getResult(0);
+}
+
 LogicalResult convertPool(NodeContext &ctx, PoolKind kind) {
   if (failed(requireInputs(ctx, 1)))
     return failure();
@@ -787,30 +819,33 @@ LogicalResult convertPool(NodeContext &ctx, PoolKind kind) {
   Value xp = padSpatial(b, loc, x, w->padLow, w->padHigh, init);
   SmallVector<OpFoldResult> outSizes = poolOutputSizes(b, loc, x, *w);
   Value acc = filledTensor(b, loc, outSizes, init);
+  std::optional<Value> named = buildNamedPool(b, loc, xp, *w, acc, kind);
   Value pooled =
-      buildPool(b, loc, xp, *w, acc,
-                [&](OpBuilder &nb, Location nl, Value in, Value a) -> Value {
-                  FloatOps f{nb, nl, type};
-                  switch (kind) {
-                  case PoolKind::Max:
-                    if (isFloat)
-                      return f.max(in, a);
-                    if (isUnsigned)
-                      return arith::MaxUIOp::create(nb, nl, in, a);
-                    return arith::MaxSIOp::create(nb, nl, in, a);
-                  case PoolKind::Average:
-                    return f.add(in, a);
-                  case PoolKind::Lp: {
-                    Value term = f.abs(in);
-                    if (p == 2.0)
-                      term = f.mul(term, term);
-                    else if (p != 1.0)
-                      term = math::PowFOp::create(nb, nl, term, f.c(p));
-                    return f.add(term, a);
-                  }
-                  }
-                  return a;
-                });
+      named ? *named
+            : buildPool(
+                  b, loc, xp, *w, acc,
+                  [&](OpBuilder &nb, Location nl, Value in, Value a) -> Value {
+                    FloatOps f{nb, nl, type};
+                    switch (kind) {
+                    case PoolKind::Max:
+                      if (isFloat)
+                        return f.max(in, a);
+                      if (isUnsigned)
+                        return arith::MaxUIOp::create(nb, nl, in, a);
+                      return arith::MaxSIOp::create(nb, nl, in, a);
+                    case PoolKind::Average:
+                      return f.add(in, a);
+                    case PoolKind::Lp: {
+                      Value term = f.abs(in);
+                      if (p == 2.0)
+                        term = f.mul(term, term);
+                      else if (p != 1.0)
+                        term = math::PowFOp::create(nb, nl, term, f.c(p));
+                      return f.add(term, a);
+                    }
+                    }
+                    return a;
+                  });
 
   Value result = pooled;
   if (kind == PoolKind::Lp) {
@@ -1126,10 +1161,7 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
     acc = b.getF32Type();
   Value init = convInit(b, loc, outSizes, acc, bias);
   auto i64Attr = [&](ArrayRef<int64_t> values) {
-    return DenseIntElementsAttr::get(
-        RankedTensorType::get({static_cast<int64_t>(values.size())},
-                              b.getI64Type()),
-        values);
+    return i64Elements(b, values);
   };
   Value result;
   if (group == 1 && r <= 3) {

@@ -533,6 +533,52 @@ func.func @depthwise_frame_uncovered(%x: memref<1x2x4x6xf32>, %w: memref<2x3x3xf
 
 // -----
 
+// Pools are the depthwise kernel's windows with a maximum (a sum) per tap.
+// A max pool's padding frame is -inf, the maximum's identity: skipped like
+// a convolution's zeros (rows outside not read, columns outside -inf in
+// their lanes), and its fills erased.
+// CHECK-LABEL: func.func @pool_max_frame
+// CHECK: %[[NEG_INF:.+]] = arith.constant dense<0xFF800000> : vector<4xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: %[[P:.+]] = memref.alloc() : memref<1x2x6x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: memref.subview %[[P]][0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1]
+// CHECK: arith.select %{{.+}}, %{{.+}}, %[[NEG_INF]] : vector<4xi1>, vector<4xf32>
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.pooling_nchw_max
+// CHECK-LABEL: func.func @pool_sum
+// CHECK: scf.parallel
+// CHECK-COUNT-4: arith.addf %{{.+}}, %{{.+}} : vector<4xf32>
+// CHECK-NOT: linalg.pooling_nchw_sum
+func.func @pool_max_frame(%x: memref<1x2x4x6xf32>, %y: memref<1x2x2x3xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %p = memref.alloc() : memref<1x2x6x8xf32>
+  %top = memref.subview %p[0, 0, 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>
+  linalg.fill ins(%ninf : f32) outs(%top : memref<1x2x1x8xf32, strided<[96, 48, 8, 1]>>)
+  %bottom = memref.subview %p[0, 0, 5, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>
+  linalg.fill ins(%ninf : f32) outs(%bottom : memref<1x2x1x8xf32, strided<[96, 48, 8, 1], offset: 40>>)
+  %left = memref.subview %p[0, 0, 0, 0] [1, 2, 6, 1] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x6x1xf32, strided<[96, 48, 8, 1]>>
+  linalg.fill ins(%ninf : f32) outs(%left : memref<1x2x6x1xf32, strided<[96, 48, 8, 1]>>)
+  %right = memref.subview %p[0, 0, 0, 7] [1, 2, 6, 1] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x6x1xf32, strided<[96, 48, 8, 1], offset: 7>>
+  linalg.fill ins(%ninf : f32) outs(%right : memref<1x2x6x1xf32, strided<[96, 48, 8, 1], offset: 7>>)
+  %data = memref.subview %p[0, 0, 1, 1] [1, 2, 4, 6] [1, 1, 1, 1] : memref<1x2x6x8xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  memref.copy %x, %data : memref<1x2x4x6xf32> to memref<1x2x4x6xf32, strided<[96, 48, 8, 1], offset: 9>>
+  %window = memref.alloc() : memref<3x3xf32>
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"x86.avx2.pool2d_f32", tiles = [4]>}
+      ins(%p, %window : memref<1x2x6x8xf32>, memref<3x3xf32>) outs(%y : memref<1x2x2x3xf32>)
+  memref.dealloc %p : memref<1x2x6x8xf32>
+  memref.dealloc %window : memref<3x3xf32>
+  return
+}
+func.func @pool_sum(%x: memref<1x2x5x6xf32>, %window: memref<2x2xf32>, %y: memref<1x2x4x5xf32>) {
+  linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"generic.pool2d_f32", tiles = [4]>}
+      ins(%x, %window : memref<1x2x5x6xf32>, memref<2x2xf32>) outs(%y : memref<1x2x4x5xf32>)
+  return
+}
+
+// -----
+
 // The attention kernel (causal, f32 mask; 6 query rows, 20 keys, Dv = 24):
 // key^T in a buffer of its own, tasks (head, block of 4 rows) on threads; a
 // full block of 4 rows goes over key blocks of 16 up to its last row's

@@ -152,6 +152,19 @@ KernelRow depthwiseRow(StringRef name, ArrayRef<std::string> features,
   return row;
 }
 
+/// A pooling row (2-D max and sum pools): vectors of `vectorWidth` f32.
+KernelRow poolRow(StringRef name, ArrayRef<std::string> features,
+                  int64_t vectorWidth) {
+  KernelRow row = depthwiseRow(name, features, vectorWidth);
+  row.handles = [](Operation *op) {
+    return isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp>(op);
+  };
+  row.matches = [](Operation *op, std::string &whyNot) {
+    return areStaticF32Tensors(op->getOperands(), whyNot);
+  };
+  return row;
+}
+
 /// A GEMM row: MR rows of NR = `vectorsPerRow` vectors of `vectorWidth` f32
 /// each, K blocked by KC so that a KC x NR panel of the packed weights stays
 /// in the L1 cache.
@@ -239,6 +252,9 @@ KernelTable::KernelTable() {
   rows.push_back(
       depthwiseRow(kernels::kDepthwiseConv2dF32Avx2, {"avx2", "fma"}, 8));
   rows.push_back(depthwiseRow(kernels::kDepthwiseConv2dF32Generic, {}, 4));
+  rows.push_back(poolRow(kernels::kPool2dF32Avx512, {"avx512f"}, 16));
+  rows.push_back(poolRow(kernels::kPool2dF32Avx2, {"avx2"}, 8));
+  rows.push_back(poolRow(kernels::kPool2dF32Generic, {}, 4));
   rows.push_back(attentionRow(kernels::kAttentionF32Avx512, {"avx512f"}, 16));
   rows.push_back(attentionRow(kernels::kAttentionF32Avx2, {"avx2", "fma"}, 8));
   rows.push_back(attentionRow(kernels::kAttentionF32Generic, {}, 4));

@@ -107,6 +107,19 @@ inline bool isDepthwiseConv2dF32(llvm::StringRef name) {
          name == kDepthwiseConv2dF32Generic;
 }
 
+/// f32 max and sum 2-D pooling (NCHW; the sum before an average's
+/// division): the depthwise kernels' windows with a maximum or an addition
+/// per tap instead of an FMA. Tiles: [vector width].
+constexpr llvm::StringLiteral kPool2dF32Avx512 = "x86.avx512f.pool2d_f32";
+constexpr llvm::StringLiteral kPool2dF32Avx2 = "x86.avx2.pool2d_f32";
+constexpr llvm::StringLiteral kPool2dF32Generic = "generic.pool2d_f32";
+
+/// Whether `name` is one of the f32 pooling kernels.
+inline bool isPool2dF32(llvm::StringRef name) {
+  return name == kPool2dF32Avx512 || name == kPool2dF32Avx2 ||
+         name == kPool2dF32Generic;
+}
+
 /// f32 attention (dsk.attention, f32 or no mask): per (batch, head) and
 /// block of MR query rows, keys in blocks of one vector, with the block's
 /// scores in registers (the key matrix transposed once so that a vector

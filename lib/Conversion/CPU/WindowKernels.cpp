@@ -1,7 +1,8 @@
-//===- DepthwiseKernel.cpp - the depthwise convolution kernels ------------===//
+//===- WindowKernels.cpp - depthwise convolution and pooling kernels ------===//
 //
-// f32 depthwise 2-D convolutions on buffers: per (image, channel) task,
-// vectors of output columns accumulating one multiply-add per filter tap.
+// f32 windows over one channel on buffers: depthwise 2-D convolutions and
+// max / sum pools. Per (image, channel) task, vectors of output columns
+// accumulating one multiply-add (a maximum, a sum) per window tap.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,18 +19,35 @@ using namespace dsk::cpu;
 
 namespace {
 
-/// The operands and geometry of a depthwise convolution on buffers:
-/// out[n][c][oh][ow] += sum_{kh,kw} w[c][kh][kw] *
-///   in[n][c][oh * sh + kh * dh - top][ow * sw + kw * dw - left],
-/// the input element being zero outside its `inRows` x `inColumns` (a zero
-/// frame the kernel skips; top and left are 0 without one).
-struct DepthwiseConv {
+/// How a window's taps combine into the output.
+enum class Combine { MultiplyAdd, Max, Add };
+
+/// The operands and geometry of a window over one channel on buffers:
+/// out[n][c][oh][ow] = combine over (kh, kw) of out[n][c][oh][ow] and
+///   in[n][c][oh * sh + kh * dh - top][ow * sw + kw * dw - left]
+/// (times w[c][kh][kw] for a depthwise convolution), the input element
+/// being the combination's identity outside its `inRows` x `inColumns` (a
+/// padding frame the kernel skips; top and left are 0 without one).
+struct ChannelWindow {
   Value input, filter, output;
+  Combine combine;
   int64_t images, channels, outRows, outColumns, kernelRows, kernelColumns;
   int64_t strides[2], dilations[2];
   int64_t top = 0, left = 0, inRows, inColumns;
   int64_t width;
   bool fused;
+
+  /// The value a tap outside the input contributes: the identity of the
+  /// combination (0 for sums, -inf for the maximum).
+  double identity() const {
+    return combine == Combine::Max ? -std::numeric_limits<double>::infinity()
+                                   : 0.0;
+  }
+  /// Whether a padding frame of `value` changes nothing in the output.
+  bool isIdentity(const APFloat &value) const {
+    return combine == Combine::Max ? value.isInfinity() && value.isNegative()
+                                   : value.isZero();
+  }
 
   /// The input column of lane 0 of output column `column`, tap `kw`.
   int64_t inColumn(int64_t column, int64_t kw) const {
@@ -48,52 +66,61 @@ struct DepthwiseConv {
   }
 };
 
-std::optional<DepthwiseConv>
-matchDepthwiseConv(linalg::DepthwiseConv2DNchwChwOp op, KernelAttr kernel) {
+/// The window of `op` (a depthwise convolution or a pool: `window` its
+/// filter [C][KH][KW] or its window shape [KH][KW]) for `kernel`'s tiles.
+std::optional<ChannelWindow> matchChannelWindow(linalg::LinalgOp op,
+                                                Combine combine, Value window,
+                                                DenseIntElementsAttr strides,
+                                                DenseIntElementsAttr dilations,
+                                                KernelAttr kernel) {
   if (!op.hasPureBufferSemantics() || kernel.getTiles().size() != 1 ||
       kernel.getTiles()[0] < 1)
     return std::nullopt;
-  DepthwiseConv conv;
-  conv.input = op.getInputs()[0];
-  conv.filter = op.getInputs()[1];
-  conv.output = op.getOutputs()[0];
-  if (!isStaticF32Memref(conv.input, 4) || !isStaticF32Memref(conv.filter, 3) ||
+  bool isConv = combine == Combine::MultiplyAdd;
+  ChannelWindow conv;
+  conv.combine = combine;
+  conv.input = op.getDpsInputs()[0];
+  conv.filter = isConv ? window : Value();
+  conv.output = op.getDpsInits()[0];
+  if (!isStaticF32Memref(conv.input, 4) ||
+      !isStaticF32Memref(window, isConv ? 3 : 2) ||
       !isStaticF32Memref(conv.output, 4) || !isInnerContiguous(conv.input) ||
       !isInnerContiguous(conv.output))
     return std::nullopt;
   ArrayRef<int64_t> out = cast<MemRefType>(conv.output.getType()).getShape();
-  ArrayRef<int64_t> filter = cast<MemRefType>(conv.filter.getType()).getShape();
+  ArrayRef<int64_t> taps =
+      cast<MemRefType>(window.getType()).getShape().take_back(2);
   ArrayRef<int64_t> in = cast<MemRefType>(conv.input.getType()).getShape();
   conv.images = out[0];
   conv.channels = out[1];
   conv.outRows = out[2];
   conv.outColumns = out[3];
-  conv.kernelRows = filter[1];
-  conv.kernelColumns = filter[2];
+  conv.kernelRows = taps[0];
+  conv.kernelColumns = taps[1];
   conv.inRows = in[2];
   conv.inColumns = in[3];
-  for (auto [i, v] : llvm::enumerate(op.getStrides().getValues<int64_t>()))
+  for (auto [i, v] : llvm::enumerate(strides.getValues<int64_t>()))
     conv.strides[i] = v;
-  for (auto [i, v] : llvm::enumerate(op.getDilations().getValues<int64_t>()))
+  for (auto [i, v] : llvm::enumerate(dilations.getValues<int64_t>()))
     conv.dilations[i] = v;
   conv.width = kernel.getTiles()[0];
   conv.fused = usesFusedMultiplyAdd(kernel);
   return conv;
 }
 
-/// Emits a depthwise convolution: tasks (image, channel) on threads when
-/// asked; in each, the taps' weights broadcast once, then per output row
-/// vectors of output columns (the last one masked), each accumulating one
-/// multiply-add per tap, in the reference's tap order. Inputs of unit
+/// Emits a window over one channel: tasks (image, channel) on threads when
+/// asked; in each, a depthwise convolution's weights broadcast once, then
+/// per output row vectors of output columns (the last one masked), each
+/// combining one tap at a time, in the reference's tap order. Inputs of unit
 /// column stride are loaded, of stride 2 deinterleaved from two loads,
-/// others gathered. Around a zero frame, the output rows and column vectors
-/// whose taps reach outside the input are built one by one: they skip the
-/// rows outside, and mask the columns outside; the others run in loops
-/// without a check.
-class DepthwiseEmitter {
+/// others gathered. Around a padding frame, the output rows and column
+/// vectors whose taps reach outside the input are built one by one: they
+/// skip the rows outside, and give the columns outside the identity; the
+/// others run in loops without a check.
+class WindowEmitter {
 public:
-  DepthwiseEmitter(OpBuilder &b, Location loc, const DepthwiseConv &conv,
-                   const FusedOps &fusedOps)
+  WindowEmitter(OpBuilder &b, Location loc, const ChannelWindow &conv,
+                const FusedOps &fusedOps)
       : b(b), loc(loc), conv(conv), fusedOps(fusedOps),
         vectorType(VectorType::get({conv.width}, b.getF32Type())) {}
 
@@ -108,8 +135,8 @@ private:
   }
 
   void emitChannel(Value image, Value channel) {
-    SmallVector<Value> weights;
-    for (int64_t kh = 0; kh < conv.kernelRows; ++kh)
+    weights.clear();
+    for (int64_t kh = 0; conv.filter && kh < conv.kernelRows; ++kh)
       for (int64_t kw = 0; kw < conv.kernelColumns; ++kw)
         weights.push_back(vector::BroadcastOp::create(
             b, loc, vectorType,
@@ -125,7 +152,7 @@ private:
             1,
         firstInside, conv.outRows);
     auto emitRow = [&](Value row, std::optional<int64_t> knownRow) {
-      emitRowVectors(image, channel, row, knownRow, weights);
+      emitRowVectors(image, channel, row, knownRow);
     };
     for (int64_t row = 0; row < firstInside; ++row)
       emitRow(index(row), row);
@@ -138,8 +165,7 @@ private:
 
   /// The vectors of one output row (`knownRow` when built one by one).
   void emitRowVectors(Value image, Value channel, Value row,
-                      std::optional<int64_t> knownRow,
-                      ArrayRef<Value> weights) {
+                      std::optional<int64_t> knownRow) {
     int64_t width = conv.width;
     int64_t fullVectors = conv.outColumns / width;
     // Full vectors [firstInside, endInside) read columns inside for every
@@ -155,8 +181,7 @@ private:
     auto emitKnown = [&](int64_t column, int64_t lanes) {
       emitVector(image, channel, row, knownRow, index(column), lanes,
                  conv.readsInside(column, lanes) ? std::nullopt
-                                                 : std::optional(column),
-                 weights);
+                                                 : std::optional(column));
     };
     for (int64_t vector = 0; vector < firstInside; ++vector)
       emitKnown(vector * width, width);
@@ -164,7 +189,7 @@ private:
       buildFor(b, loc, index(firstInside * width), index(endInside * width),
                index(width), [&](Value column) {
                  emitVector(image, channel, row, knownRow, column, width,
-                            std::nullopt, weights);
+                            std::nullopt);
                });
     for (int64_t vector = endInside; vector < fullVectors; ++vector)
       emitKnown(vector * width, width);
@@ -196,8 +221,8 @@ private:
   }
 
   /// The input of tap column `kw` for output columns [column, + lanes) of a
-  /// vector some of whose lanes read outside the input: zero there. Unit
-  /// and 2 strides load the columns from the first inside (one or two
+  /// vector some of whose lanes read outside the input: the identity there.
+  /// Unit and 2 strides load the columns from the first inside (one or two
   /// masked loads) and move the lanes in place with a shuffle; others
   /// gather. Empty when every lane is outside.
   std::optional<Value> loadAtEdge(Value image, Value channel, Value row,
@@ -217,8 +242,7 @@ private:
     auto maskType = VectorType::get({width}, b.getI1Type());
     Value insideMask = arith::ConstantOp::create(
         b, loc, maskType, DenseElementsAttr::get(maskType, ArrayRef(inside)));
-    Value zeros = arith::ConstantOp::create(b, loc, vectorType,
-                                            b.getZeroAttr(vectorType));
+    Value identity = identityVector();
     if (stride > 2) {
       SmallVector<int32_t> offsets(source.begin(), source.end());
       auto offsetType = VectorType::get({width}, b.getI32Type());
@@ -228,9 +252,11 @@ private:
                  arith::ConstantOp::create(
                      b, loc, offsetType,
                      DenseElementsAttr::get(offsetType, ArrayRef(offsets))),
-                 insideMask, zeros)
+                 insideMask, identity)
           .getResult();
     }
+    Value zeros = arith::ConstantOp::create(b, loc, vectorType,
+                                            b.getZeroAttr(vectorType));
     SmallVector<Value, 2> parts;
     for (int64_t part = 0; part < stride; ++part) {
       int64_t from = start + part * width;
@@ -243,7 +269,28 @@ private:
     }
     Value x =
         vector::ShuffleOp::create(b, loc, parts.front(), parts.back(), source);
-    return arith::SelectOp::create(b, loc, insideMask, x, zeros).getResult();
+    return arith::SelectOp::create(b, loc, insideMask, x, identity).getResult();
+  }
+
+  Value identityVector() {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            vectorType, b.getFloatAttr(b.getF32Type(), conv.identity())));
+  }
+
+  /// acc combined with the input `x` of tap (kh, kw).
+  Value combine(Value x, int64_t kh, int64_t kw, Value acc) {
+    switch (conv.combine) {
+    case Combine::MultiplyAdd:
+      return multiplyAdd(b, loc, x, weights[kh * conv.kernelColumns + kw], acc,
+                         conv.fused);
+    case Combine::Max:
+      return arith::MaximumFOp::create(b, loc, acc, x);
+    case Combine::Add:
+      return arith::AddFOp::create(b, loc, acc, x);
+    }
+    llvm_unreachable("unknown combination");
   }
 
   /// out[image][channel][row][column : column + valid] over all taps: the
@@ -251,7 +298,7 @@ private:
   /// the columns outside masked when the vector is at `edgeColumn`.
   void emitVector(Value image, Value channel, Value row,
                   std::optional<int64_t> knownRow, Value column, int64_t valid,
-                  std::optional<int64_t> edgeColumn, ArrayRef<Value> weights) {
+                  std::optional<int64_t> edgeColumn) {
     std::optional<Value> mask;
     if (valid < conv.width)
       mask = firstLanesMask(b, loc, conv.width, valid);
@@ -304,8 +351,7 @@ private:
                   : load(conv.input, inAt);
         }
         if (x)
-          acc = multiplyAdd(b, loc, *x, weights[kh * conv.kernelColumns + kw],
-                            acc, conv.fused);
+          acc = combine(*x, kh, kw, acc);
       }
     }
     if (fusedOps.epilogue)
@@ -316,39 +362,71 @@ private:
 
   OpBuilder &b;
   Location loc;
-  const DepthwiseConv &conv;
+  const ChannelWindow &conv;
   /// The elementwise ops computed with the kernel (KernelEpilogue.cpp).
   const FusedOps &fusedOps;
   VectorType vectorType;
+  /// A depthwise convolution's weights, one broadcast per tap, in the
+  /// current task.
+  SmallVector<Value> weights;
 };
 
 } // namespace
+
+/// Replaces `op` with the window kernel of `window`, its padding frame (a
+/// value that changes nothing in the output) skipped.
+static void lowerChannelWindow(RewriterBase &rewriter, linalg::LinalgOp op,
+                               ChannelWindow window,
+                               const ThreadingOptions &options) {
+  SmallVector<Value, 2> inputs = {window.input};
+  if (window.filter)
+    inputs.push_back(window.filter);
+  FusedOps fused = FusedOps::match(op, window.output, inputs);
+  rewriter.setInsertionPoint(op);
+  if (std::optional<FilledFrame> frame =
+          matchFilledFrame(window.input, op, [&](const APFloat &value) {
+            return window.isIdentity(value);
+          })) {
+    window.input =
+        buildFrameInterior(rewriter, op.getLoc(), window.input, *frame);
+    window.top = frame->top;
+    window.left = frame->left;
+    window.inRows = frame->rows;
+    window.inColumns = frame->columns;
+  }
+  int64_t work = window.images * window.channels * window.outRows *
+                 window.outColumns * window.kernelRows * window.kernelColumns;
+  WindowEmitter(rewriter, op.getLoc(), window, fused)
+      .emit(options.parallel && work >= options.minParallelFlops &&
+            window.images * window.channels > 1);
+  fused.erase(rewriter);
+  rewriter.eraseOp(op);
+}
 
 bool dsk::cpu::lowerDepthwiseConv(RewriterBase &rewriter,
                                   linalg::DepthwiseConv2DNchwChwOp op,
                                   KernelAttr kernel,
                                   const ThreadingOptions &options) {
-  std::optional<DepthwiseConv> conv = matchDepthwiseConv(op, kernel);
-  if (!conv)
+  std::optional<ChannelWindow> window =
+      matchChannelWindow(op, Combine::MultiplyAdd, op.getInputs()[1],
+                         op.getStrides(), op.getDilations(), kernel);
+  if (!window)
     return false;
-  FusedOps fused =
-      FusedOps::match(op, conv->output, {conv->input, conv->filter});
-  rewriter.setInsertionPoint(op);
-  // A padded input's zero frame is skipped: the kernel reads the interior.
-  if (std::optional<ZeroFrame> frame = matchZeroFrame(conv->input, op)) {
-    conv->input =
-        buildFrameInterior(rewriter, op.getLoc(), conv->input, *frame);
-    conv->top = frame->top;
-    conv->left = frame->left;
-    conv->inRows = frame->rows;
-    conv->inColumns = frame->columns;
-  }
-  int64_t work = conv->images * conv->channels * conv->outRows *
-                 conv->outColumns * conv->kernelRows * conv->kernelColumns;
-  DepthwiseEmitter emitter(rewriter, op.getLoc(), *conv, fused);
-  emitter.emit(options.parallel && work >= options.minParallelFlops &&
-               conv->images * conv->channels > 1);
-  fused.erase(rewriter);
-  rewriter.eraseOp(op);
+  lowerChannelWindow(rewriter, op, *window, options);
+  return true;
+}
+
+bool dsk::cpu::lowerPool(RewriterBase &rewriter, linalg::LinalgOp op,
+                         KernelAttr kernel, const ThreadingOptions &options) {
+  std::optional<ChannelWindow> window;
+  if (auto max = dyn_cast<linalg::PoolingNchwMaxOp>(op.getOperation()))
+    window = matchChannelWindow(op, Combine::Max, max.getInputs()[1],
+                                max.getStrides(), max.getDilations(), kernel);
+  else if (auto sum = dyn_cast<linalg::PoolingNchwSumOp>(op.getOperation()))
+    window = matchChannelWindow(op, Combine::Add, sum.getInputs()[1],
+                                sum.getStrides(), sum.getDilations(), kernel);
+  if (!window)
+    return false;
+  lowerChannelWindow(rewriter, op, *window, options);
   return true;
 }
