@@ -77,6 +77,9 @@ CONV_SHAPES = [
     (1, 3, 10, 21, 4, (3, 1), (1, 2), 1, 1),
     (1, 4, 3, 3, 1, 3, 2, 0, 1),
     (1, 3, 3, 9, 3, 3, 2, 0, 1),
+    # Padding as wide as the window: taps outside on every side.
+    (1, 3, 2, 2, 8, 3, 1, 2, 1),
+    (1, 2, 9, 12, 4, 5, 2, 4, 1),
 ]
 # Convolutions whose output positions fill vectors worse than their
 # channels, for the channels-in-lanes kernels (at every vector width):
@@ -94,6 +97,9 @@ CHANNELS_SHAPES = [
     (1, 6, 9, 9, 32, 3, 1, 0, 2),
     (1, 32, 7, 7, 544, 3, 1, 1, 1),
     (1, 4, 3, 3, 8, 3, 2, 0, 1),
+    # A 1x1 image reading its centre tap only; dilation 2 with padding 2.
+    (1, 16, 1, 1, 32, 3, 1, 1, 1),
+    (1, 8, 5, 5, 32, 3, 1, 2, 2),
 ]
 # Depthwise (group = C): (N, C, H, W, kernel, stride, pad, dilation)
 DEPTHWISE_SHAPES = [

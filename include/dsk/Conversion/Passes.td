@@ -412,9 +412,16 @@ def DskCpuLowerKernels : Pass<"dsk-cpu-lower-kernels", "mlir::func::FuncOp"> {
       panels are the outer loop and the slivers the inner, so the copied
       block stays in L1 while every sliver passes over it. The buffers of
       all tasks are one allocation per product. When `B` is the
-      convolution's input read through the patches' map, each vector of
-      the block is one masked load per output row it reaches (the even
-      elements of two at column stride 2, a gather at larger strides).
+      convolution's input read through the patches' map, the block is
+      copied a tap row (the KW rows of one channel and filter row) at a
+      time, `KC` rounded down to whole tap rows, and each vector is one
+      masked load per output row it reaches (the even elements of two at
+      column stride 2, a gather at larger strides). When that input is a
+      padded buffer whose border holds zeros, only its interior is read:
+      each tap column's lanes outside it are masked off (worked out once per
+      vector), a tap row outside it loads nothing, and the border's fills go
+      as for the depthwise kernel. The channels-in-lanes kernel packs its
+      patches the same way.
 
     - f32 convolution with output channels in the lanes
       (`*.conv2d_channels_f32`, `C[n][f][p] += Wp[f / NR][k][f % NR] *

@@ -258,12 +258,23 @@ private:
       loader.emplace(b, loc, *conv.geometry, conv.patches, laneType);
       columns = loader->prepare(p, mask);
     }
-    buildFor(b, loc, index(0), index(conv.k), index(1), [&](Value k) {
-      Value value = loader ? loader->load(*columns, image, k)
-                           : loadVector(b, loc, laneType, conv.patches,
-                                        {image, k, p}, mask);
+    auto store = [&](Value value, Value k) {
       vector::StoreOp::create(b, loc, value, packed,
                               ValueRange{image, sliver, k, index(0)});
+    };
+    if (loader) {
+      // A tap row (KW rows of the patches) at a time.
+      int64_t kw = conv.geometry->kernelW;
+      buildFor(b, loc, index(0), index(conv.k / kw), index(1), [&](Value g) {
+        SmallVector<Value> rows = loader->loadTapRow(*columns, image, g);
+        Value k0 = arith::MulIOp::create(b, loc, g, index(kw));
+        for (int64_t t = 0; t < kw; ++t)
+          store(rows[t], arith::AddIOp::create(b, loc, k0, index(t)));
+      });
+      return;
+    }
+    buildFor(b, loc, index(0), index(conv.k), index(1), [&](Value k) {
+      store(loadVector(b, loc, laneType, conv.patches, {image, k, p}, mask), k);
     });
   }
 
@@ -412,6 +423,8 @@ bool dsk::cpu::lowerChannelsConv(RewriterBase &rewriter, linalg::GenericOp op,
   FusedOps fused =
       FusedOps::match(op, conv->out, {conv->panels, conv->patches});
   rewriter.setInsertionPoint(op);
+  if (conv->geometry)
+    readInsideZeroFrame(rewriter, op, conv->patches, *conv->geometry);
   ChannelsConvEmitter(rewriter, op.getLoc(), *conv, blocking, fused)
       .emit(isParallel);
   fused.erase(rewriter);

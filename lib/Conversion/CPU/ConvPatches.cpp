@@ -10,6 +10,7 @@
 #include "KernelLowerings.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineExpr.h"
 
@@ -134,6 +135,14 @@ std::optional<ConvProduct> dsk::cpu::matchConvProduct(linalg::GenericOp op,
   return product;
 }
 
+void dsk::cpu::readInsideZeroFrame(OpBuilder &b, Operation *reader,
+                                   Value &input, PatchGeometry &geometry) {
+  geometry.frame = matchFilledFrame(
+      input, reader, [](const APFloat &value) { return value.isZero(); });
+  if (geometry.frame)
+    input = buildFrameInterior(b, reader->getLoc(), input, *geometry.frame);
+}
+
 PatchLoader::PatchLoader(OpBuilder &b, Location loc,
                          const PatchGeometry &geometry, Value input,
                          VectorType vectorType)
@@ -162,13 +171,57 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
     return arith::MulIOp::create(b, loc, value, index(factor)).getResult();
   };
   Columns columns;
+  // Part `lanes`: the lanes of one output row, from output column
+  // `outColumn0` (lane 0's), loaded at each tap column through `lanes`, and,
+  // with a frame, only where the input column is inside it.
+  auto addPart = [&](Value row, Value outColumn0, std::optional<Value> lanes) {
+    columns.inputRows.push_back(times(row, geometry.strideH));
+    columns.inputColumns.push_back(times(outColumn0, geometry.strideW));
+    SmallVector<std::optional<Value>> tapMasks(geometry.kernelW, lanes);
+    if (geometry.frame) {
+      // Lane l reads input column (outColumn0 + l) * strideW - left +
+      // kw * dilationW: inside when below the frame's columns (unsigned).
+      auto laneType = VectorType::get({width}, b.getI32Type());
+      SmallVector<int32_t> steps;
+      for (int64_t lane = 0; lane < width; ++lane)
+        steps.push_back(static_cast<int32_t>(lane * geometry.strideW));
+      Value first = arith::IndexCastOp::create(
+          b, loc, b.getI32Type(),
+          arith::SubIOp::create(b, loc, columns.inputColumns.back(),
+                                index(geometry.frame->left)));
+      Value laneColumns = arith::AddIOp::create(
+          b, loc, vector::BroadcastOp::create(b, loc, laneType, first),
+          arith::ConstantOp::create(
+              b, loc, DenseElementsAttr::get(laneType, ArrayRef(steps))));
+      for (int64_t kw = 0; kw < geometry.kernelW; ++kw) {
+        auto i32Lanes = [&](int64_t value) {
+          return arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(
+                  laneType, b.getI32IntegerAttr(static_cast<int32_t>(value))));
+        };
+        Value inside = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ult,
+            arith::AddIOp::create(b, loc, laneColumns,
+                                  i32Lanes(kw * geometry.dilationW)),
+            i32Lanes(geometry.frame->columns));
+        tapMasks[kw] =
+            lanes ? arith::AndIOp::create(b, loc, inside, *lanes).getResult()
+                  : inside;
+      }
+    }
+    SmallVector<std::array<Value, 2>> tapHalfMasks;
+    for (int64_t kw = 0; evenElements && kw < geometry.kernelW; ++kw)
+      tapHalfMasks.push_back(kw > 0 && !geometry.frame
+                                 ? tapHalfMasks.front()
+                                 : halfMasks(tapMasks[kw]));
+    columns.masks.push_back(tapMasks);
+    columns.halfMasks.push_back(tapHalfMasks);
+  };
   // Vectors start at multiples of the width: when the width divides the
   // output rows, a vector lies in one of them.
   if (geometry.outW % width == 0) {
-    columns.inputRows.push_back(times(outRow, geometry.strideH));
-    columns.inputColumns.push_back(times(outColumn, geometry.strideW));
-    columns.masks.push_back(mask);
-    addHalfMasks(columns);
+    addPart(outRow, outColumn, mask);
     return columns;
   }
   // Part t: the lanes of output row outRow + t, [t * OW - outColumn,
@@ -184,25 +237,19 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
     Value row = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, outRow, index(t)),
         index(geometry.outH - 1));
-    columns.inputRows.push_back(times(row, geometry.strideH));
-    columns.inputColumns.push_back(times(
-        arith::SubIOp::create(b, loc, outColumn, index(t * geometry.outW)),
-        geometry.strideW));
-    columns.masks.push_back(inPart);
-    addHalfMasks(columns);
+    addPart(row,
+            arith::SubIOp::create(b, loc, outColumn, index(t * geometry.outW)),
+            inPart);
   }
   return columns;
 }
 
-void PatchLoader::addHalfMasks(Columns &columns) {
-  if (!evenElements)
-    return;
+std::array<Value, 2> PatchLoader::halfMasks(std::optional<Value> laneMask) {
   // Element e of half h holds lane (h * width + e) / 2 when e is even; the
   // odd elements, between two lanes' columns, are not read (the one after
   // the last lane may lie past the input).
   int64_t width = vectorType.getNumElements();
   auto maskType = VectorType::get({width}, b.getI1Type());
-  std::optional<Value> laneMask = columns.masks.back();
   Value lanes = laneMask ? *laneMask
                          : arith::ConstantOp::create(
                                b, loc, DenseElementsAttr::get(maskType, true))
@@ -216,65 +263,90 @@ void PatchLoader::addHalfMasks(Columns &columns) {
       picks.push_back(e % 2 == 0 ? (h * width + e) / 2 : width);
     halves[h] = vector::ShuffleOp::create(b, loc, lanes, none, picks);
   }
-  columns.halfMasks.push_back(halves);
+  return halves;
 }
 
-Value PatchLoader::load(const Columns &columns, Value image, Value k) {
-  int64_t taps = geometry.kernelH * geometry.kernelW;
-  Value channel = arith::DivUIOp::create(b, loc, k, index(taps));
-  Value tapRow = arith::RemUIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, k, index(geometry.kernelW)),
-      index(geometry.kernelH));
-  Value tapColumn = arith::RemUIOp::create(b, loc, k, index(geometry.kernelW));
-  Value rowOffset =
-      arith::MulIOp::create(b, loc, tapRow, index(geometry.dilationH));
-  Value columnOffset =
-      arith::MulIOp::create(b, loc, tapColumn, index(geometry.dilationW));
+SmallVector<Value> PatchLoader::loadTapRow(const Columns &columns, Value image,
+                                           Value tapRowIndex) {
+  Value channel =
+      arith::DivUIOp::create(b, loc, tapRowIndex, index(geometry.kernelH));
+  Value tapRow =
+      arith::RemUIOp::create(b, loc, tapRowIndex, index(geometry.kernelH));
+  // With a frame, coordinates are the interior's: the frame's top and left
+  // come off, and a row outside it loads nothing.
+  int64_t top = geometry.frame ? geometry.frame->top : 0;
+  int64_t left = geometry.frame ? geometry.frame->left : 0;
+  Value rowOffset = arith::SubIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, tapRow, index(geometry.dilationH)),
+      index(top));
   int64_t width = vectorType.getNumElements();
+  auto maskType = VectorType::get({width}, b.getI1Type());
   Value zeros =
       arith::ConstantOp::create(b, loc, vectorType, b.getZeroAttr(vectorType));
+  Value none;
+  SmallVector<Value> inputRows, rowsInside;
+  for (Value row : columns.inputRows) {
+    inputRows.push_back(arith::AddIOp::create(b, loc, row, rowOffset));
+    if (!geometry.frame)
+      continue;
+    none = arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(maskType, false));
+    rowsInside.push_back(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                              inputRows.back(), index(geometry.frame->rows)));
+  }
+  // Mask `mask` of a part, none of it when its row is outside the frame.
+  auto inRow = [&](size_t part, Value mask) -> Value {
+    return geometry.frame
+               ? arith::SelectOp::create(b, loc, rowsInside[part], mask, none)
+                     .getResult()
+               : mask;
+  };
   SmallVector<int64_t> evenLanes;
   for (int64_t lane = 0; lane < width; ++lane)
     evenLanes.push_back(2 * lane);
-  Value value = zeros;
-  for (auto [part, row, column, mask] : llvm::enumerate(
-           columns.inputRows, columns.inputColumns, columns.masks)) {
-    Value inputRow = arith::AddIOp::create(b, loc, row, rowOffset);
-    Value inputColumn = arith::AddIOp::create(b, loc, column, columnOffset);
-    SmallVector<Value, 4> at = {image, channel, inputRow, inputColumn};
-    if (evenElements) {
-      // The even elements of two vectors from the part's first column.
-      std::array<Value, 2> halves;
-      for (int64_t h = 0; h < 2; ++h) {
-        SmallVector<Value, 4> halfAt(at);
-        if (h == 1)
-          halfAt.back() =
-              arith::AddIOp::create(b, loc, inputColumn, index(width));
-        halves[h] =
-            vector::MaskedLoadOp::create(b, loc, vectorType, input, halfAt,
-                                         columns.halfMasks[part][h], zeros);
+  SmallVector<Value> values;
+  for (int64_t kw = 0; kw < geometry.kernelW; ++kw) {
+    Value value = zeros;
+    for (auto [part, column] : llvm::enumerate(columns.inputColumns)) {
+      Value inputColumn = arith::AddIOp::create(
+          b, loc, column, index(kw * geometry.dilationW - left));
+      SmallVector<Value, 4> at = {image, channel, inputRows[part], inputColumn};
+      std::optional<Value> mask = columns.masks[part][kw];
+      if (mask)
+        mask = inRow(part, *mask);
+      if (evenElements) {
+        // The even elements of two vectors from the part's first column.
+        std::array<Value, 2> halves;
+        for (int64_t h = 0; h < 2; ++h) {
+          SmallVector<Value, 4> halfAt(at);
+          if (h == 1)
+            halfAt.back() =
+                arith::AddIOp::create(b, loc, inputColumn, index(width));
+          halves[h] = vector::MaskedLoadOp::create(
+              b, loc, vectorType, input, halfAt,
+              inRow(part, columns.halfMasks[part][kw][h]), zeros);
+        }
+        Value even =
+            vector::ShuffleOp::create(b, loc, halves[0], halves[1], evenLanes);
+        value = mask ? arith::SelectOp::create(b, loc, *mask, even, value)
+                           .getResult()
+                     : even;
+      } else if (gatherOffsets) {
+        Value lanes = mask ? *mask
+                           : arith::ConstantOp::create(
+                                 b, loc, DenseElementsAttr::get(maskType, true))
+                                 .getResult();
+        value = vector::GatherOp::create(b, loc, vectorType, input, at,
+                                         gatherOffsets, lanes, value);
+      } else if (mask) {
+        value = vector::MaskedLoadOp::create(b, loc, vectorType, input, at,
+                                             *mask, value);
+      } else {
+        value = vector::LoadOp::create(b, loc, vectorType, input, at);
       }
-      Value even =
-          vector::ShuffleOp::create(b, loc, halves[0], halves[1], evenLanes);
-      value =
-          mask ? arith::SelectOp::create(b, loc, *mask, even, value).getResult()
-               : even;
-    } else if (gatherOffsets) {
-      Value lanes =
-          mask ? *mask
-               : arith::ConstantOp::create(
-                     b, loc,
-                     DenseElementsAttr::get(
-                         VectorType::get(vectorType.getShape(), b.getI1Type()),
-                         true));
-      value = vector::GatherOp::create(b, loc, vectorType, input, at,
-                                       gatherOffsets, lanes, value);
-    } else if (mask) {
-      value = vector::MaskedLoadOp::create(b, loc, vectorType, input, at, *mask,
-                                           value);
-    } else {
-      value = vector::LoadOp::create(b, loc, vectorType, input, at);
     }
+    values.push_back(value);
   }
-  return value;
+  return values;
 }

@@ -14,6 +14,8 @@
 #ifndef DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
 #define DSK_LIB_CONVERSION_CPU_CONVPATCHES_H
 
+#include "KernelLowerings.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
@@ -32,6 +34,10 @@ struct PatchGeometry {
   int64_t outH, outW;
   int64_t strideH, strideW;
   int64_t dilationH, dilationW;
+  /// When set, the input is the interior of a padded buffer whose frame
+  /// holds zeros: coordinates are the padded buffer's minus the frame's top
+  /// and left, and the elements outside the interior are zeros, not read.
+  std::optional<FilledFrame> frame;
 
   /// The input element that the packed product's loops (n, f, p, k) read.
   mlir::AffineMap inputMap(mlir::MLIRContext *ctx) const;
@@ -61,12 +67,20 @@ struct ConvProduct {
 std::optional<ConvProduct> matchConvProduct(mlir::linalg::GenericOp op,
                                             int64_t channelTile);
 
-/// Loads vectors of a row of patches from the input: columns [q, q + width)
-/// of row k. The columns may reach several output rows; each row's lanes
-/// are one masked load (unit column stride), the even elements of two
-/// (stride 2) or a gather (other strides).
-/// What depends on the columns only is computed once per vector of columns
-/// (prepare), outside the loop over rows k (load).
+/// When `input`, the buffer `reader` reads its patches from through
+/// `geometry`, is a padded buffer whose frame holds zeros, makes `input`
+/// its interior and `geometry` skip the frame.
+void readInsideZeroFrame(mlir::OpBuilder &b, mlir::Operation *reader,
+                         mlir::Value &input, PatchGeometry &geometry);
+
+/// Loads vectors of rows of patches from the input: columns [q, q + width)
+/// of the KW rows k = g * KW + kw of one tap row g = c * KH + kh. The
+/// columns may reach several output rows; each row's lanes are one masked
+/// load (unit column stride), the even elements of two (stride 2) or a
+/// gather (other strides). What depends on the columns only (and, with a
+/// frame, which lanes of each tap column are inside it) is computed once
+/// per vector of columns (prepare), outside the loop over tap rows
+/// (loadTapRow).
 class PatchLoader {
 public:
   PatchLoader(mlir::OpBuilder &b, mlir::Location loc,
@@ -74,27 +88,32 @@ public:
               mlir::VectorType vectorType);
 
   /// The output rows that columns [q, q + width) reach: where each starts
-  /// and the lanes that fall in it.
+  /// and, per tap column, the lanes loaded from it.
   struct Columns {
     llvm::SmallVector<mlir::Value> inputRows, inputColumns;
-    llvm::SmallVector<std::optional<mlir::Value>> masks;
-    /// Stride 2: the masks of each row's two loads, the even elements of
-    /// its lanes.
-    llvm::SmallVector<std::array<mlir::Value, 2>> halfMasks;
+    /// Per row and tap column kw (none: all lanes).
+    llvm::SmallVector<llvm::SmallVector<std::optional<mlir::Value>>> masks;
+    /// Stride 2, per row and tap column: the masks of the two loads whose
+    /// even elements are the lanes.
+    llvm::SmallVector<llvm::SmallVector<std::array<mlir::Value, 2>>> halfMasks;
   };
 
   /// The columns [q, q + width), q a multiple of the width, the lanes of
   /// `mask` (all when none).
   Columns prepare(mlir::Value q, std::optional<mlir::Value> mask);
 
-  /// Row k of the patches of image `image` at `columns`; zeros in the lanes
-  /// off the mask.
-  mlir::Value load(const Columns &columns, mlir::Value image, mlir::Value k);
+  /// Rows g * KW + kw, kw in [0, KW), of the patches of image `image` at
+  /// `columns`, for g = `tapRowIndex`; zeros in the lanes off the mask and
+  /// outside the frame.
+  llvm::SmallVector<mlir::Value> loadTapRow(const Columns &columns,
+                                            mlir::Value image,
+                                            mlir::Value tapRowIndex);
 
 private:
   mlir::Value index(int64_t value);
-  /// Adds the half masks of the last part of `columns` (stride 2).
-  void addHalfMasks(Columns &columns);
+  /// The masks of the two loads whose even elements are the lanes of
+  /// `laneMask` (all lanes when none), stride 2.
+  std::array<mlir::Value, 2> halfMasks(std::optional<mlir::Value> laneMask);
 
   mlir::OpBuilder &b;
   mlir::Location loc;

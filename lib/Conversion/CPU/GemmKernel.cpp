@@ -103,6 +103,11 @@ std::optional<PackedGemm> matchPackedGemm(linalg::GenericOp op,
   gemm.n = product->positions;
   gemm.k = product->k;
   gemm.patches = product->geometry;
+  // Patches are packed a tap row (KW rows of B) at a time: K blocks hold
+  // whole tap rows.
+  if (gemm.patches && gemm.patches->kernelW > 1)
+    gemm.kc = std::max(gemm.patches->kernelW,
+                       gemm.kc - gemm.kc % gemm.patches->kernelW);
   return gemm;
 }
 
@@ -221,7 +226,7 @@ private:
                                             b.getZeroAttr(vectorType));
     SmallVector<Value> vectorColumns;
     SmallVector<std::optional<Value>> masks;
-    SmallVector<PatchLoader::Columns> patchColumns;
+    SmallVector<PatchLoader::Columns, 2> patchColumns;
     std::optional<PatchLoader> loader;
     if (gemm.patches)
       loader.emplace(b, loc, *gemm.patches, gemm.b, vectorType);
@@ -238,18 +243,37 @@ private:
       if (loader)
         patchColumns.push_back(loader->prepare(vectorColumns[v], masks[v]));
     }
+    auto store = [&](Value value, Value row, int64_t v) {
+      vector::StoreOp::create(b, loc, value, blockBuffer,
+                              ValueRange{row, index(v * gemm.width)});
+    };
+    if (loader) {
+      // A tap row (KW rows of B) at a time: K blocks hold whole tap rows.
+      int64_t kw = gemm.patches->kernelW;
+      Value g0 = arith::DivUIOp::create(b, loc, k0, index(kw));
+      Value g1 = arith::DivUIOp::create(b, loc, k1, index(kw));
+      buildFor(b, loc, g0, g1, index(1), [&](Value g) {
+        Value row0 = arith::SubIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, g, index(kw)), k0);
+        for (int64_t v = 0; v < vectors; ++v) {
+          SmallVector<Value> rows;
+          if (v < static_cast<int64_t>(patchColumns.size()))
+            rows = loader->loadTapRow(patchColumns[v], image, g);
+          for (int64_t t = 0; t < kw; ++t)
+            store(rows.empty() ? zeros : rows[t],
+                  arith::AddIOp::create(b, loc, row0, index(t)), v);
+        }
+      });
+      return;
+    }
     buildFor(b, loc, k0, k1, index(1), [&](Value k) {
       Value row = arith::SubIOp::create(b, loc, k, k0);
-      for (int64_t v = 0; v < vectors; ++v) {
-        Value value = zeros;
-        if (loader && v < static_cast<int64_t>(patchColumns.size()))
-          value = loader->load(patchColumns[v], image, k);
-        else if (v < static_cast<int64_t>(vectorColumns.size()))
-          value = loadVector(b, loc, vectorType, gemm.b,
-                             {image, k, vectorColumns[v]}, masks[v]);
-        vector::StoreOp::create(b, loc, value, blockBuffer,
-                                ValueRange{row, index(v * gemm.width)});
-      }
+      for (int64_t v = 0; v < vectors; ++v)
+        store(v < static_cast<int64_t>(vectorColumns.size())
+                  ? loadVector(b, loc, vectorType, gemm.b,
+                               {image, k, vectorColumns[v]}, masks[v])
+                  : zeros,
+              row, v);
     });
   }
 
@@ -401,6 +425,8 @@ bool dsk::cpu::lowerPackedGemm(RewriterBase &rewriter, linalg::GenericOp op,
       isLarge && gemm->batch * blocking.rowBlocks * blocking.panelGroups > 1;
   FusedOps fused = FusedOps::match(op, gemm->c, {gemm->a, gemm->b});
   rewriter.setInsertionPoint(op);
+  if (gemm->patches)
+    readInsideZeroFrame(rewriter, op, gemm->b, *gemm->patches);
   GemmEmitter emitter(rewriter, op.getLoc(), *gemm, blocking, fused);
   emitter.emit(isParallel);
   fused.erase(rewriter);

@@ -192,9 +192,9 @@ std::pair<Value, AffineMap> buildPatches(OpBuilder &b, Location loc,
             b, loc, input, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}}),
         matrixMap};
   if (implicit) {
-    cpu::PatchGeometry geometry{kh,           kw,          outShape[2],
-                                outShape[3],  strides[0],  strides[1],
-                                dilations[0], dilations[1]};
+    cpu::PatchGeometry geometry{kh,           kw,           outShape[2],
+                                outShape[3],  strides[0],   strides[1],
+                                dilations[0], dilations[1], std::nullopt};
     return {input, geometry.inputMap(ctx)};
   }
 

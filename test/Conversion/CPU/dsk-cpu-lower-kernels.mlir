@@ -155,10 +155,10 @@ func.func @conv_form(%w: memref<2x3x2xf32>, %x: memref<2x3x10xf32>, %y: memref<2
 // The convolution form reading its patches from the input (a 3x3
 // convolution, 2 channels, 5x7 padded input, 3x5 outputs, K = 18, N = 15).
 // Per vector of 8 positions, which output rows it reaches is worked out
-// before the K loop (lanes [0, 5), [5, 10), [10, 15) of the first); per row
-// k of the block, k = (c * 3 + kh) * 3 + kw, each output row's lanes are a
-// masked load from input row (row * 1 + kh), column (first column + kw),
-// merged into one vector.
+// before the K loop (lanes [0, 5), [5, 10), [10, 15) of the first); per tap
+// row g = c * 3 + kh of the block (rows k = g * 3 + kw, kw = 0, 1, 2), each
+// output row's lanes are a masked load from input row (row * 1 + kh),
+// column (first column + kw), merged into one vector.
 #w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
 #x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, d2 floordiv 5 + (d3 floordiv 3) mod 3, d2 mod 5 + d3 mod 3)>
 #y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
@@ -168,13 +168,14 @@ func.func @conv_form(%w: memref<2x3x2xf32>, %x: memref<2x3x10xf32>, %y: memref<2
 // CHECK: %[[ROW0:.+]] = arith.andi
 // CHECK: %[[ROW1:.+]] = arith.andi
 // CHECK: %[[ROW2:.+]] = arith.andi
-// CHECK: scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step
-// CHECK:   %[[C:.+]] = arith.divui %[[K]], %c9
-// CHECK:   %[[KH:.+]] = arith.remui %{{.+}}, %c3
-// CHECK:   %[[KW:.+]] = arith.remui %[[K]], %c3
-// CHECK:   %[[P0:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %[[KH]], %[[KW]]], %[[ROW0]], %{{.+}} :
-// CHECK:   %[[P1:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %{{.+}}, %{{.+}}], %[[ROW1]], %[[P0]] :
-// CHECK:   %[[P2:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %{{.+}}, %{{.+}}], %[[ROW2]], %[[P1]] :
+// CHECK: scf.for %[[G:.+]] = %c0 to %c6 step
+// CHECK:   %[[C:.+]] = arith.divui %[[G]], %c3
+// CHECK:   %[[KH:.+]] = arith.remui %[[G]], %c3
+// CHECK:   %[[P0:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %[[KH]], %c0], %[[ROW0]], %{{.+}} :
+// CHECK:   %[[P1:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %{{.+}}, %c-5], %[[ROW1]], %[[P0]] :
+// CHECK:   %[[P2:.+]] = vector.maskedload %[[X]][%c0, %[[C]], %{{.+}}, %c-10], %[[ROW2]], %[[P1]] :
+// CHECK:   vector.maskedload %[[X]][%c0, %[[C]], %[[KH]], %c1], %[[ROW0]]
+// CHECK:   vector.maskedload %[[X]][%c0, %[[C]], %[[KH]], %c2], %[[ROW0]]
 // CHECK:   vector.store %[[P2]]
 // CHECK: scf.for
 // CHECK-COUNT-2: vector.fma
@@ -188,6 +189,56 @@ func.func @conv_patches(%w: memref<1x18x2xf32>, %x: memref<1x2x5x7xf32>, %y: mem
     %s = arith.addf %c, %m : f32
     linalg.yield %s : f32
   }
+  return
+}
+
+// -----
+
+// The same convolution on a padded buffer whose frame holds zeros: the
+// patches are read from its 3x5 interior, the lanes of each tap column
+// outside it masked off once before the K loop (unsigned compares of the
+// lanes' input columns, folded to constants here), and the rows outside it
+// per tap row (a select of no lanes); nothing reads the frame, whose fills
+// go.
+#w = affine_map<(d0, d1, d2, d3) -> (d1 floordiv 2, d3, d1 mod 2)>
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, d2 floordiv 5 + (d3 floordiv 3) mod 3, d2 mod 5 + d3 mod 3)>
+#y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @conv_patches_zero_frame
+// CHECK-NOT: linalg.fill
+// CHECK: %[[P:.+]] = memref.alloc() : memref<1x2x5x7xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: memref.copy
+// CHECK: %[[IN:.+]] = memref.subview %[[P]][0, 0, 1, 1] [1, 2, 3, 5] [1, 1, 1, 1]
+// CHECK: scf.for %[[G:.+]] = %c0 to %c6 step
+// CHECK:   %[[KH:.+]] = arith.remui %[[G]], %c3
+// CHECK:   %[[ROW:.+]] = arith.subi %[[KH]], %c1
+// CHECK:   %[[INSIDE:.+]] = arith.cmpi ult, %[[ROW]], %c3 : index
+// CHECK:   %[[MASK:.+]] = arith.select %[[INSIDE]], %{{.+}}, %{{.+}} : vector<8xi1>
+// CHECK:   vector.maskedload %[[IN]][%c0, %{{.+}}, %[[ROW]], %c-1], %[[MASK]]
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: linalg.generic
+func.func @conv_patches_zero_frame(%w: memref<1x18x2xf32>, %x: memref<1x2x3x5xf32>, %y: memref<1x2x15xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x2x5x7xf32>
+  %top = memref.subview %p[0, 0, 0, 0] [1, 2, 1, 7] [1, 1, 1, 1] : memref<1x2x5x7xf32> to memref<1x2x1x7xf32, strided<[70, 35, 7, 1]>>
+  linalg.fill ins(%zero : f32) outs(%top : memref<1x2x1x7xf32, strided<[70, 35, 7, 1]>>)
+  %bottom = memref.subview %p[0, 0, 4, 0] [1, 2, 1, 7] [1, 1, 1, 1] : memref<1x2x5x7xf32> to memref<1x2x1x7xf32, strided<[70, 35, 7, 1], offset: 28>>
+  linalg.fill ins(%zero : f32) outs(%bottom : memref<1x2x1x7xf32, strided<[70, 35, 7, 1], offset: 28>>)
+  %left = memref.subview %p[0, 0, 0, 0] [1, 2, 5, 1] [1, 1, 1, 1] : memref<1x2x5x7xf32> to memref<1x2x5x1xf32, strided<[70, 35, 7, 1]>>
+  linalg.fill ins(%zero : f32) outs(%left : memref<1x2x5x1xf32, strided<[70, 35, 7, 1]>>)
+  %right = memref.subview %p[0, 0, 0, 6] [1, 2, 5, 1] [1, 1, 1, 1] : memref<1x2x5x7xf32> to memref<1x2x5x1xf32, strided<[70, 35, 7, 1], offset: 6>>
+  linalg.fill ins(%zero : f32) outs(%right : memref<1x2x5x1xf32, strided<[70, 35, 7, 1], offset: 6>>)
+  %data = memref.subview %p[0, 0, 1, 1] [1, 2, 3, 5] [1, 1, 1, 1] : memref<1x2x5x7xf32> to memref<1x2x3x5xf32, strided<[70, 35, 7, 1], offset: 8>>
+  memref.copy %x, %data : memref<1x2x3x5xf32> to memref<1x2x3x5xf32, strided<[70, 35, 7, 1], offset: 8>>
+  linalg.generic {indexing_maps = [#w, #x, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %p : memref<1x18x2xf32>, memref<1x2x5x7xf32>) outs(%y : memref<1x2x15xf32>)
+      attrs = {dsk.kernel = #dsk.kernel<"x86.avx2.conv2d_f32", tiles = [2, 8, 32, 8]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %b, %a : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %p : memref<1x2x5x7xf32>
   return
 }
 
