@@ -243,6 +243,24 @@ def pool_case(path, shape, rng):
     return x, y
 
 
+def grouped_case(path, shape, rng):
+    """A grouped Conv (with bias): one convolution kernel per group."""
+    n, c, h, wd, f, group, k, stride, pad = shape
+    w = rng.standard_normal((f, c // group, k, k)).astype(np.float32)
+    b = rng.standard_normal((f,)).astype(np.float32)
+    x = rng.standard_normal((n, c, h, wd)).astype(np.float32)
+    cg, fg = c // group, f // group
+    y = np.concatenate([
+        reference_conv(x[:, g * cg:(g + 1) * cg], w[g * fg:(g + 1) * fg],
+                       b[g * fg:(g + 1) * fg], stride, pad, 1)
+        for g in range(group)], axis=1)
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], group=group,
+                              kernel_shape=[k, k], strides=[stride] * 2,
+                              pads=[pad] * 4)]
+    save_model(path, nodes, list(x.shape), list(y.shape), [("w", w), ("b", b)])
+    return x, y
+
+
 def depthwise_case(path, shape, rng):
     """A depthwise Conv (group = channels, with bias) model."""
     n, c, h, wd, k, stride, pad, dilation = shape
@@ -334,6 +352,13 @@ FUSED_SHAPES = [
     (1, 8, 4, 20, "clip-pad"),
     (1, 16, 3, 32, "clip-pad"),
 ]
+# Grouped Conv: (N, C, H, W, F, group, kernel, stride, pad); groups of 8
+# or more filters get a convolution kernel each.
+GROUPED_SHAPES = [
+    (1, 16, 20, 24, 16, 2, 3, 1, 1),
+    (2, 24, 31, 33, 24, 3, 3, 2, 1),
+    (1, 128, 12, 12, 64, 4, 1, 1, 0),
+]
 # MaxPool and AveragePool: (N, C, H, W, kind, kernel, stride, pad,
 # dilation, ceil_mode, count_include_pad).
 POOL_SHAPES = [
@@ -377,6 +402,7 @@ FAMILIES = [("gemm_f32", GEMM_SHAPES, gemm_case),
             ("conv2d_channels_f32", CHANNELS_SHAPES, conv_case),
             ("dwconv2d_f32", DEPTHWISE_SHAPES, depthwise_case),
             ("pool2d_f32", POOL_SHAPES, pool_case),
+            ("conv2d_f32", GROUPED_SHAPES, grouped_case),
             ("attention_f32", ATTENTION_SHAPES, attention_case),
             ("conv2d_f32", FUSED_SHAPES, fused_case),
             ("conv2d_channels_f32", FUSED_CHANNELS_SHAPES, fused_case),

@@ -1117,6 +1117,68 @@ LogicalResult checkConvBias(NodeContext &ctx, Value bias, int64_t m) {
 /// A convolution of x [N, C, ...] with w [M, C/group, K...] plus an
 /// optional bias [M], all of one element type (float, or i32 for the
 /// integer forms).
+/// A grouped 2-D f32 convolution with a constant filter as one
+/// linalg.conv_2d_nchw_fchw per group, each on its channels of the (padded)
+/// input `xp`, accumulating into its channels of `init`, so that every
+/// group gets the convolution kernels. None when the groups are too narrow
+/// for those kernels to pay (the generic over the groups does better) or
+/// the shapes are not static.
+std::optional<Value> buildConvPerGroup(OpBuilder &b, Location loc, Value xp,
+                                       Value w, Value init, int64_t group,
+                                       const Window &win) {
+  DenseElementsAttr filter;
+  auto xType = dyn_cast<RankedTensorType>(xp.getType());
+  auto wType = dyn_cast<RankedTensorType>(w.getType());
+  auto initType = dyn_cast<RankedTensorType>(init.getType());
+  if (!xType || !wType || !initType || !xType.hasStaticShape() ||
+      !initType.hasStaticShape() || xType.getRank() != 4 ||
+      !wType.getElementType().isF32() || !initType.getElementType().isF32() ||
+      !matchPattern(w, m_Constant(&filter)))
+    return std::nullopt;
+  ArrayRef<int64_t> shape = wType.getShape();
+  int64_t filters = shape[0] / group, channels = shape[1];
+  // Narrow groups (ResNeXt's 4 channels) fill the kernels' vectors of
+  // output channels and their K loop too little.
+  constexpr int64_t kMinFiltersPerGroup = 8, kMinPatchRowsPerGroup = 32;
+  if (filters < kMinFiltersPerGroup ||
+      channels * shape[2] * shape[3] < kMinPatchRowsPerGroup)
+    return std::nullopt;
+  SmallVector<float> values = llvm::to_vector(filter.getValues<float>());
+  int64_t perGroup = filters * channels * shape[2] * shape[3];
+  auto groupFilterType = RankedTensorType::get(
+      {filters, channels, shape[2], shape[3]}, b.getF32Type());
+  ArrayRef<int64_t> inShape = xType.getShape();
+  ArrayRef<int64_t> outShape = initType.getShape();
+  SmallVector<OpFoldResult> unit(4, b.getIndexAttr(1));
+  Value result = init;
+  for (int64_t g = 0; g < group; ++g) {
+    Value groupFilter = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(groupFilterType,
+                               ArrayRef(values).slice(g * perGroup, perGroup)));
+    Value groupInput = tensor::ExtractSliceOp::create(
+        b, loc, xp,
+        getAsIndexOpFoldResult(b.getContext(), {0, g * channels, 0, 0}),
+        getAsIndexOpFoldResult(b.getContext(),
+                               {inShape[0], channels, inShape[2], inShape[3]}),
+        unit);
+    SmallVector<OpFoldResult> outOffsets =
+        getAsIndexOpFoldResult(b.getContext(), {0, g * filters, 0, 0});
+    SmallVector<OpFoldResult> outSizes = getAsIndexOpFoldResult(
+        b.getContext(), {outShape[0], filters, outShape[2], outShape[3]});
+    Value groupInit = tensor::ExtractSliceOp::create(b, loc, result, outOffsets,
+                                                     outSizes, unit);
+    Value conv = linalg::Conv2DNchwFchwOp::create(
+                     b, loc, TypeRange{groupInit.getType()},
+                     ValueRange{groupInput, groupFilter}, ValueRange{groupInit},
+                     i64Elements(b, win.strides), i64Elements(b, win.dilations))
+                     .getResult(0);
+    result = tensor::InsertSliceOp::create(b, loc, conv, result, outOffsets,
+                                           outSizes, unit);
+  }
+  return result;
+}
+
 FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
@@ -1191,6 +1253,10 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
             b, loc, TypeRange{init.getType()}, ValueRange{xp, filter},
             ValueRange{init}, i64Attr(win->strides), i64Attr(win->dilations))
             .getResult(0);
+  } else if (std::optional<Value> perGroup =
+                 r == 2 ? buildConvPerGroup(b, loc, xp, w, init, group, *win)
+                        : std::nullopt) {
+    result = *perGroup;
   } else {
     Value xe = splitDim(b, loc, xp, 1, group);
     Value we = splitDim(b, loc, w, 0, group);
