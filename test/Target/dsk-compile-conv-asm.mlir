@@ -8,7 +8,7 @@
 // RUN: dsk-compile %s --emit=asm -target=x86-64-v3 --print-kernels -o - 2>&1 | FileCheck %s --check-prefix=AVX2
 // RUN: dsk-compile %s --emit=asm -target=x86-64 --print-kernels -o - 2>&1 | FileCheck %s --check-prefix=SSE
 
-// AVX512: x86.avx512f.conv2d_channels_f32 tiles [8, 32, 256, 16]
+// AVX512: x86.avx512f.conv2d_channels_f32 tiles [8, 32, 512, 16]
 // AVX512: vbroadcastss {{.*}}%zmm{{[0-9]+}}
 // AVX512: vfmadd231ps {{.*}}%zmm{{[0-9]+}}, %zmm{{[0-9]+}}
 // AVX512: v{{(shuf|perm|unpck)}}{{[a-z0-9]+}} {{.*}}%zmm{{[0-9]+}}

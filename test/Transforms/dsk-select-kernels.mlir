@@ -72,7 +72,7 @@ func.func @conv(%x: tensor<1x3x6x6xf32>, %f: tensor<8x3x3x3xf32>) -> (tensor<1x8
 // = 32 channels); 16x16 = 256 positions fill theirs, so the second keeps
 // positions in the lanes. On AVX2 (8 lanes) the same holds.
 // CHECK-LABEL: func.func @conv_lanes
-// CHECK: linalg.conv_2d_nchw_fchw {{.+}}dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_channels_f32", requires = ["avx512f"], tiles = [8, 32, 256, 16]>{{.+}} -> tensor<1x16x7x7xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {{.+}}dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_channels_f32", requires = ["avx512f"], tiles = [8, 32, 512, 16]>{{.+}} -> tensor<1x16x7x7xf32>
 // CHECK: linalg.conv_2d_nchw_fchw {{.+}}dsk.kernel = #dsk.kernel<"x86.avx512f.conv2d_f32", requires = ["avx512f"], tiles = [8, 32, 256, 16]>{{.+}} -> tensor<1x16x16x16xf32>
 module attributes {dsk.target = #dsk.target<cpu, arch = "x86_64", cpu = "skylake-avx512", features = ["avx2", "fma", "avx512f"]>} {
 func.func @conv_lanes(%x: tensor<1x3x9x9xf32>, %x2: tensor<1x3x18x18xf32>) -> (tensor<1x16x7x7xf32>, tensor<1x16x16x16xf32>) {
