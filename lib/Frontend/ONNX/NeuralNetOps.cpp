@@ -1261,9 +1261,17 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
     Value xe = splitDim(b, loc, xp, 1, group);
     Value we = splitDim(b, loc, w, 0, group);
     Value ie = splitDim(b, loc, init, 1, group);
-    SmallVector<int64_t> offsets(r, 0);
-    Value out = buildGroupedConv(b, loc, xe, we, ie, win->strides,
-                                 win->dilations, offsets, *kernel, false);
+    Value out;
+    // 2-D f32: linalg's named grouped convolution (the same loops), which
+    // kernel selection reports; other ranks and types: the generic.
+    if (r == 2 && type.isF32())
+      out = linalg::Conv2DNgchwGfchwOp::create(
+                b, loc, TypeRange{ie.getType()}, ValueRange{xe, we},
+                ValueRange{ie}, i64Attr(win->strides), i64Attr(win->dilations))
+                .getResult(0);
+    else
+      out = buildGroupedConv(b, loc, xe, we, ie, win->strides, win->dilations,
+                             SmallVector<int64_t>(r, 0), *kernel, false);
     result = collapseDims(b, loc, out, 1, 2);
   }
   if (acc == type)
