@@ -119,6 +119,14 @@ def main():
         [helper.make_node("Frobnicate", ["x"], ["y"], name="custom", domain="com.other")],
         [vi("x", [4])], [vi("y", [4])]))
 
+    # An Lp pool's exponent must be positive (p = 0 would divide by it).
+    for op_type, name, out in (("LpPool", "lppool", [1, 1, 3, 3]),
+                               ("GlobalLpPool", "glppool", [1, 1, 1, 1])):
+        attrs = {"kernel_shape": [2, 2]} if op_type == "LpPool" else {}
+        write(folder, op_type.lower() + "-p-zero", model(
+            [helper.make_node(op_type, ["x"], ["y"], name=name, p=0, **attrs)],
+            [vi("x", [1, 1, 4, 4])], [vi("y", out)]))
+
     write(folder, "integer-activation", model(
         [helper.make_node("LeakyRelu", ["x"], ["y"], name="lrelu")],
         [vi("x", [4], TensorProto.INT32)], [vi("y", [4], TensorProto.INT32)]))

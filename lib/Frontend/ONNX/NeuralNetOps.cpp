@@ -757,6 +757,46 @@ SmallVector<OpFoldResult> poolOutputSizes(OpBuilder &b, Location loc, Value x,
 
 enum class PoolKind { Max, Average, Lp };
 
+/// The `p` of an Lp pool (LpPool, GlobalLpPool: a float before opset 2, an
+/// int from it), which must be positive; 2 for the other pools.
+FailureOr<double> poolExponent(NodeContext &ctx, PoolKind kind) {
+  if (kind != PoolKind::Lp)
+    return 2.0;
+  double p = ctx.opset < 2 ? ctx.floatAttr("p", 2.0f)
+                           : static_cast<double>(ctx.intAttr("p", 2));
+  if (!(p > 0))
+    return ctx.emitError() << "p must be positive", failure();
+  return p;
+}
+
+/// One input element `in` of a pool window combined into `acc`: the
+/// maximum, the sum, or the sum of |in|^p.
+Value combinePool(OpBuilder &b, Location loc, Type type, PoolKind kind,
+                  double p, bool isUnsigned, Value in, Value acc) {
+  if (!isa<FloatType>(type)) {
+    // Only max pools take integers.
+    if (isUnsigned)
+      return arith::MaxUIOp::create(b, loc, in, acc);
+    return arith::MaxSIOp::create(b, loc, in, acc);
+  }
+  FloatOps f{b, loc, type};
+  switch (kind) {
+  case PoolKind::Max:
+    return f.max(in, acc);
+  case PoolKind::Average:
+    return f.add(in, acc);
+  case PoolKind::Lp: {
+    Value term = f.abs(in);
+    if (p == 2.0)
+      term = f.mul(term, term);
+    else if (p != 1.0)
+      term = math::PowFOp::create(b, loc, term, f.c(p));
+    return f.add(term, acc);
+  }
+  }
+  llvm_unreachable("unknown pool kind");
+}
+
 /// A 2-D f32 max or sum pool as linalg's named op, which the pooling
 /// kernels of the kernel table take; none for other pools (a generic).
 std::optional<Value> buildNamedPool(OpBuilder &b, Location loc, Value xp,
@@ -807,13 +847,10 @@ LogicalResult convertPool(NodeContext &ctx, PoolKind kind) {
   if (failed(w))
     return failure();
 
-  double p = 2.0;
-  if (kind == PoolKind::Lp) {
-    p = ctx.opset < 2 ? ctx.floatAttr("p", 2.0f)
-                      : static_cast<double>(ctx.intAttr("p", 2));
-    if (!(p > 0))
-      return ctx.emitError() << "p must be positive";
-  }
+  FailureOr<double> exponent = poolExponent(ctx, kind);
+  if (failed(exponent))
+    return failure();
+  double p = *exponent;
   Value init = kind == PoolKind::Max ? lowestOf(b, loc, type, isUnsigned)
                                      : scalarConstant(b, loc, type, 0.0);
   Value xp = padSpatial(b, loc, x, w->padLow, w->padHigh, init);
@@ -822,30 +859,11 @@ LogicalResult convertPool(NodeContext &ctx, PoolKind kind) {
   std::optional<Value> named = buildNamedPool(b, loc, xp, *w, acc, kind);
   Value pooled =
       named ? *named
-            : buildPool(
-                  b, loc, xp, *w, acc,
-                  [&](OpBuilder &nb, Location nl, Value in, Value a) -> Value {
-                    FloatOps f{nb, nl, type};
-                    switch (kind) {
-                    case PoolKind::Max:
-                      if (isFloat)
-                        return f.max(in, a);
-                      if (isUnsigned)
-                        return arith::MaxUIOp::create(nb, nl, in, a);
-                      return arith::MaxSIOp::create(nb, nl, in, a);
-                    case PoolKind::Average:
-                      return f.add(in, a);
-                    case PoolKind::Lp: {
-                      Value term = f.abs(in);
-                      if (p == 2.0)
-                        term = f.mul(term, term);
-                      else if (p != 1.0)
-                        term = math::PowFOp::create(nb, nl, term, f.c(p));
-                      return f.add(term, a);
-                    }
-                    }
-                    return a;
-                  });
+            : buildPool(b, loc, xp, *w, acc,
+                        [&](OpBuilder &nb, Location nl, Value in, Value a) {
+                          return combinePool(nb, nl, type, kind, p, isUnsigned,
+                                             in, a);
+                        });
 
   Value result = pooled;
   if (kind == PoolKind::Lp) {
@@ -943,28 +961,18 @@ LogicalResult convertGlobalPool(NodeContext &ctx, PoolKind kind) {
     dims.push_back(i);
     sizes.push_back(dimOf(b, loc, x, i));
   }
-  double p = 2.0;
-  if (kind == PoolKind::Lp)
-    p = ctx.opset < 2 ? ctx.floatAttr("p", 2.0f)
-                      : static_cast<double>(ctx.intAttr("p", 2));
+  FailureOr<double> exponent = poolExponent(ctx, kind);
+  if (failed(exponent))
+    return failure();
+  double p = *exponent;
   Value init = kind == PoolKind::Max ? lowestOf(b, loc, type, false)
                                      : scalarConstant(b, loc, type, 0.0);
-  Value reduced = reduceKeepDims(
-      b, loc, x, dims, init,
-      [&](OpBuilder &nb, Location nl, Value in, Value acc) -> Value {
-        FloatOps f{nb, nl, type};
-        if (kind == PoolKind::Max)
-          return f.max(in, acc);
-        if (kind == PoolKind::Lp) {
-          Value term = f.abs(in);
-          if (p == 2.0)
-            term = f.mul(term, term);
-          else if (p != 1.0)
-            term = math::PowFOp::create(nb, nl, term, f.c(p));
-          return f.add(term, acc);
-        }
-        return f.add(in, acc);
-      });
+  Value reduced =
+      reduceKeepDims(b, loc, x, dims, init,
+                     [&](OpBuilder &nb, Location nl, Value in, Value acc) {
+                       return combinePool(nb, nl, type, kind, p,
+                                          /*isUnsigned=*/false, in, acc);
+                     });
   Value result = reduced;
   if (kind != PoolKind::Max) {
     Value count = countOf(b, loc, sizes, type);
@@ -1114,15 +1122,12 @@ LogicalResult checkConvBias(NodeContext &ctx, Value bias, int64_t m) {
   return success();
 }
 
-/// A convolution of x [N, C, ...] with w [M, C/group, K...] plus an
-/// optional bias [M], all of one element type (float, or i32 for the
-/// integer forms).
 /// A grouped 2-D f32 convolution with a constant filter as one
 /// linalg.conv_2d_nchw_fchw per group, each on its channels of the (padded)
 /// input `xp`, accumulating into its channels of `init`, so that every
 /// group gets the convolution kernels. None when the groups are too narrow
-/// for those kernels to pay (the generic over the groups does better) or
-/// the shapes are not static.
+/// for those kernels to pay (linalg's grouped convolution, without a kernel,
+/// does as well) or the shapes are not static.
 std::optional<Value> buildConvPerGroup(OpBuilder &b, Location loc, Value xp,
                                        Value w, Value init, int64_t group,
                                        const Window &win) {
@@ -1179,6 +1184,9 @@ std::optional<Value> buildConvPerGroup(OpBuilder &b, Location loc, Value xp,
   return result;
 }
 
+/// A convolution of x [N, C, ...] with w [M, C/group, K...] plus an
+/// optional bias [M], all of one element type (float, or i32 for the
+/// integer forms).
 FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
@@ -1222,15 +1230,12 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
   if (isa<FloatType>(type) && type.getIntOrFloatBitWidth() < 32)
     acc = b.getF32Type();
   Value init = convInit(b, loc, outSizes, acc, bias);
-  auto i64Attr = [&](ArrayRef<int64_t> values) {
-    return i64Elements(b, values);
-  };
   Value result;
   if (group == 1 && r <= 3) {
     SmallVector<Type> resultTypes = {init.getType()};
     SmallVector<Value> inputs = {xp, w}, outputs = {init};
-    Attribute strides = i64Attr(win->strides);
-    Attribute dilations = i64Attr(win->dilations);
+    Attribute strides = i64Elements(b, win->strides);
+    Attribute dilations = i64Elements(b, win->dilations);
     if (r == 1)
       result = linalg::Conv1DNcwFcwOp::create(b, loc, resultTypes, inputs,
                                               outputs, strides, dilations)
@@ -1248,11 +1253,11 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
     // selection recognizes; the filter [C, 1, KH, KW] drops its unit dim.
     Value filter = tensor::CollapseShapeOp::create(
         b, loc, w, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-    result =
-        linalg::DepthwiseConv2DNchwChwOp::create(
-            b, loc, TypeRange{init.getType()}, ValueRange{xp, filter},
-            ValueRange{init}, i64Attr(win->strides), i64Attr(win->dilations))
-            .getResult(0);
+    result = linalg::DepthwiseConv2DNchwChwOp::create(
+                 b, loc, TypeRange{init.getType()}, ValueRange{xp, filter},
+                 ValueRange{init}, i64Elements(b, win->strides),
+                 i64Elements(b, win->dilations))
+                 .getResult(0);
   } else if (std::optional<Value> perGroup =
                  r == 2 ? buildConvPerGroup(b, loc, xp, w, init, group, *win)
                         : std::nullopt) {
@@ -1267,7 +1272,8 @@ FailureOr<Value> buildConv(NodeContext &ctx, Value x, Value w, Value bias) {
     if (r == 2 && type.isF32())
       out = linalg::Conv2DNgchwGfchwOp::create(
                 b, loc, TypeRange{ie.getType()}, ValueRange{xe, we},
-                ValueRange{ie}, i64Attr(win->strides), i64Attr(win->dilations))
+                ValueRange{ie}, i64Elements(b, win->strides),
+                i64Elements(b, win->dilations))
                 .getResult(0);
     else
       out = buildGroupedConv(b, loc, xe, we, ie, win->strides, win->dilations,
