@@ -171,6 +171,13 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
     return arith::MulIOp::create(b, loc, value, index(factor)).getResult();
   };
   Columns columns;
+  auto laneType = VectorType::get({width}, b.getI32Type());
+  auto i32Lanes = [&](int64_t value) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            laneType, b.getI32IntegerAttr(static_cast<int32_t>(value))));
+  };
   // Part `lanes`: the lanes of one output row, from output column
   // `outColumn0` (lane 0's), loaded at each tap column through `lanes`, and,
   // with a frame, only where the input column is inside it.
@@ -181,7 +188,6 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
     if (geometry.frame) {
       // Lane l reads input column (outColumn0 + l) * strideW - left +
       // kw * dilationW: inside when below the frame's columns (unsigned).
-      auto laneType = VectorType::get({width}, b.getI32Type());
       SmallVector<int32_t> steps;
       for (int64_t lane = 0; lane < width; ++lane)
         steps.push_back(static_cast<int32_t>(lane * geometry.strideW));
@@ -194,12 +200,6 @@ PatchLoader::Columns PatchLoader::prepare(Value q, std::optional<Value> mask) {
           arith::ConstantOp::create(
               b, loc, DenseElementsAttr::get(laneType, ArrayRef(steps))));
       for (int64_t kw = 0; kw < geometry.kernelW; ++kw) {
-        auto i32Lanes = [&](int64_t value) {
-          return arith::ConstantOp::create(
-              b, loc,
-              DenseElementsAttr::get(
-                  laneType, b.getI32IntegerAttr(static_cast<int32_t>(value))));
-        };
         Value inside = arith::CmpIOp::create(
             b, loc, arith::CmpIPredicate::ult,
             arith::AddIOp::create(b, loc, laneColumns,
@@ -284,16 +284,16 @@ SmallVector<Value> PatchLoader::loadTapRow(const Columns &columns, Value image,
   Value zeros =
       arith::ConstantOp::create(b, loc, vectorType, b.getZeroAttr(vectorType));
   Value none;
+  if (geometry.frame)
+    none = arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(maskType, false));
   SmallVector<Value> inputRows, rowsInside;
   for (Value row : columns.inputRows) {
     inputRows.push_back(arith::AddIOp::create(b, loc, row, rowOffset));
-    if (!geometry.frame)
-      continue;
-    none = arith::ConstantOp::create(b, loc,
-                                     DenseElementsAttr::get(maskType, false));
-    rowsInside.push_back(
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                              inputRows.back(), index(geometry.frame->rows)));
+    if (geometry.frame)
+      rowsInside.push_back(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                inputRows.back(), index(geometry.frame->rows)));
   }
   // Mask `mask` of a part, none of it when its row is outside the frame.
   auto inRow = [&](size_t part, Value mask) -> Value {

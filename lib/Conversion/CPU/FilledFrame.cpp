@@ -42,6 +42,15 @@ struct Box {
     return true;
   }
   bool isEmpty() const { return llvm::is_contained(sizes, 0); }
+  /// Grows this box to hold `other` too.
+  void enclose(const Box &other) {
+    for (auto [o, s, oo, os] :
+         llvm::zip_equal(offsets, sizes, other.offsets, other.sizes)) {
+      int64_t end = std::max(o + s, oo + os);
+      o = std::min(o, oo);
+      s = end - o;
+    }
+  }
 };
 
 /// The box a subview of unit strides and static offsets and sizes selects,
@@ -113,12 +122,7 @@ dsk::cpu::matchFilledFrame(Value input, Operation *reader,
   // the images and channels.
   Box data = views->others.front().second;
   for (auto &[view, box] : views->others)
-    for (int64_t d = 0; d < 4; ++d) {
-      int64_t end = std::max(data.offsets[d] + data.sizes[d],
-                             box.offsets[d] + box.sizes[d]);
-      data.offsets[d] = std::min(data.offsets[d], box.offsets[d]);
-      data.sizes[d] = end - data.offsets[d];
-    }
+    data.enclose(box);
   if (data.offsets[0] != 0 || data.offsets[1] != 0 ||
       data.sizes[0] != shape[0] || data.sizes[1] != shape[1])
     return std::nullopt;

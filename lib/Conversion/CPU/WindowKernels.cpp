@@ -66,10 +66,10 @@ struct ChannelWindow {
   }
 };
 
-/// The window of `op` (a depthwise convolution or a pool: `window` its
-/// filter [C][KH][KW] or its window shape [KH][KW]) for `kernel`'s tiles.
+/// The taps of `op` (a depthwise convolution or a pool: `taps` its filter
+/// [C][KH][KW] or its taps shape [KH][KW]) for `kernel`'s tiles.
 std::optional<ChannelWindow> matchChannelWindow(linalg::LinalgOp op,
-                                                Combine combine, Value window,
+                                                Combine combine, Value taps,
                                                 DenseIntElementsAttr strides,
                                                 DenseIntElementsAttr dilations,
                                                 KernelAttr kernel) {
@@ -77,35 +77,35 @@ std::optional<ChannelWindow> matchChannelWindow(linalg::LinalgOp op,
       kernel.getTiles()[0] < 1)
     return std::nullopt;
   bool isConv = combine == Combine::MultiplyAdd;
-  ChannelWindow conv;
-  conv.combine = combine;
-  conv.input = op.getDpsInputs()[0];
-  conv.filter = isConv ? window : Value();
-  conv.output = op.getDpsInits()[0];
-  if (!isStaticF32Memref(conv.input, 4) ||
-      !isStaticF32Memref(window, isConv ? 3 : 2) ||
-      !isStaticF32Memref(conv.output, 4) || !isInnerContiguous(conv.input) ||
-      !isInnerContiguous(conv.output))
+  ChannelWindow window;
+  window.combine = combine;
+  window.input = op.getDpsInputs()[0];
+  window.filter = isConv ? taps : Value();
+  window.output = op.getDpsInits()[0];
+  if (!isStaticF32Memref(window.input, 4) ||
+      !isStaticF32Memref(taps, isConv ? 3 : 2) ||
+      !isStaticF32Memref(window.output, 4) ||
+      !isInnerContiguous(window.input) || !isInnerContiguous(window.output))
     return std::nullopt;
-  ArrayRef<int64_t> out = cast<MemRefType>(conv.output.getType()).getShape();
-  ArrayRef<int64_t> taps =
-      cast<MemRefType>(window.getType()).getShape().take_back(2);
-  ArrayRef<int64_t> in = cast<MemRefType>(conv.input.getType()).getShape();
-  conv.images = out[0];
-  conv.channels = out[1];
-  conv.outRows = out[2];
-  conv.outColumns = out[3];
-  conv.kernelRows = taps[0];
-  conv.kernelColumns = taps[1];
-  conv.inRows = in[2];
-  conv.inColumns = in[3];
+  ArrayRef<int64_t> out = cast<MemRefType>(window.output.getType()).getShape();
+  ArrayRef<int64_t> tapShape =
+      cast<MemRefType>(taps.getType()).getShape().take_back(2);
+  ArrayRef<int64_t> in = cast<MemRefType>(window.input.getType()).getShape();
+  window.images = out[0];
+  window.channels = out[1];
+  window.outRows = out[2];
+  window.outColumns = out[3];
+  window.kernelRows = tapShape[0];
+  window.kernelColumns = tapShape[1];
+  window.inRows = in[2];
+  window.inColumns = in[3];
   for (auto [i, v] : llvm::enumerate(strides.getValues<int64_t>()))
-    conv.strides[i] = v;
+    window.strides[i] = v;
   for (auto [i, v] : llvm::enumerate(dilations.getValues<int64_t>()))
-    conv.dilations[i] = v;
-  conv.width = kernel.getTiles()[0];
-  conv.fused = usesFusedMultiplyAdd(kernel);
-  return conv;
+    window.dilations[i] = v;
+  window.width = kernel.getTiles()[0];
+  window.fused = usesFusedMultiplyAdd(kernel);
+  return window;
 }
 
 /// Emits a window over one channel: tasks (image, channel) on threads when
@@ -119,13 +119,25 @@ std::optional<ChannelWindow> matchChannelWindow(linalg::LinalgOp op,
 /// others run in loops without a check.
 class WindowEmitter {
 public:
-  WindowEmitter(OpBuilder &b, Location loc, const ChannelWindow &conv,
+  WindowEmitter(OpBuilder &b, Location loc, const ChannelWindow &window,
                 const FusedOps &fusedOps)
-      : b(b), loc(loc), conv(conv), fusedOps(fusedOps),
-        vectorType(VectorType::get({conv.width}, b.getF32Type())) {}
+      : b(b), loc(loc), window(window), fusedOps(fusedOps),
+        vectorType(VectorType::get({window.width}, b.getF32Type())) {
+    // Full vectors [firstInsideVector, endInsideVector) of a row read
+    // columns inside for every tap (readsInside is monotone along the row:
+    // false, true, false).
+    int64_t width = window.width, fullVectors = window.outColumns / width;
+    while (firstInsideVector < fullVectors &&
+           !window.readsInside(firstInsideVector * width, width))
+      ++firstInsideVector;
+    endInsideVector = firstInsideVector;
+    while (endInsideVector < fullVectors &&
+           window.readsInside(endInsideVector * width, width))
+      ++endInsideVector;
+  }
 
   void emit(bool parallel) {
-    buildTaskLoops(b, loc, {conv.images, conv.channels}, parallel,
+    buildTaskLoops(b, loc, {window.images, window.channels}, parallel,
                    [&](ValueRange ivs) { emitChannel(ivs[0], ivs[1]); });
   }
 
@@ -136,21 +148,21 @@ private:
 
   void emitChannel(Value image, Value channel) {
     weights.clear();
-    for (int64_t kh = 0; conv.filter && kh < conv.kernelRows; ++kh)
-      for (int64_t kw = 0; kw < conv.kernelColumns; ++kw)
+    for (int64_t kh = 0; window.filter && kh < window.kernelRows; ++kh)
+      for (int64_t kw = 0; kw < window.kernelColumns; ++kw)
         weights.push_back(vector::BroadcastOp::create(
             b, loc, vectorType,
-            memref::LoadOp::create(b, loc, conv.filter,
+            memref::LoadOp::create(b, loc, window.filter,
                                    ValueRange{channel, index(kh), index(kw)})));
     // Rows [firstInside, endInside) read input rows inside for every tap.
     int64_t firstInside = std::min(
-        conv.outRows, llvm::divideCeilSigned(conv.top, conv.strides[0]));
-    int64_t lastTapRow = (conv.kernelRows - 1) * conv.dilations[0];
+        window.outRows, llvm::divideCeilSigned(window.top, window.strides[0]));
+    int64_t lastTapRow = (window.kernelRows - 1) * window.dilations[0];
     int64_t endInside = std::clamp<int64_t>(
-        llvm::divideFloorSigned(conv.inRows - 1 + conv.top - lastTapRow,
-                                conv.strides[0]) +
+        llvm::divideFloorSigned(window.inRows - 1 + window.top - lastTapRow,
+                                window.strides[0]) +
             1,
-        firstInside, conv.outRows);
+        firstInside, window.outRows);
     auto emitRow = [&](Value row, std::optional<int64_t> knownRow) {
       emitRowVectors(image, channel, row, knownRow);
     };
@@ -159,41 +171,31 @@ private:
     if (firstInside < endInside)
       buildFor(b, loc, index(firstInside), index(endInside), index(1),
                [&](Value row) { emitRow(row, std::nullopt); });
-    for (int64_t row = endInside; row < conv.outRows; ++row)
+    for (int64_t row = endInside; row < window.outRows; ++row)
       emitRow(index(row), row);
   }
 
   /// The vectors of one output row (`knownRow` when built one by one).
   void emitRowVectors(Value image, Value channel, Value row,
                       std::optional<int64_t> knownRow) {
-    int64_t width = conv.width;
-    int64_t fullVectors = conv.outColumns / width;
-    // Full vectors [firstInside, endInside) read columns inside for every
-    // tap (readsInside is monotone: false, true, false along the row).
-    int64_t firstInside = 0;
-    while (firstInside < fullVectors &&
-           !conv.readsInside(firstInside * width, width))
-      ++firstInside;
-    int64_t endInside = firstInside;
-    while (endInside < fullVectors &&
-           conv.readsInside(endInside * width, width))
-      ++endInside;
+    int64_t width = window.width;
+    int64_t fullVectors = window.outColumns / width;
     auto emitKnown = [&](int64_t column, int64_t lanes) {
       emitVector(image, channel, row, knownRow, index(column), lanes,
-                 conv.readsInside(column, lanes) ? std::nullopt
-                                                 : std::optional(column));
+                 window.readsInside(column, lanes) ? std::nullopt
+                                                   : std::optional(column));
     };
-    for (int64_t vector = 0; vector < firstInside; ++vector)
+    for (int64_t vector = 0; vector < firstInsideVector; ++vector)
       emitKnown(vector * width, width);
-    if (firstInside < endInside)
-      buildFor(b, loc, index(firstInside * width), index(endInside * width),
-               index(width), [&](Value column) {
+    if (firstInsideVector < endInsideVector)
+      buildFor(b, loc, index(firstInsideVector * width),
+               index(endInsideVector * width), index(width), [&](Value column) {
                  emitVector(image, channel, row, knownRow, column, width,
                             std::nullopt);
                });
-    for (int64_t vector = endInside; vector < fullVectors; ++vector)
+    for (int64_t vector = endInsideVector; vector < fullVectors; ++vector)
       emitKnown(vector * width, width);
-    if (int64_t rest = conv.outColumns % width)
+    if (int64_t rest = window.outColumns % width)
       emitKnown(fullVectors * width, rest);
   }
 
@@ -201,17 +203,18 @@ private:
   /// lanes of the two vectors from `column`, loaded through masks that stop
   /// at the row's end (the lanes past it are never needed).
   Value loadEvenLanes(Value image, Value channel, Value row, Value column) {
-    int64_t width = conv.width;
+    int64_t width = window.width;
     auto maskType = VectorType::get({width}, b.getI1Type());
     SmallVector<Value, 2> halves;
     for (int64_t half = 0; half < 2; ++half) {
       Value start = arith::AddIOp::create(b, loc, column, index(half * width));
       // Lanes before the row's end: clamp(inColumns - start, 0, width).
-      Value left = arith::SubIOp::create(b, loc, index(conv.inColumns), start);
+      Value left =
+          arith::SubIOp::create(b, loc, index(window.inColumns), start);
       left = arith::MaxSIOp::create(b, loc, left, index(0));
       left = arith::MinSIOp::create(b, loc, left, index(width));
       Value mask = vector::CreateMaskOp::create(b, loc, maskType, left);
-      halves.push_back(loadVector(b, loc, vectorType, conv.input,
+      halves.push_back(loadVector(b, loc, vectorType, window.input,
                                   {image, channel, row, start}, mask));
     }
     SmallVector<int64_t> even;
@@ -227,14 +230,14 @@ private:
   /// gather. Empty when every lane is outside.
   std::optional<Value> loadAtEdge(Value image, Value channel, Value row,
                                   int64_t column, int64_t lanes, int64_t kw) {
-    int64_t width = conv.width, stride = conv.strides[1];
-    int64_t first = conv.inColumn(column, kw);
+    int64_t width = window.width, stride = window.strides[1];
+    int64_t first = window.inColumn(column, kw);
     int64_t start = std::max<int64_t>(first, 0);
     SmallVector<bool> inside;
     SmallVector<int64_t> source;
     for (int64_t lane = 0; lane < width; ++lane) {
       int64_t in = first + lane * stride;
-      inside.push_back(lane < lanes && in >= 0 && in < conv.inColumns);
+      inside.push_back(lane < lanes && in >= 0 && in < window.inColumns);
       source.push_back(inside.back() ? in - start : 0);
     }
     if (llvm::none_of(inside, [](bool lane) { return lane; }))
@@ -247,7 +250,7 @@ private:
       SmallVector<int32_t> offsets(source.begin(), source.end());
       auto offsetType = VectorType::get({width}, b.getI32Type());
       return vector::GatherOp::create(
-                 b, loc, vectorType, conv.input,
+                 b, loc, vectorType, window.input,
                  ValueRange{image, channel, row, index(start)},
                  arith::ConstantOp::create(
                      b, loc, offsetType,
@@ -260,10 +263,10 @@ private:
     SmallVector<Value, 2> parts;
     for (int64_t part = 0; part < stride; ++part) {
       int64_t from = start + part * width;
-      int64_t valid = std::clamp<int64_t>(conv.inColumns - from, 0, width);
+      int64_t valid = std::clamp<int64_t>(window.inColumns - from, 0, width);
       parts.push_back(valid == 0
                           ? zeros
-                          : loadVector(b, loc, vectorType, conv.input,
+                          : loadVector(b, loc, vectorType, window.input,
                                        {image, channel, row, index(from)},
                                        firstLanesMask(b, loc, width, valid)));
     }
@@ -276,15 +279,15 @@ private:
     return arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(
-            vectorType, b.getFloatAttr(b.getF32Type(), conv.identity())));
+            vectorType, b.getFloatAttr(b.getF32Type(), window.identity())));
   }
 
   /// acc combined with the input `x` of tap (kh, kw).
   Value combine(Value x, int64_t kh, int64_t kw, Value acc) {
-    switch (conv.combine) {
+    switch (window.combine) {
     case Combine::MultiplyAdd:
-      return multiplyAdd(b, loc, x, weights[kh * conv.kernelColumns + kw], acc,
-                         conv.fused);
+      return multiplyAdd(b, loc, x, weights[kh * window.kernelColumns + kw],
+                         acc, window.fused);
     case Combine::Max:
       return arith::MaximumFOp::create(b, loc, acc, x);
     case Combine::Add:
@@ -300,8 +303,8 @@ private:
                   std::optional<int64_t> knownRow, Value column, int64_t valid,
                   std::optional<int64_t> edgeColumn) {
     std::optional<Value> mask;
-    if (valid < conv.width)
-      mask = firstLanesMask(b, loc, conv.width, valid);
+    if (valid < window.width)
+      mask = firstLanesMask(b, loc, window.width, valid);
     Value zeros = arith::ConstantOp::create(b, loc, vectorType,
                                             b.getZeroAttr(vectorType));
     auto load = [&](Value memref, ValueRange at) {
@@ -311,44 +314,44 @@ private:
     Value acc = fusedOps.prologue
                     ? evaluateFused(b, loc, *fusedOps.prologue, Value(), outAt,
                                     vectorType, mask)
-                    : load(conv.output, outAt);
+                    : load(window.output, outAt);
     // Column stride 2: two contiguous vectors, their even lanes. Other
     // strides: gathered lanes, column offsets 0, s, 2s, ... from the first.
-    bool deinterleave = conv.strides[1] == 2;
+    bool deinterleave = window.strides[1] == 2;
     Value offsets;
-    if (conv.strides[1] != 1 && !deinterleave) {
+    if (window.strides[1] != 1 && !deinterleave) {
       SmallVector<int32_t> lanes;
-      for (int64_t i = 0; i < conv.width; ++i)
-        lanes.push_back(static_cast<int32_t>(i * conv.strides[1]));
-      auto offsetType = VectorType::get({conv.width}, b.getI32Type());
+      for (int64_t i = 0; i < window.width; ++i)
+        lanes.push_back(static_cast<int32_t>(i * window.strides[1]));
+      auto offsetType = VectorType::get({window.width}, b.getI32Type());
       offsets = arith::ConstantOp::create(
           b, loc, offsetType,
           DenseElementsAttr::get(offsetType, ArrayRef(lanes)));
     }
-    Value inRow0 = arith::MulIOp::create(b, loc, row, index(conv.strides[0]));
+    Value inRow0 = arith::MulIOp::create(b, loc, row, index(window.strides[0]));
     Value inColumn0 =
-        arith::MulIOp::create(b, loc, column, index(conv.strides[1]));
-    Value allLanes = firstLanesMask(b, loc, conv.width, conv.width);
-    for (int64_t kh = 0; kh < conv.kernelRows; ++kh) {
-      if (knownRow && !conv.rowInside(*knownRow, kh))
+        arith::MulIOp::create(b, loc, column, index(window.strides[1]));
+    Value allLanes = firstLanesMask(b, loc, window.width, window.width);
+    for (int64_t kh = 0; kh < window.kernelRows; ++kh) {
+      if (knownRow && !window.rowInside(*knownRow, kh))
         continue;
       Value inRow = arith::AddIOp::create(
-          b, loc, inRow0, index(kh * conv.dilations[0] - conv.top));
-      for (int64_t kw = 0; kw < conv.kernelColumns; ++kw) {
+          b, loc, inRow0, index(kh * window.dilations[0] - window.top));
+      for (int64_t kw = 0; kw < window.kernelColumns; ++kw) {
         std::optional<Value> x;
         if (edgeColumn) {
           x = loadAtEdge(image, channel, inRow, *edgeColumn, valid, kw);
         } else {
           Value inColumn = arith::AddIOp::create(
-              b, loc, inColumn0, index(kw * conv.dilations[1] - conv.left));
+              b, loc, inColumn0, index(kw * window.dilations[1] - window.left));
           SmallVector<Value, 4> inAt = {image, channel, inRow, inColumn};
           x = deinterleave ? loadEvenLanes(image, channel, inRow, inColumn)
               : offsets
-                  ? vector::GatherOp::create(b, loc, vectorType, conv.input,
+                  ? vector::GatherOp::create(b, loc, vectorType, window.input,
                                              inAt, offsets,
                                              mask ? *mask : allLanes, zeros)
                         .getResult()
-                  : load(conv.input, inAt);
+                  : load(window.input, inAt);
         }
         if (x)
           acc = combine(*x, kh, kw, acc);
@@ -357,15 +360,17 @@ private:
     if (fusedOps.epilogue)
       storeWithEpilogue(b, loc, *fusedOps.epilogue, acc, outAt, mask);
     else
-      storeVector(b, loc, acc, conv.output, outAt, mask);
+      storeVector(b, loc, acc, window.output, outAt, mask);
   }
 
   OpBuilder &b;
   Location loc;
-  const ChannelWindow &conv;
+  const ChannelWindow &window;
   /// The elementwise ops computed with the kernel (KernelEpilogue.cpp).
   const FusedOps &fusedOps;
   VectorType vectorType;
+  /// The full vectors of a row that need no edge handling.
+  int64_t firstInsideVector = 0, endInsideVector = 0;
   /// A depthwise convolution's weights, one broadcast per tap, in the
   /// current task.
   SmallVector<Value> weights;

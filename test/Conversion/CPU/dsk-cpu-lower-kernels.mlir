@@ -627,6 +627,16 @@ func.func @pool_sum(%x: memref<1x2x5x6xf32>, %window: memref<2x2xf32>, %y: memre
       ins(%x, %window : memref<1x2x5x6xf32>, memref<2x2xf32>) outs(%y : memref<1x2x4x5xf32>)
   return
 }
+// A pool the kernel cannot take (tiles that are not [vector width]) keeps
+// its loops and says so.
+// CHECK-LABEL: func.func @pool_kept
+// CHECK: linalg.pooling_nchw_max
+func.func @pool_kept(%x: memref<1x2x5x6xf32>, %window: memref<2x2xf32>, %y: memref<1x2x4x5xf32>) {
+  // expected-warning @+1 {{kernel 'generic.pool2d_f32' does not fit this op; it keeps its reference lowering}}
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, dsk.kernel = #dsk.kernel<"generic.pool2d_f32", tiles = [4, 4]>}
+      ins(%x, %window : memref<1x2x5x6xf32>, memref<2x2xf32>) outs(%y : memref<1x2x4x5xf32>)
+  return
+}
 
 // -----
 
