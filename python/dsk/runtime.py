@@ -288,6 +288,13 @@ class Model:
             self.target_features = _decode(
                 lib.dsk_model_target_features(handle))
             self.target_kind = _decode(lib.dsk_model_target_kind(handle))
+            # Worked out once: a call of a small model is only a few times
+            # longer than the binding's own work.
+            self._input_storage = [_storage_dtype(d) for _, d, _ in self.inputs]
+            self._input_codes = [_code_of(d) for _, d, _ in self.inputs]
+            self._output_storage = [_storage_dtype(d)
+                                    for _, d, _ in self.outputs]
+            self._output_codes = [_code_of(d) for _, d, _ in self.outputs]
             if num_threads is not None:
                 self.num_threads = num_threads
         except BaseException:
@@ -363,6 +370,8 @@ class Model:
 
     def _bind(self, arrays, named):
         n = len(self.inputs)
+        if not named and len(arrays) == n:
+            return [self._convert(i, v) for i, v in enumerate(arrays)]
         if len(arrays) > n:
             raise TypeError(f"model '{self.path}' takes {n} input"
                             f"{'' if n == 1 else 's'} but {len(arrays)} were "
@@ -385,8 +394,11 @@ class Model:
         return [self._convert(i, v) for i, v in enumerate(values)]
 
     def _convert(self, index, value):
+        want = self._input_storage[index]
+        if isinstance(value, np.ndarray) and value.dtype == want:
+            # Not np.ascontiguousarray: it turns 0-d arrays into 1-d ones.
+            return np.asarray(value, order="C")
         name, dtype, _ = self.inputs[index]
-        want = _storage_dtype(dtype)
         what = f"input {index} '{name}'"
         if isinstance(value, np.ndarray):
             have = value.dtype
@@ -417,30 +429,33 @@ class Model:
         return converted
 
     @staticmethod
-    def _tensor(array, dtype):
-        dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
-        code = _CODE["bf16"] if isinstance(dtype, str) else _code_of(dtype)
-        return _Tensor(code, array.ndim, dims, array.ctypes.data,
-                       array.nbytes), dims
+    def _tensors(arrays, codes, keep):
+        """The C tensors of `arrays`; their dims arrays go to `keep`."""
+        tensors = (_Tensor * max(len(arrays), 1))()
+        for tensor, array, code in zip(tensors, arrays, codes):
+            dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
+            keep.append(dims)
+            tensor.dtype = code
+            tensor.rank = array.ndim
+            tensor.dims = dims
+            tensor.data = array.ctypes.data
+            tensor.size_bytes = array.nbytes
+        return tensors
 
     def _marshal(self, inputs):
         """The C tensors of `inputs` (converted arrays) and of freshly
         allocated outputs; `keep` must outlive the call."""
         outputs = []
-        for i, (name, dtype, shape) in enumerate(self.outputs):
-            if any(not isinstance(d, int) for d in shape):
+        for i, (name, _, shape) in enumerate(self.outputs):
+            try:
+                outputs.append(np.empty(shape, dtype=self._output_storage[i]))
+            except TypeError:
                 raise DskError(f"output {i} '{name}' has the symbolic shape "
-                               f"{shape}, which this binding cannot allocate")
-            outputs.append(np.empty(shape, dtype=_storage_dtype(dtype)))
+                               f"{shape}, which this binding cannot "
+                               "allocate") from None
         keep = []  # the dims arrays must outlive the call
-        c_in = (_Tensor * max(len(inputs), 1))()
-        c_out = (_Tensor * max(len(outputs), 1))()
-        for i, a in enumerate(inputs):
-            c_in[i], dims = self._tensor(a, self.inputs[i][1])
-            keep.append(dims)
-        for i, a in enumerate(outputs):
-            c_out[i], dims = self._tensor(a, self.outputs[i][1])
-            keep.append(dims)
+        c_in = self._tensors(inputs, self._input_codes, keep)
+        c_out = self._tensors(outputs, self._output_codes, keep)
         return c_in, c_out, outputs, keep
 
     @staticmethod
@@ -547,6 +562,8 @@ class Model:
 
 
 def _code_of(dtype):
+    if isinstance(dtype, str):  # bfloat16
+        return _CODE["bf16"]
     for name, np_dtype in _NUMPY.items():
         if np_dtype == dtype:
             return _CODE[name]
