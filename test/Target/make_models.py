@@ -11,9 +11,10 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def save(folder, name, nodes, inputs, outputs, initializers=()):
+def save(folder, name, nodes, inputs, outputs, initializers=(), opset=17):
     graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", opset)])
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(folder, name + ".onnx"))
 
@@ -53,7 +54,7 @@ def main(folder):
           helper.make_node("Cast", ["x8"], ["y"], name="from_float8",
                            to=TensorProto.FLOAT)],
          [vi("x", TensorProto.FLOAT, [4])],
-         [vi("y", TensorProto.FLOAT, [4])])
+         [vi("y", TensorProto.FLOAT, [4])], opset=19)
 
     # dsk-compile-mlir.mlir: y = x + [[1, 2, 3], [4, 5, 6]], cube = k ** 3.
     mx = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)

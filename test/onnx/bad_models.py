@@ -131,6 +131,35 @@ def main():
         [helper.make_node("LeakyRelu", ["x"], ["y"], name="lrelu")],
         [vi("x", [4], TensorProto.INT32)], [vi("y", [4], TensorProto.INT32)]))
 
+    # Nodes that break their op's schema: checked before any converter runs.
+    write(folder, "schema-empty-required-input", model(
+        [helper.make_node("Clip", ["", "lo"], ["y"], name="clip")],
+        [vi("lo", [])], [vi("y", [4])]))
+    write(folder, "schema-too-many-inputs", model(
+        [helper.make_node("Mod", ["x", "x", "x"], ["y"], name="mod")],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "schema-no-inputs", model(
+        [helper.make_node("IsInf", [], ["y"], name="isinf")],
+        [], [vi("y", [4], TensorProto.BOOL)]))
+    write(folder, "schema-mixed-types", model(
+        [helper.make_node("Add", ["x", "k"], ["y"], name="add0")],
+        [vi("x", [4]), vi("k", [4], TensorProto.INT64)], [vi("y", [4])]))
+    write(folder, "schema-empty-variadic", model(
+        [helper.make_node("Concat", ["x", ""], ["y"], name="cat", axis=0)],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "schema-attribute-type", model(
+        [helper.make_node("LeakyRelu", ["x"], ["y"], name="lrelu", alpha=2)],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "schema-unknown-attribute", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu", alpha=0.5)],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "schema-missing-attribute", model(
+        [helper.make_node("Cast", ["x"], ["y"], name="cast")],
+        [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "schema-op-too-new", model(
+        [helper.make_node("Gelu", ["x"], ["y"], name="gelu")],
+        [vi("x", [4])], [vi("y", [4])]))
+
     short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0\0\0")
     write(folder, "raw-data-short", with_initializer(short))
     typed = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], float_data=[1.0, 2.0])

@@ -339,7 +339,7 @@ LogicalResult GraphImporter::importNode(const onnx::GraphProto &graph,
   for (const std::string &input : node.input())
     if (!input.empty() && !lookup(input))
       return ctx.emitError() << "input '" << input << "' is not defined";
-  if (failed(convert(ctx)))
+  if (failed(checkNodeSignature(ctx, domain)) || failed(convert(ctx)))
     return failure();
 
   for (auto [index, output] : llvm::enumerate(node.output())) {

@@ -146,6 +146,13 @@ private:
 
 using ConverterFn = mlir::LogicalResult (*)(NodeContext &);
 
+/// Checks `ctx`'s node against ONNX's schema of its op at its opset (domain
+/// "" or "ai.onnx.preview"): input and output counts, required inputs,
+/// input element types, attribute names and types, required attributes.
+/// Ops of domains without ONNX schemas pass (their converters check).
+mlir::LogicalResult checkNodeSignature(const NodeContext &ctx,
+                                       llvm::StringRef domain);
+
 /// Op converters by domain ("" for ai.onnx) and op type.
 class OpRegistry {
 public:
