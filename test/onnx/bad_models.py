@@ -160,6 +160,22 @@ def main():
         [helper.make_node("Gelu", ["x"], ["y"], name="gelu")],
         [vi("x", [4])], [vi("y", [4])]))
 
+    # Shapes past what a program can hold: errors before anything is built
+    # per element or allocated.
+    write(folder, "shape-operand-too-long", model(
+        [helper.make_node("Tile", ["x", "r"], ["y"], name="tile")],
+        [vi("x", [4]), vi("r", [2**31], TensorProto.INT64)], [vi("y", [4])]))
+    write(folder, "rank-too-large", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [vi("x", [1] * 65)], [vi("y", [1] * 65)]))
+    write(folder, "shape-too-large", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        [vi("x", [2**40, 2**40])], [vi("y", [2**40, 2**40])]))
+    write(folder, "result-too-large", model(
+        [helper.make_node("Expand", ["x", "s"], ["y"], name="expand")],
+        [vi("x", [1])], [vi("y", ["a", "b"])],
+        [helper.make_tensor("s", TensorProto.INT64, [2], [2**40, 2**40])]))
+
     short = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0\0\0")
     write(folder, "raw-data-short", with_initializer(short))
     typed = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], float_data=[1.0, 2.0])
@@ -201,6 +217,9 @@ def main():
         os.remove(link)
     os.symlink("/etc/hostname", link)
     write(folder, "external-symlink-escape", with_initializer(external("w", "escape.bin")))
+    # A FIFO as external data: opening it must not wait for a writer.
+    os.mkfifo(os.path.join(folder, "fifo.bin"))
+    write(folder, "external-fifo", with_initializer(external("w", "fifo.bin")))
     write(folder, "external-missing", with_initializer(external("w", "missing.bin")))
     write(folder, "external-offset-past-end", with_initializer(external("w", "weights.bin", offset=8)))
     write(folder, "external-length-mismatch", with_initializer(external("w", "weights.bin", length=8)))

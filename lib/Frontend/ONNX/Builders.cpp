@@ -119,7 +119,6 @@ DenseElementsAttr int64Attr(MLIRContext *context, ArrayRef<int64_t> values,
 DenseElementsAttr
 foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
                    const std::function<int64_t(ArrayRef<int64_t>)> &fn) {
-  constexpr int64_t kMaxFoldElements = 1 << 16;
   auto resultInt = dyn_cast<IntegerType>(resultElementType);
   if (!resultInt)
     return {};

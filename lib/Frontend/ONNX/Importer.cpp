@@ -22,6 +22,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -251,7 +252,10 @@ GraphImporter::convertValueInfo(const onnx::ValueInfoProto &info,
       dimParams.push_back(dim.has_dim_param() ? dim.dim_param() : "?");
     }
   }
-  return RankedTensorType::get(shape, element->type);
+  auto type = RankedTensorType::get(shape, element->type);
+  if (failed(checkTensorBounds(type, error)))
+    return failure();
+  return type;
 }
 
 FailureOr<SmallVector<size_t>>
@@ -349,11 +353,16 @@ LogicalResult GraphImporter::importNode(const onnx::GraphProto &graph,
     if (it == values.end())
       return ctx.emitError() << "the converter did not produce output #"
                              << index << " ('" << output << "')";
+    auto inferred = cast<RankedTensorType>(it->second.value.getType());
+    const std::string &name = output;
+    if (failed(checkTensorBounds(inferred, [&] {
+          return ctx.emitError() << "output '" << name << "' ";
+        })))
+      return failure();
     // Refine the inferred type with what the model declares.
     auto declared = declaredTypes.find(output);
     if (declared == declaredTypes.end())
       continue;
-    auto inferred = cast<RankedTensorType>(it->second.value.getType());
     std::optional<RankedTensorType> joined =
         joinTypes(inferred, declared->second);
     if (!joined)
@@ -590,6 +599,44 @@ NodeContext::requireConstantInts(size_t i, StringRef what) const {
   return llvm::to_vector(
       llvm::map_range(ints.getValues<APInt>(),
                       [](const APInt &v) { return v.getSExtValue(); }));
+}
+
+FailureOr<int64_t> NodeContext::shapeOperandLength(size_t i, StringRef what,
+                                                   int64_t maxLength) const {
+  auto type = inputType(i);
+  if (type.getRank() != 1 || type.isDynamicDim(0) ||
+      !isa<IntegerType>(type.getElementType()))
+    return emitError() << what
+                       << " must be a 1-D integer tensor of static length, got "
+                       << type,
+           failure();
+  if (type.getDimSize(0) > maxLength)
+    return emitError() << what << " has " << type.getDimSize(0)
+                       << " elements, more than the " << maxLength
+                       << " that tensors of at most " << kMaxRank
+                       << " dimensions need",
+           failure();
+  return type.getDimSize(0);
+}
+
+LogicalResult checkTensorBounds(RankedTensorType type, EmitErrorFn emitError) {
+  if (type.getRank() > kMaxRank)
+    return emitError() << "has " << type.getRank()
+                       << " dimensions, but tensors have at most " << kMaxRank,
+           failure();
+  Type element = type.getElementType();
+  int64_t bits = element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 8;
+  // Bits, then bytes: sub-byte types pack.
+  int64_t total = bits;
+  for (int64_t dim : type.getShape()) {
+    if (ShapedType::isDynamic(dim))
+      continue;
+    if (llvm::MulOverflow(total, dim, total) || total / 8 > kMaxTensorBytes)
+      return emitError() << "has the type " << type << ", more than the "
+                         << kMaxTensorBytes << " bytes a process can address",
+             failure();
+  }
+  return success();
 }
 
 const onnx::AttributeProto *NodeContext::attr(StringRef name) const {

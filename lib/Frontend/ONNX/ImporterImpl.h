@@ -31,6 +31,24 @@ struct ElementType {
   bool isUnsigned = false;
 };
 
+/// The most dimensions a tensor of the importer may have (NumPy's limit):
+/// a shape, axes or pads operand longer than this is an error before any
+/// op is built per element.
+constexpr int64_t kMaxRank = 64;
+
+/// The most bytes a statically sized tensor may span: x86-64's and
+/// AArch64's 47-bit user address space.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 47;
+
+/// Constants with more elements than this are not folded at import time.
+constexpr int64_t kMaxFoldElements = 1 << 16;
+
+/// Checks that `type` is a tensor a program can hold: at most kMaxRank
+/// dimensions, and static dimensions whose product (in bytes) neither
+/// overflows nor exceeds kMaxTensorBytes.
+mlir::LogicalResult checkTensorBounds(mlir::RankedTensorType type,
+                                      EmitErrorFn emitError);
+
 /// The name of an ONNX TensorProto::DataType, e.g. "FLOAT".
 llvm::StringRef dataTypeName(int32_t dataType);
 
@@ -105,6 +123,12 @@ public:
   /// pads...); reports an error naming `what` otherwise.
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   requireConstantInts(size_t i, llvm::StringRef what) const;
+  /// The length of input `i`, a 1-D integer tensor of static length at most
+  /// `maxLength` (a shape, axes, pads or split operand, whose elements become
+  /// one value each); reports an error naming `what` otherwise.
+  mlir::FailureOr<int64_t>
+  shapeOperandLength(size_t i, llvm::StringRef what,
+                     int64_t maxLength = kMaxRank) const;
 
   /// Attributes.
   const onnx::AttributeProto *attr(llvm::StringRef name) const;

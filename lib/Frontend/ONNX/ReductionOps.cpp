@@ -270,7 +270,6 @@ struct Reducer {
 DenseElementsAttr foldReduce(DenseElementsAttr constant, Reduce kind,
                              ArrayRef<bool> isReduced,
                              ArrayRef<int64_t> resultShape) {
-  constexpr int64_t kMaxFoldElements = 1 << 16;
   auto ints = dyn_cast_or_null<DenseIntElementsAttr>(constant);
   if (!ints || ints.getElementType().isInteger(1) ||
       ints.getNumElements() == 0 || ints.getNumElements() > kMaxFoldElements)

@@ -34,8 +34,6 @@ using namespace mlir;
 namespace dsk::onnx_import {
 namespace {
 
-/// Constants larger than this are not folded at import time.
-constexpr int64_t kMaxFoldElements = 1 << 16;
 /// 1-D integer tensors up to this length are tracked element by element.
 constexpr int64_t kMaxKnownElements = 64;
 
@@ -514,14 +512,11 @@ Value scalarInput(NodeContext &ctx, size_t i) {
 /// Elements of a 1-D integer input of static length as index values
 /// (constants where known).
 FailureOr<SmallVector<Value>> indexElements(NodeContext &ctx, size_t i,
-                                            StringRef what) {
-  auto type = ctx.inputType(i);
-  if (type.getRank() != 1 || type.isDynamicDim(0) ||
-      !isa<IntegerType>(type.getElementType()))
-    return ctx.emitError() << what
-                           << " must be a 1-D integer tensor of static length, "
-                              "got "
-                           << type;
+                                            StringRef what,
+                                            int64_t maxLength = kMaxRank) {
+  FailureOr<int64_t> length = ctx.shapeOperandLength(i, what, maxLength);
+  if (failed(length))
+    return failure();
   IndexMath m{ctx.b, ctx.loc};
   SmallVector<Value> result;
   if (DenseElementsAttr c = ctx.constantInput(i)) {
@@ -534,7 +529,7 @@ FailureOr<SmallVector<Value>> indexElements(NodeContext &ctx, size_t i,
       result.push_back(m.toIndex(v));
     return result;
   }
-  for (int64_t k = 0; k < type.getDimSize(0); ++k)
+  for (int64_t k = 0; k < *length; ++k)
     result.push_back(m.toIndex(
         tensor::ExtractOp::create(ctx.b, ctx.loc, ctx.input(i), m.c(k))));
   return result;
@@ -617,10 +612,10 @@ SmallVector<TargetDim> computedTarget(ArrayRef<Value> sizes) {
 LogicalResult convertRuntimeSqueeze(NodeContext &ctx, bool unsqueeze) {
   Value x = ctx.input(0);
   int64_t rank = ctx.inputType(0).getRank();
-  auto axesType = ctx.inputType(1);
-  if (axesType.getRank() != 1 || axesType.isDynamicDim(0))
-    return ctx.emitError() << "axes must be 1-D of static length";
-  int64_t n = axesType.getDimSize(0);
+  FailureOr<int64_t> numAxes = ctx.shapeOperandLength(1, "axes");
+  if (failed(numAxes))
+    return failure();
+  int64_t n = *numAxes;
   int64_t outRank = unsqueeze ? rank + n : rank - n;
   if (outRank < 0)
     return ctx.emitError() << "more axes than dims";
@@ -797,12 +792,9 @@ LogicalResult convertReshape(NodeContext &ctx) {
   } else {
     if (!ctx.hasInput(1))
       return ctx.emitError() << "input #1 (shape) is required";
-    auto shapeType = ctx.inputType(1);
-    if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0) ||
-        !isa<IntegerType>(shapeType.getElementType()))
-      return ctx.emitError()
-             << "shape must be a 1-D integer tensor of static length, got "
-             << shapeType;
+    FailureOr<int64_t> length = ctx.shapeOperandLength(1, "shape");
+    if (failed(length))
+      return failure();
     if (DenseElementsAttr c = ctx.constantInput(1)) {
       for (int64_t v : intValues(c)) {
         constants.push_back(v);
@@ -812,7 +804,7 @@ LogicalResult convertReshape(NodeContext &ctx) {
       std::optional<SmallVector<Value>> known = knownElements(ctx, 1);
       if (!known) {
         known.emplace();
-        for (int64_t k = 0; k < shapeType.getDimSize(0); ++k)
+        for (int64_t k = 0; k < *length; ++k)
           known->push_back(
               tensor::ExtractOp::create(ctx.b, ctx.loc, ctx.input(1), m.c(k)));
       }
@@ -2178,7 +2170,8 @@ LogicalResult convertRuntimePad(NodeContext &ctx, StringRef mode,
   auto xType = ctx.inputType(0);
   int64_t rank = xType.getRank();
   IndexMath m{ctx.b, ctx.loc};
-  FailureOr<SmallVector<Value>> pads = indexElements(ctx, 1, "pads");
+  FailureOr<SmallVector<Value>> pads =
+      indexElements(ctx, 1, "pads", 2 * kMaxRank);
   if (failed(pads))
     return failure();
   SmallVector<Value> axes;

@@ -192,7 +192,11 @@ TensorReader::readExternal(const onnx::TensorProto &tensor,
     return failure();
   }
 
-  int fd = ::open(fileReal.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer, forever; the file type is checked on the open descriptor, and
+  // O_NOFOLLOW refuses a symlink swapped in after real_path resolved it.
+  int fd = ::open(fileReal.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+                                        O_NOFOLLOW);
   struct stat info;
   if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     if (fd >= 0)
