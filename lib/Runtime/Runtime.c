@@ -185,6 +185,9 @@ DSK_API dsk_status dsk_model_load(const char *path, dsk_model **model,
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
                          "dsk_model_load: %s is NULL", path ? "model" : "path");
 
+  dsk_status checked = dsk_check_library_file(path, err);
+  if (checked != DSK_OK)
+    return checked;
   /* dlopen searches the library path for a name without a slash; a model
    * path always means a file, so make it relative to the current directory. */
   void *handle;
@@ -489,11 +492,11 @@ DSK_API dsk_status dsk_model_set_num_threads(dsk_model *model, int num_threads,
   if (!model)
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
                          "dsk_model_set_num_threads: model is NULL");
-  if (num_threads < 0)
+  if (num_threads < 0 || num_threads > DSK_MAX_THREADS)
     return dsk_set_error(err, DSK_ERROR_INVALID_ARGUMENT,
                          "%s: the number of threads must be 0 (the default) "
-                         "or positive, got %d",
-                         model->path, num_threads);
+                         "to %d, got %d",
+                         model->path, DSK_MAX_THREADS, num_threads);
   atomic_store(&model->num_threads, num_threads);
   return dsk_set_ok(err);
 }

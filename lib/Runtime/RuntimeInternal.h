@@ -95,4 +95,10 @@ dsk_status dsk_parse_metadata(const char *text, int version, const char *path,
  * (architecture and CPU features); DSK_ERROR_UNSUPPORTED_CPU otherwise. */
 dsk_status dsk_check_cpu(const dsk_model *model, dsk_error *err);
 
+/* Checks the file at `path` before dlopen sees it (LibraryFile.c): a regular
+ * file whose ELF headers lie inside it, and whose size and checksum match
+ * the model ABI's file trailer when it has one; DSK_ERROR_LOAD otherwise. A
+ * file that cannot be opened passes, for dlopen to report. */
+dsk_status dsk_check_library_file(const char *path, dsk_error *err);
+
 #endif /* DSK_LIB_RUNTIME_RUNTIMEINTERNAL_H */

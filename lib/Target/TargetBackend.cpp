@@ -1,6 +1,12 @@
 //===- TargetBackend.cpp - the registry of dsk target backends ------------===//
 
 #include "dsk/Target/TargetBackend.h"
+#include "dsk/Runtime/ModelABI.h"
+
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace dsk;
 using llvm::StringRef;
@@ -22,6 +28,33 @@ StringRef dsk::stringifyEmitLevel(EmitLevel level) {
     return "lib";
   }
   llvm_unreachable("unknown emit level");
+}
+
+llvm::Error dsk::appendModelFileTrailer(StringRef libraryPath) {
+  auto file = llvm::MemoryBuffer::getFile(libraryPath, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file)
+    return llvm::createStringError("cannot read " + libraryPath + ": " +
+                                   file.getError().message());
+  uint64_t size = (*file)->getBufferSize();
+  uint64_t checksum = dsk_model_checksum((*file)->getBufferStart(), size);
+  file->reset();
+  std::error_code error;
+  llvm::raw_fd_ostream out(libraryPath, error, llvm::sys::fs::OF_Append);
+  if (error)
+    return llvm::createStringError("cannot append to " + libraryPath + ": " +
+                                   error.message());
+  out << DSK_MODEL_TRAILER_MAGIC;
+  for (uint64_t field : {size, checksum, uint64_t(0)}) {
+    char bytes[8];
+    llvm::support::endian::write64le(bytes, field);
+    out.write(bytes, sizeof(bytes));
+  }
+  out.close();
+  if (out.has_error())
+    return llvm::createStringError("writing " + libraryPath +
+                                   " failed: " + out.error().message());
+  return llvm::Error::success();
 }
 
 TargetBackendRegistry &TargetBackendRegistry::global() {

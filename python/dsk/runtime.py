@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import ctypes.util
+import numbers
 import os
 import threading
 from pathlib import Path
@@ -356,8 +357,15 @@ class Model:
     @num_threads.setter
     def num_threads(self, count):
         self._check_open()
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral):
+            raise TypeError(f"num_threads must be an integer, got "
+                            f"{type(count).__name__}")
+        # ctypes would truncate what does not fit the C int silently.
+        if not -2**31 <= count < 2**31:
+            raise DskInvalidArgument(f"{self.path}: the number of threads "
+                                     f"{count} does not fit a C int")
         err = _Error()
-        status = self._lib.dsk_model_set_num_threads(self._handle, int(count),
+        status = self._lib.dsk_model_set_num_threads(self._handle, count,
                                                      ctypes.byref(err))
         if status != 0:
             _raise(status, err, DskInvalidArgument)

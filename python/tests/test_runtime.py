@@ -311,6 +311,16 @@ def test_num_threads(models):
         with pytest.raises(dsk.DskInvalidArgument,
                            match="the number of threads must be 0"):
             m.num_threads = -3
+        with pytest.raises(dsk.DskInvalidArgument,
+                           match="the number of threads must be 0 "
+                                 r"\(the default\) to 1024, got 1025"):
+            m.num_threads = 1025
+        with pytest.raises(dsk.DskInvalidArgument,
+                           match="1099511627776 does not fit a C int"):
+            m.num_threads = 2**40
+        with pytest.raises(TypeError, match="must be an integer, got float"):
+            m.num_threads = 2.5
+        assert m.num_threads == 0
         x, y = xy()
         assert np.array_equal(m(x, y)[0], x + y)
 

@@ -11,6 +11,7 @@
 // RUN: dsk-run %t.so %t.a.npy %t.b.npy --threads 2 --expected %t.one/c.npy --rtol 0 --atol 0 | FileCheck %s --check-prefix=SAME
 // RUN: dsk-run %t.so %t.a.npy %t.b.npy --expected %t.c.npy --rtol 1e-4 --atol 1e-4 | FileCheck %s --check-prefix=SAME
 // RUN: not dsk-run %t.so %t.a.npy %t.b.npy --threads 0 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: not dsk-run %t.so %t.a.npy %t.b.npy --threads 1099511627776 2>&1 | FileCheck %s --check-prefix=HUGE
 
 // Loading a parallel model makes libomp's spinning workers yield only when
 // oversubscribed (KMP_USE_YIELD=2; libomp prints its settings again after
@@ -35,6 +36,7 @@
 // NEEDED: (NEEDED) Shared library: [libomp.so.5]
 // SAME: 1 outputs matched, 0 mismatched
 // ZERO: dsk-run: error: --threads
+// HUGE: dsk-run: error: --threads must be at most 1024, got 1099511627776
 // SEQ: parallel: no (runs on the calling thread)
 // SEQ-NEEDED-NOT: libomp
 

@@ -239,8 +239,11 @@ Options parseArgs(int argc, char **argv) {
     } else if (arg == "--atol") {
       opts.atol = parseTolerance(arg, value());
     } else if (arg == "--threads") {
-      opts.threads = static_cast<int>(
-          std::min<uint64_t>(parseCount(arg, value(), 1), INT32_MAX));
+      uint64_t threads = parseCount(arg, value(), 1);
+      if (threads > DSK_MAX_THREADS)
+        fail("--threads must be at most " + std::to_string(DSK_MAX_THREADS) +
+             ", got " + std::to_string(threads));
+      opts.threads = static_cast<int>(threads);
     } else if (arg == "--profile") {
       noValue();
       opts.profile = true;

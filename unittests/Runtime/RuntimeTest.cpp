@@ -10,11 +10,14 @@
 
 #include "RuntimeTestSupport.h"
 
+#include "dsk/Runtime/ModelABI.h"
+
 #include <atomic>
 #include <cstring>
 #include <thread>
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace dsk_runtime_test;
@@ -99,6 +102,73 @@ TEST_F(RuntimeTest, LoadNonElfFile) {
   load(path, DSK_ERROR_LOAD);
   EXPECT_THAT(std::string(err.message),
               AllOf(HasSubstr("cannot load model " + path), HasSubstr("ELF")));
+}
+
+/// The bytes of the file at `path`.
+static std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Writes `bytes` to the file at `path`.
+static void writeFile(const std::string &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+/// `bytes` followed by the model ABI's file trailer for them.
+static std::string withTrailer(const std::string &bytes) {
+  uint64_t fields[3] = {bytes.size(),
+                        dsk_model_checksum(bytes.data(), bytes.size()), 0};
+  std::string file = bytes + DSK_MODEL_TRAILER_MAGIC;
+  file.append(reinterpret_cast<const char *>(fields), sizeof(fields));
+  return file;
+}
+
+TEST_F(RuntimeTest, LoadLibraryWithTrailer) {
+  std::string path = dir + "/trailer.so";
+  writeFile(path, withTrailer(readFile(DSK_FAKE_ADD_PATH)));
+  EXPECT_NE(load(path), nullptr) << err.message;
+}
+
+TEST_F(RuntimeTest, LoadTruncatedLibrary) {
+  std::string bytes = readFile(DSK_FAKE_ADD_PATH);
+  std::string path = dir + "/truncated.so";
+  writeFile(path, bytes.substr(0, bytes.size() / 2));
+  load(path, DSK_ERROR_LOAD);
+  EXPECT_THAT(std::string(err.message),
+              AllOf(HasSubstr("cannot load model " + path),
+                    HasSubstr("the file is truncated or corrupted (its ELF "
+                              "headers describe data past its")));
+}
+
+TEST_F(RuntimeTest, LoadCorruptedLibrary) {
+  std::string file = withTrailer(readFile(DSK_FAKE_ADD_PATH));
+  file[file.size() / 3] ^= 0x10;
+  std::string path = dir + "/flipped.so";
+  writeFile(path, file);
+  load(path, DSK_ERROR_LOAD);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(path + ": the file is corrupted (its checksum differs "
+                               "from the one the compiler recorded)"));
+}
+
+TEST_F(RuntimeTest, LoadLibraryWithBytesBeforeItsTrailer) {
+  std::string bytes = readFile(DSK_FAKE_ADD_PATH);
+  std::string file = withTrailer(bytes);
+  std::string path = dir + "/grown.so";
+  writeFile(path, bytes + "x" + file.substr(bytes.size()));
+  load(path, DSK_ERROR_LOAD);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr("before its trailer, but the compiler wrote " +
+                        std::to_string(bytes.size())));
+}
+
+TEST_F(RuntimeTest, LoadFifoIsRefusedWithoutBlocking) {
+  std::string path = dir + "/fifo.so";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  load(path, DSK_ERROR_LOAD);
+  EXPECT_THAT(std::string(err.message),
+              HasSubstr(path + ": not a regular file"));
 }
 
 TEST_F(RuntimeTest, LoadNameWithoutSlashIsRelativeToCurrentDirectory) {
@@ -1013,7 +1083,10 @@ TEST_F(RuntimeTest, NumThreads) {
   EXPECT_THAT(std::string(err.message),
               HasSubstr(DSK_FAKE_ADD_PATH
                         ": the number of threads must be 0 (the default) "
-                        "or positive, got -1"));
+                        "to 1024, got -1"));
+  EXPECT_EQ(dsk_model_set_num_threads(m.get(), DSK_MAX_THREADS + 1, &err),
+            DSK_ERROR_INVALID_ARGUMENT);
+  EXPECT_THAT(std::string(err.message), HasSubstr("to 1024, got 1025"));
   EXPECT_EQ(dsk_model_num_threads(m.get()), 2);
   EXPECT_EQ(dsk_model_set_num_threads(nullptr, 1, &err),
             DSK_ERROR_INVALID_ARGUMENT);

@@ -72,7 +72,7 @@
  * workspace line. A version-2 reader ignores
  * header lines whose first word it does not know, wherever they appear
  * before the first `input` or `output` line, so later fields (per-region
- *counters, the file's size and checksum) can be added without a new version.
+ *counters) can be added without a new version.
  *Version 1 is the same without `kind` and `workspace`, and unknown lines are
  *errors.
  *
@@ -81,6 +81,16 @@
  * symbolic dimension (compilers emit static shapes only so far).
  * dtype is one of: f16 bf16 f32 f64 i8 i16 i32 i64 u8 u16 u32 u64 bool.
  * bool is one byte per element (0 or 1). Rank 0 means a scalar (one element).
+ *
+ * File trailer. After linking, dsk-compile appends DSK_MODEL_TRAILER_SIZE
+ * bytes to the library (the dynamic loader ignores bytes past what the ELF
+ * headers describe): the 8 bytes DSK_MODEL_TRAILER_MAGIC, then three
+ * little-endian uint64: the number of bytes before the trailer, their
+ * dsk_model_checksum, and 0 (reserved). Before handing a file to the dynamic
+ * loader, the runtime checks that its ELF headers lie inside it and, when
+ * the trailer is there, the size and checksum: a truncated or corrupted
+ * library is an error, not a crash in the loader. Libraries without the
+ * trailer (from older compilers) get only the header check.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -97,9 +107,39 @@
 #define DSK_MODEL_METADATA_SYMBOL_V1 "dsk_model_metadata_v1"
 #define DSK_MODEL_RUN_SYMBOL_V1 "dsk_model_run_v1"
 
+#define DSK_MODEL_TRAILER_MAGIC "DSKFILE1"
+#define DSK_MODEL_TRAILER_SIZE 32
+
+#include <stdint.h>
+#include <string.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The checksum of a model file's bytes: four interleaved FNV-style chains
+ * over little-endian 64-bit words (any change of one word changes its
+ * chain), so that a 100 MB library is checked in milliseconds. Not a
+ * cryptographic hash: it finds corruption, not tampering. */
+static inline uint64_t dsk_model_checksum(const void *data, uint64_t size) {
+  const unsigned char *bytes = (const unsigned char *)data;
+  const uint64_t prime = 0x100000001b3ull;
+  uint64_t lanes[4] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull,
+                       0x9ce484222325cbf2ull, 0x2325cbf29ce48422ull};
+  uint64_t i = 0;
+  for (; i + 32 <= size; i += 32)
+    for (int lane = 0; lane < 4; ++lane) {
+      uint64_t word;
+      memcpy(&word, bytes + i + 8 * lane, 8);
+      lanes[lane] = (lanes[lane] ^ word) * prime;
+    }
+  for (; i < size; ++i)
+    lanes[i % 4] = (lanes[i % 4] ^ bytes[i]) * prime;
+  uint64_t hash = size;
+  for (int lane = 0; lane < 4; ++lane)
+    hash = (hash ^ lanes[lane]) * prime;
+  return hash;
+}
 
 typedef void (*dsk_model_run_fn)(void *const *buffers, void *workspace);
 typedef void (*dsk_model_run_v1_fn)(void *const *buffers);

@@ -178,8 +178,9 @@ dsk_status dsk_model_run_with_workspace(const dsk_model *model,
  * threads; dsk_model_is_parallel says whether this one does. Its size is
  * `num_threads` for later dsk_model_run calls from any thread, or, for 0 (the
  * default), OpenMP's default (OMP_NUM_THREADS, else one per core).
- * Negative counts are DSK_ERROR_INVALID_ARGUMENT. Models without parallel
- * loops always run on the calling thread. */
+ * Counts outside [0, DSK_MAX_THREADS] are DSK_ERROR_INVALID_ARGUMENT. Models
+ * without parallel loops always run on the calling thread. */
+#define DSK_MAX_THREADS 1024
 dsk_status dsk_model_set_num_threads(dsk_model *model, int num_threads,
                                      dsk_error *err);
 int dsk_model_num_threads(const dsk_model *model);

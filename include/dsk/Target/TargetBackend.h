@@ -111,6 +111,11 @@ public:
                            CompileStages &stages) = 0;
 };
 
+/// Appends the model ABI's file trailer (size and checksum, ModelABI.h) to
+/// the library at `libraryPath`, which a backend's link step has just
+/// written; every backend that emits a library calls it last.
+llvm::Error appendModelFileTrailer(llvm::StringRef libraryPath);
+
 /// The backends a tool knows, in registration order.
 class TargetBackendRegistry {
 public:

@@ -2,6 +2,7 @@
 
 #include "dsk/Target/CPU/CpuTarget.h"
 #include "dsk/Runtime/ModelABI.h"
+#include "dsk/Target/TargetBackend.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -344,5 +345,5 @@ Error dsk::cpu::linkSharedLibrary(StringRef objectPath, StringRef outputPath,
         "linking " + outputPath + " with " + driver + " failed" +
         (message.empty() ? "" : ": " + message) + " (exit status " +
         llvm::Twine(status) + ")");
-  return Error::success();
+  return appendModelFileTrailer(outputPath);
 }
