@@ -86,6 +86,7 @@ void dsk::buildReferenceCpuPipeline(OpPassManager &pm) {
   pm.addPass(createDskLowerToLinalg());
   // Importers and hand-written programs use arith/math directly on tensors.
   pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createDskUntieEmptyTensors());
   addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   addLoopsToLLVM(pm);
@@ -103,6 +104,10 @@ void dsk::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertElementwiseToLinalgPass());
   // Chains of elementwise nodes make one pass over memory.
   pm.addNestedPass<func::FuncOp>(createDskCpuFuseElementwise());
+  // Each op writes its own destination (CSE shared them): empty-tensor
+  // elimination and one-shot bufferization then decide per op, in time
+  // linear in the graph.
+  pm.addNestedPass<func::FuncOp>(createDskUntieEmptyTensors());
 
   DskExportModelOptions exportOptions;
   exportOptions.entry = options.entry;

@@ -100,6 +100,10 @@ def DskPlanMemory : Pass<"dsk-plan-memory", "mlir::ModuleOp"> {
     nothing for them. The workspace size (0 when nothing is planned) is
     written into the metadata's `workspace` line.
 
+    A buffer that nothing reads or writes, through any view (a
+    destination whose writer a kernel absorbed as its prologue), is erased
+    with its views and dealloc.
+
     Allocations inside loops or conditionals, with dynamic shapes, or
     freed conditionally are left to the allocator.
   }];
@@ -135,6 +139,37 @@ def DskMarkProfileRegions : Pass<"dsk-mark-profile-regions", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def DskUntieEmptyTensors
+    : Pass<"dsk-untie-empty-tensors", "mlir::func::FuncOp"> {
+  let summary = "Give every use of a tensor.empty its own op";
+  let description = [{
+    CSE merges the `tensor.empty` ops of equal shape that the importer and
+    the lowerings create, so that one op may stand for the destinations of
+    hundreds of ops. That means nothing on tensors, but bufferization
+    treats them as writers of one buffer: empty-tensor elimination then
+    replaces the shared op, and with it every user's destination, by the
+    one subset it found (e.g. the caller's output buffer), and one-shot
+    bufferization's conflict analysis, quadratic in the writers of a buffer,
+    makes every one of them out of place (a 500-layer model took minutes).
+    This pass gives each use its own `tensor.empty`, created just before
+    the user (or, for a user inside a loop body, next to the original, so
+    that no allocation moves into a loop); run it after the last pass that
+    may CSE, before empty-tensor elimination and bufferization.
+
+    ```mlir
+    %e = tensor.empty() : tensor<4xf32>
+    %a = linalg.generic ... outs(%e : tensor<4xf32>)
+    %b = linalg.generic ... outs(%e : tensor<4xf32>)
+    // becomes
+    %e0 = tensor.empty() : tensor<4xf32>
+    %a = linalg.generic ... outs(%e0 : tensor<4xf32>)
+    %e1 = tensor.empty() : tensor<4xf32>
+    %b = linalg.generic ... outs(%e1 : tensor<4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
 def DskExpandStridedCopies
@@ -352,8 +387,15 @@ def DskCpuFuseElementwise
     multiplies; LayerNorm's subtract and square into its mean) becomes one
     loop nest that makes one pass over memory. Ops that carry a
     `#dsk.kernel` are neither fused nor fused into: their kernel's lowering
-    matches them as selected.
+    matches them as selected. A fusion whose body would exceed
+    `max-body-ops` operations is not made: each fusion copies both bodies,
+    so an unbounded chain of N nodes would cost N^2 copies (and one huge
+    loop body); bounded, a chain becomes loop nests of that many ops each.
   }];
+  let options = [
+    Option<"maxBodyOps", "max-body-ops", "int64_t", /*default=*/"256",
+           "Most operations in the body of a fused generic">,
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 

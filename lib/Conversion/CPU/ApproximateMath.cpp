@@ -46,10 +46,22 @@ struct ApproximateMathPass
            {math::ErfOp::getOperationName(), math::ExpOp::getOperationName(),
             math::TanhOp::getOperationName()})
         selected.insert(name);
+    // Only the selected ops and what their rewrites create are visited: a
+    // whole-module greedy rewrite costs time superlinear in the size of a
+    // deep model's lowered code, which is mostly kernels.
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (selected.contains(op->getName().getStringRef()))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
         patterns, [&](StringRef name) { return selected.contains(name); });
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+    if (failed(applyOpPatternsGreedily(ops, std::move(patterns), config)))
       return signalPassFailure();
   }
 };

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace dsk {
 #define GEN_PASS_DEF_DSKCPUFUSEELEMENTWISE
@@ -42,39 +43,68 @@ bool mayFuse(OpOperand *operand) {
   return consumer.getMatchingIndexingMap(operand).isPermutation();
 }
 
-/// Fuses one producer into its consumer; false when nothing may fuse.
-bool fuseOne(RewriterBase &rewriter, func::FuncOp func) {
-  OpOperand *candidate = nullptr;
-  func.walk([&](linalg::GenericOp consumer) {
-    for (OpOperand &operand : consumer->getOpOperands())
-      if (mayFuse(&operand) && linalg::areElementwiseOpsFusable(&operand)) {
-        candidate = &operand;
-        return WalkResult::interrupt();
-      }
-    return WalkResult::advance();
-  });
-  if (!candidate)
-    return false;
-  Operation *producer = candidate->get().getDefiningOp();
-  Operation *consumer = candidate->getOwner();
-  rewriter.setInsertionPoint(consumer);
-  FailureOr<linalg::ElementwiseOpFusionResult> fused =
-      linalg::fuseElementwiseOps(rewriter, candidate);
-  if (failed(fused))
-    return false;
-  for (auto [original, replacement] : fused->replacements)
-    rewriter.replaceAllUsesExcept(original, replacement, fused->fusedOp);
-  rewriter.eraseOp(consumer);
-  if (producer->use_empty())
-    rewriter.eraseOp(producer);
-  return true;
+/// The number of operations in the body of `op`.
+int64_t bodySize(Operation *op) {
+  return static_cast<int64_t>(
+      cast<linalg::GenericOp>(op).getBody()->getOperations().size());
+}
+
+/// Fuses one producer of `consumer`'s operands into it and returns the
+/// fused op, or null when none may fuse. The erased producer goes into
+/// `erased`.
+linalg::GenericOp fuseOneProducer(RewriterBase &rewriter,
+                                  linalg::GenericOp consumer,
+                                  int64_t maxBodyOps,
+                                  llvm::DenseSet<Operation *> &erased) {
+  for (OpOperand &operand : consumer->getOpOperands()) {
+    if (!mayFuse(&operand) || !linalg::areElementwiseOpsFusable(&operand) ||
+        bodySize(operand.get().getDefiningOp()) + bodySize(consumer) >
+            maxBodyOps)
+      continue;
+    Operation *producer = operand.get().getDefiningOp();
+    rewriter.setInsertionPoint(consumer);
+    FailureOr<linalg::ElementwiseOpFusionResult> fused =
+        linalg::fuseElementwiseOps(rewriter, &operand);
+    if (failed(fused))
+      continue;
+    for (auto [original, replacement] : fused->replacements)
+      rewriter.replaceAllUsesExcept(original, replacement, fused->fusedOp);
+    erased.insert(consumer);
+    rewriter.eraseOp(consumer);
+    if (producer->use_empty()) {
+      erased.insert(producer);
+      rewriter.eraseOp(producer);
+    }
+    // Each fusion appends the producer's inputs: a chain that reads one
+    // tensor at every step would otherwise read it through as many operands,
+    // and bufferization's analysis is quadratic in a buffer's uses.
+    auto fusedOp = cast<linalg::GenericOp>(fused->fusedOp);
+    FailureOr<linalg::GenericOp> deduplicated =
+        linalg::deduplicateOperandsAndRemoveDeadResults(
+            rewriter, fusedOp,
+            /*removeOutputs=*/false);
+    return succeeded(deduplicated) ? *deduplicated : fusedOp;
+  }
+  return {};
 }
 
 struct FuseElementwisePass
     : public dsk::impl::DskCpuFuseElementwiseBase<FuseElementwisePass> {
+  using DskCpuFuseElementwiseBase::DskCpuFuseElementwiseBase;
+
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
-    while (fuseOne(rewriter, getOperation())) {
+    // Consumers last to first, each absorbing its producers until none may
+    // fuse: a chain collapses from its end in one sweep, without a walk of
+    // the function per fusion.
+    SmallVector<linalg::GenericOp> consumers;
+    getOperation().walk([&](linalg::GenericOp op) { consumers.push_back(op); });
+    llvm::DenseSet<Operation *> erased;
+    for (linalg::GenericOp consumer : llvm::reverse(consumers)) {
+      if (erased.contains(consumer))
+        continue;
+      while (consumer)
+        consumer = fuseOneProducer(rewriter, consumer, maxBodyOps, erased);
     }
   }
 };

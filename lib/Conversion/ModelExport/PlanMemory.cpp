@@ -51,7 +51,8 @@ std::optional<int64_t> elementBytes(Type type) {
 
 /// The positions in `block` of the first and last ops that read or write
 /// `buffer` through any of its views (ops nested in a loop count as the
-/// loop). None when a use hides where the memory is used: an op that
+/// loop); (max, -1) when nothing does (a destination whose writer a kernel
+/// absorbed). None when a use hides where the memory is used: an op that
 /// returns a memref other than a view of it, a region terminator that
 /// passes it on, or one that takes its address.
 std::optional<std::pair<int64_t, int64_t>>
@@ -83,18 +84,27 @@ usedRange(Value buffer, Block &block,
       last = std::max(last, at);
     }
   }
-  if (last < 0)
-    return std::nullopt;
   return std::make_pair(first, last);
+}
+
+/// Erases `op` after every op that uses its results (views of a buffer
+/// that nothing reads or writes, and their deallocs).
+void eraseWithUsers(Operation *op) {
+  for (Value result : op->getResults())
+    for (Operation *user : llvm::make_early_inc_range(result.getUsers()))
+      eraseWithUsers(user);
+  op->erase();
 }
 
 /// The buffers of `block` that the plan can place: statically shaped
 /// allocations in the default memory space with an identity layout, made
-/// in the block itself and freed by exactly one dealloc in it. A buffer is
+/// in the block itself and freed by exactly one dealloc in it. Those that
+/// nothing reads or writes go to `unused` instead. A buffer is
 /// live from its first to its last use (buffer deallocation puts the
 /// deallocs at the end of the block, far after the last use), or from the
 /// alloc to the dealloc when its uses cannot be followed.
-SmallVector<PlannedBuffer> collectBuffers(Block &block) {
+SmallVector<PlannedBuffer>
+collectBuffers(Block &block, SmallVectorImpl<Operation *> &unused) {
   DenseMap<Operation *, int64_t> position;
   for (auto [index, op] : llvm::enumerate(block))
     position[&op] = index;
@@ -114,12 +124,17 @@ SmallVector<PlannedBuffer> collectBuffers(Block &block) {
         deallocs.push_back(dealloc);
     if (deallocs.size() != 1 || deallocs[0]->getBlock() != &block)
       continue;
+    std::optional<std::pair<int64_t, int64_t>> used =
+        usedRange(alloc, block, position);
+    if (used && used->second < 0) {
+      unused.push_back(alloc);
+      continue;
+    }
     PlannedBuffer buffer;
     buffer.alloc = alloc;
     buffer.dealloc = deallocs[0];
     std::tie(buffer.first, buffer.last) =
-        usedRange(alloc, block, position)
-            .value_or(std::make_pair(position[alloc], position[deallocs[0]]));
+        used.value_or(std::make_pair(position[alloc], position[deallocs[0]]));
     buffer.bytes = std::max<int64_t>(1, type.getNumElements() * *element);
     buffer.alignment = std::max<int64_t>(DSK_MODEL_WORKSPACE_ALIGNMENT,
                                          alloc.getAlignment().value_or(1));
@@ -192,7 +207,10 @@ struct PlanMemoryPass : public dsk::impl::DskPlanMemoryBase<PlanMemoryPass> {
       return signalPassFailure();
     }
     Block &block = run.getBody().front();
-    SmallVector<PlannedBuffer> buffers = collectBuffers(block);
+    SmallVector<Operation *> unused;
+    SmallVector<PlannedBuffer> buffers = collectBuffers(block, unused);
+    for (Operation *alloc : unused)
+      eraseWithUsers(alloc);
     int64_t size = placeBuffers(buffers);
     if (failed(recordWorkspaceSize(module, size)))
       return signalPassFailure();

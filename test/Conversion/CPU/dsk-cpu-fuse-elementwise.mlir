@@ -1,4 +1,5 @@
 // RUN: dsk-opt %s -split-input-file -dsk-cpu-fuse-elementwise | FileCheck %s
+// RUN: dsk-opt %s -split-input-file -dsk-cpu-fuse-elementwise="max-body-ops=4" | FileCheck %s --check-prefix=BOUNDED
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
@@ -90,4 +91,75 @@ func.func @kept_apart(%x: tensor<4x8xf32>, %s: tensor<4x1xf32>) -> (tensor<4x8xf
     linalg.yield %v : f32
   } -> tensor<4x8xf32>
   return %y, %z, %w : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A chain that reads one tensor at every step reads it through one operand
+// of the fused op, not one per step.
+// CHECK-LABEL: func.func @shared_input_deduplicated
+// CHECK:         linalg.generic {{.+}} ins(%{{.+}}, %{{.+}} : tensor<8xf32>, tensor<8xf32>)
+// CHECK-COUNT-3:   arith.addf
+// CHECK-NOT:     linalg.generic
+#v = affine_map<(d0) -> (d0)>
+func.func @shared_input_deduplicated(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]} ins(%x, %y : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %b = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]} ins(%a, %y : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %c = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]} ins(%b, %y : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %c : tensor<8xf32>
+}
+
+// -----
+
+// With max-body-ops=4, a fusion whose body would exceed it is not made: a chain of
+// four one-op steps (two operations each, with the yield) becomes two
+// fused ops of two steps each, the chain collapsing from its end.
+// BOUNDED-LABEL: func.func @bounded_chain
+// BOUNDED:         %[[FIRST:.+]] = linalg.generic
+// BOUNDED-COUNT-2:   arith.addf
+// BOUNDED:         %[[SECOND:.+]] = linalg.generic {{.+}} ins(%[[FIRST]]
+// BOUNDED-COUNT-2:   arith.addf
+// BOUNDED-NOT:     linalg.generic
+// BOUNDED:         return %[[SECOND]]
+// With the default bound, the four steps are one op.
+// CHECK-LABEL: func.func @bounded_chain
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT:     linalg.generic
+#v = affine_map<(d0) -> (d0)>
+func.func @bounded_chain(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]} ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %b = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]} ins(%a : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %c = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]} ins(%b : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %d = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]} ins(%c : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %d : tensor<8xf32>
 }

@@ -107,3 +107,30 @@ module {
     return
   }
 }
+
+// -----
+
+// A buffer that nothing reads or writes (a destination whose writer a
+// kernel absorbed), even through a view, is erased with its view and
+// dealloc instead of taking workspace from its alloc to its dealloc.
+// CHECK-LABEL: llvm.mlir.global external constant @dsk_model_metadata_v2
+// CHECK-SAME: workspace 1024\0A
+// CHECK-LABEL: func.func @dsk_model_run_v2
+// CHECK-NOT: memref<4x64xf32>
+// CHECK: memref.view {{.+}} to memref<256xf32>
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.collapse_shape
+// CHECK-NOT: memref.dealloc
+module {
+  llvm.mlir.global external constant @dsk_model_metadata_v2("dsk-model 2\0Akind cpu\0Atarget x86_64 haswell\0Afeatures -\0Aworkspace 0\0Ainput x f32 1 256\0Aend\0A\00") {addr_space = 0 : i32}
+  func.func @dsk_model_run_v2(%buffers: !llvm.ptr, %workspace: !llvm.ptr) {
+    %zero = arith.constant 0.0 : f32
+    %dead = memref.alloc() : memref<4x64xf32>
+    %flat = memref.collapse_shape %dead [[0, 1]] : memref<4x64xf32> into memref<256xf32>
+    %a = memref.alloc() : memref<256xf32>
+    linalg.fill ins(%zero : f32) outs(%a : memref<256xf32>)
+    memref.dealloc %dead : memref<4x64xf32>
+    memref.dealloc %a : memref<256xf32>
+    return
+  }
+}
