@@ -1557,3 +1557,13 @@ func.func @attention_kernel_mask(%q: memref<1x1x4x8xf32>, %m: memref<3x4xf32>) {
   dsk.attention_kernel %q, %q, %q mask %m into %q {scale = 1.0 : f64} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<3x4xf32> into memref<1x1x4x8xf32>
   return
 }
+
+// -----
+
+// A tensor type whose element type does not parse still has its encoding
+// verified (by upstream's parser): an error, not a crash.
+// expected-error @+2 {{expected non-function type}}
+// expected-error @+1 {{#dsk.uniform needs an element type}}
+func.func @encoding_without_element_type(%x: tensor<, #dsk.uniform<scale = 0.5, zero_point = 0>>) {
+  return
+}

@@ -149,6 +149,11 @@ FailureOr<IntegerType>
 verifyStorageType(Type elementType, unsigned minBits, unsigned maxBits,
                   StringRef encodingName,
                   function_ref<InFlightDiagnostic()> emitError) {
+  // Null when the type parser failed before it (`tensor<, #dsk...>`): the
+  // parser has reported that, but still asks the encoding.
+  if (!elementType)
+    return emitError() << "#dsk." << encodingName << " needs an element type",
+           failure();
   auto intType = dyn_cast<IntegerType>(elementType);
   if (!intType || intType.getWidth() < minBits ||
       intType.getWidth() > maxBits) {
