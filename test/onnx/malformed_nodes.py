@@ -51,9 +51,11 @@ def run(dsk_compile, path):
     result = subprocess.run([dsk_compile, path, "--emit=onnx-ir", "-o",
                              os.devnull], capture_output=True, text=True,
                             timeout=60)
+    # Sanitizer reports count too (an ASan build exits with status 1).
     crashed = (result.returncode < 0 or result.returncode > 1 or
-               "LLVM ERROR" in result.stderr or
-               "Stack dump" in result.stderr)
+               any(marker in result.stderr for marker in (
+                   "LLVM ERROR", "Stack dump", "ERROR: AddressSanitizer",
+                   "ERROR: LeakSanitizer", "runtime error:")))
     return path, crashed, result.stderr[-400:]
 
 
