@@ -59,7 +59,6 @@ _NUMPY = {
     "u16": np.dtype(np.uint16), "u32": np.dtype(np.uint32),
     "u64": np.dtype(np.uint64), "bool": np.dtype(np.bool_),
 }
-_CODE = {name: i + 1 for i, name in enumerate(_DTYPES)}
 _STATUS = {0: "DSK_OK", 1: "DSK_ERROR_INVALID_ARGUMENT", 2: "DSK_ERROR_LOAD",
            3: "DSK_ERROR_BAD_MODEL", 4: "DSK_ERROR_UNSUPPORTED_CPU"}
 _MESSAGE_SIZE = 512
@@ -281,10 +280,10 @@ class Model:
             _raise(status, err)
         self._handle = handle
         try:
-            self.inputs = self._describe(lib.dsk_model_num_inputs,
-                                         lib.dsk_model_input_info)
-            self.outputs = self._describe(lib.dsk_model_num_outputs,
-                                          lib.dsk_model_output_info)
+            self.inputs, self._input_codes = self._describe(
+                lib.dsk_model_num_inputs, lib.dsk_model_input_info)
+            self.outputs, self._output_codes = self._describe(
+                lib.dsk_model_num_outputs, lib.dsk_model_output_info)
             self.target_cpu = _decode(lib.dsk_model_target_cpu(handle))
             self.target_features = _decode(
                 lib.dsk_model_target_features(handle))
@@ -292,10 +291,8 @@ class Model:
             # Worked out once: a call of a small model is only a few times
             # longer than the binding's own work.
             self._input_storage = [_storage_dtype(d) for _, d, _ in self.inputs]
-            self._input_codes = [_code_of(d) for _, d, _ in self.inputs]
             self._output_storage = [_storage_dtype(d)
                                     for _, d, _ in self.outputs]
-            self._output_codes = [_code_of(d) for _, d, _ in self.outputs]
             if num_threads is not None:
                 self.num_threads = num_threads
         except BaseException:
@@ -303,7 +300,9 @@ class Model:
             raise
 
     def _describe(self, count, info_fn):
-        specs = []
+        """(name, dtype, shape) of each input or output, and the runtime's
+        dtype codes."""
+        specs, codes = [], []
         err = _Error()
         for i in range(count(self._handle)):
             info = _TensorInfo()
@@ -321,7 +320,8 @@ class Model:
                     shape.append(_decode(name) if name else None)
             specs.append((_decode(info.name), _numpy_dtype(info.dtype),
                           tuple(shape)))
-        return specs
+            codes.append(info.dtype)
+        return specs, codes
 
     # -- the model ABI ---------------------------------------------------------
 
@@ -567,15 +567,6 @@ class Model:
         state = "closed" if self._handle is None else \
             f"{len(self.inputs)} inputs, {len(self.outputs)} outputs"
         return f"<dsk.Model '{self.path}' ({state})>"
-
-
-def _code_of(dtype):
-    if isinstance(dtype, str):  # bfloat16
-        return _CODE["bf16"]
-    for name, np_dtype in _NUMPY.items():
-        if np_dtype == dtype:
-            return _CODE[name]
-    raise DskError(f"no dsk dtype for {dtype}")
 
 
 def load(path, num_threads=None):

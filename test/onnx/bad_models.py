@@ -156,6 +156,9 @@ def main():
     write(folder, "schema-missing-attribute", model(
         [helper.make_node("Cast", ["x"], ["y"], name="cast")],
         [vi("x", [4])], [vi("y", [4])]))
+    write(folder, "schema-too-many-outputs", model(
+        [helper.make_node("Relu", ["x"], ["y", "z"], name="relu")],
+        [vi("x", [4])], [vi("y", [4]), vi("z", [4])]))
     write(folder, "schema-op-too-new", model(
         [helper.make_node("Gelu", ["x"], ["y"], name="gelu")],
         [vi("x", [4])], [vi("y", [4])]))
@@ -165,6 +168,9 @@ def main():
     write(folder, "shape-operand-too-long", model(
         [helper.make_node("Tile", ["x", "r"], ["y"], name="tile")],
         [vi("x", [4]), vi("r", [2**31], TensorProto.INT64)], [vi("y", [4])]))
+    write(folder, "shape-operand-dynamic-length", model(
+        [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")],
+        [vi("x", [4]), vi("s", ["n"], TensorProto.INT64)], [vi("y", [4])]))
     write(folder, "rank-too-large", model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [vi("x", [1] * 65)], [vi("y", [1] * 65)]))

@@ -52,11 +52,19 @@ mlir::LogicalResult checkTensorBounds(mlir::RankedTensorType type,
 /// The name of an ONNX TensorProto::DataType, e.g. "FLOAT".
 llvm::StringRef dataTypeName(int32_t dataType);
 
-/// The IR element type of an ONNX data type, or an error for the types the
+/// The IR element type of an ONNX data type, or none for the types the
 /// importer does not represent (strings, complex numbers).
+std::optional<ElementType> lookupDataType(mlir::MLIRContext *context,
+                                          int32_t dataType);
+
+/// lookupDataType, with an error for the types it does not represent.
 mlir::FailureOr<ElementType> convertDataType(mlir::MLIRContext *context,
                                              int32_t dataType,
                                              EmitErrorFn emitError);
+
+/// The inverse of lookupDataType: the ONNX data type of an IR element type
+/// read as unsigned or not, 0 for none.
+int32_t dataTypeOf(mlir::Type type, bool isUnsigned);
 
 /// Reads tensor payloads (initializers, Constant nodes, attribute tensors).
 /// Sizes are checked against the declared dims and type before anything is

@@ -88,45 +88,6 @@ const OnnxSchema *findSchema(StringRef domain, StringRef opType, int64_t opset,
   return found;
 }
 
-/// The TensorProto data type of an importer value's element type, 0 for
-/// none (the check is then skipped).
-int32_t onnxDataType(Type type, bool isUnsigned) {
-  if (type.isF32())
-    return onnx::TensorProto::FLOAT;
-  if (type.isF64())
-    return onnx::TensorProto::DOUBLE;
-  if (type.isF16())
-    return onnx::TensorProto::FLOAT16;
-  if (type.isBF16())
-    return onnx::TensorProto::BFLOAT16;
-  if (isa<Float8E4M3FNType>(type))
-    return onnx::TensorProto::FLOAT8E4M3FN;
-  if (isa<Float8E4M3FNUZType>(type))
-    return onnx::TensorProto::FLOAT8E4M3FNUZ;
-  if (isa<Float8E5M2Type>(type))
-    return onnx::TensorProto::FLOAT8E5M2;
-  if (isa<Float8E5M2FNUZType>(type))
-    return onnx::TensorProto::FLOAT8E5M2FNUZ;
-  if (type.isInteger(1))
-    return onnx::TensorProto::BOOL;
-  switch (type.isSignlessInteger() ? type.getIntOrFloatBitWidth() : 0) {
-  case 2:
-    return isUnsigned ? onnx::TensorProto::UINT2 : onnx::TensorProto::INT2;
-  case 4:
-    return isUnsigned ? onnx::TensorProto::UINT4 : onnx::TensorProto::INT4;
-  case 8:
-    return isUnsigned ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8;
-  case 16:
-    return isUnsigned ? onnx::TensorProto::UINT16 : onnx::TensorProto::INT16;
-  case 32:
-    return isUnsigned ? onnx::TensorProto::UINT32 : onnx::TensorProto::INT32;
-  case 64:
-    return isUnsigned ? onnx::TensorProto::UINT64 : onnx::TensorProto::INT64;
-  default:
-    return 0;
-  }
-}
-
 /// "tensor(float)"-style name of a data type, as ONNX's schemas write it.
 std::string typeName(int32_t dataType) {
   return "tensor(" + StringRef(dataTypeName(dataType)).lower() + ")";
@@ -252,7 +213,7 @@ private:
     auto type = dyn_cast<RankedTensorType>(ctx.input(i).getType());
     if (!type || formal->types == 0)
       return success();
-    int32_t dataType = onnxDataType(type.getElementType(), ctx.isUnsigned(i));
+    int32_t dataType = dataTypeOf(type.getElementType(), ctx.isUnsigned(i));
     if (dataType == 0)
       return success();
     if (!(formal->types & (1u << dataType)))

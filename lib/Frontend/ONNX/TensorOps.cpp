@@ -790,8 +790,7 @@ LogicalResult convertReshape(NodeContext &ctx) {
       scalars.push_back({});
     }
   } else {
-    if (!ctx.hasInput(1))
-      return ctx.emitError() << "input #1 (shape) is required";
+    // Required since opset 5 (checked against the schema before).
     FailureOr<int64_t> length = ctx.shapeOperandLength(1, "shape");
     if (failed(length))
       return failure();

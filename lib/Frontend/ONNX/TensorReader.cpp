@@ -28,8 +28,8 @@ StringRef dataTypeName(int32_t dataType) {
   return "<invalid>";
 }
 
-FailureOr<ElementType> convertDataType(MLIRContext *context, int32_t dataType,
-                                       EmitErrorFn emitError) {
+std::optional<ElementType> lookupDataType(MLIRContext *context,
+                                          int32_t dataType) {
   Builder b(context);
   auto integer = [&](unsigned width, bool isUnsigned) {
     return ElementType{b.getIntegerType(width), isUnsigned};
@@ -82,10 +82,32 @@ FailureOr<ElementType> convertDataType(MLIRContext *context, int32_t dataType,
   case onnx::TensorProto::FLOAT8E8M0:
     return ElementType{b.getType<Float8E8M0FNUType>()};
   default:
-    emitError() << "element type " << dataTypeName(dataType) << " (" << dataType
-                << ") is not supported";
-    return failure();
+    return std::nullopt;
   }
+}
+
+FailureOr<ElementType> convertDataType(MLIRContext *context, int32_t dataType,
+                                       EmitErrorFn emitError) {
+  if (std::optional<ElementType> element = lookupDataType(context, dataType))
+    return *element;
+  emitError() << "element type " << dataTypeName(dataType) << " (" << dataType
+              << ") is not supported";
+  return failure();
+}
+
+int32_t dataTypeOf(Type type, bool isUnsigned) {
+  // Signedness means something for integers other than bool only.
+  bool unsignedInteger =
+      isUnsigned && type.isSignlessInteger() && !type.isInteger(1);
+  for (int32_t code = onnx::TensorProto_DataType_DataType_MIN;
+       code <= onnx::TensorProto_DataType_DataType_MAX; ++code) {
+    std::optional<ElementType> element =
+        lookupDataType(type.getContext(), code);
+    if (element && element->type == type &&
+        element->isUnsigned == unsignedInteger)
+      return code;
+  }
+  return 0;
 }
 
 FailureOr<int64_t>
@@ -195,8 +217,8 @@ TensorReader::readExternal(const onnx::TensorProto &tensor,
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
   // writer, forever; the file type is checked on the open descriptor, and
   // O_NOFOLLOW refuses a symlink swapped in after real_path resolved it.
-  int fd = ::open(fileReal.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-                                        O_NOFOLLOW);
+  int fd =
+      ::open(fileReal.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
   struct stat info;
   if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     if (fd >= 0)
