@@ -10,7 +10,8 @@ from lit.llvm.subst import ToolSubst
 config.name = "dsk"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+# fuzz: the fuzzers' corpora and regression inputs, replayed by ctest.
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "fuzz"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dsk_obj_root, "test")
 
