@@ -15,6 +15,7 @@
 
 #include "onnx/onnx-ml.pb.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -356,7 +357,9 @@ private:
     case 3:
       // The data moves to a field of another element type.
       for (float value : tensor.float_data())
-        tensor.add_int64_data(static_cast<int64_t>(value));
+        tensor.add_int64_data(std::fabs(value) < 1e18f
+                                  ? static_cast<int64_t>(value)
+                                  : interestingInt(random));
       tensor.clear_float_data();
       tensor.add_int32_data(static_cast<int32_t>(interestingInt(random)));
       return true;

@@ -97,6 +97,67 @@ def write(folder, name, m_or_bytes):
         f.write(data)
 
 
+
+def const(name, values, dtype=TensorProto.INT64, dims=None):
+    return helper.make_node("Constant", [], [name], name=name, value=helper.make_tensor(
+        name + "_value", dtype, [len(values)] if dims is None else dims, values))
+
+
+def arithmetic_cases(folder):
+    """Attributes and constants whose arithmetic would overflow int64."""
+    I64_MIN, I64_MAX = -(1 << 63), (1 << 63) - 1
+    write(folder, "depth-to-space-huge-blocksize", model(
+        [helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s",
+                          blocksize=I64_MAX)],
+        [vi("x", [1, 8, 2, 2])], [vi("y", ["d0", "d1", "d2", "d3"])]))
+    w = helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 3, 3], [0.0] * 9)
+    write(folder, "conv-transpose-huge-output-shape", model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="deconv",
+                          output_shape=[I64_MIN, I64_MAX])],
+        [vi("x", [1, 1, 4, 4])], [vi("y", ["d0", "d1", "d2", "d3"])], [w]))
+    write(folder, "conv-huge-dilation", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
+                          dilations=[1 << 40, 1])],
+        [vi("x", [1, 1, 4, 4])], [vi("y", ["d0", "d1", "d2", "d3"])], [w]))
+    write(folder, "pad-int64-min", model(
+        [const("pads", [I64_MIN, 0]),
+         helper.make_node("Pad", ["x", "pads"], ["y"], name="pad")],
+        [vi("x", [4])], [vi("y", ["d0"])]))
+    write(folder, "tile-huge-repeats", model(
+        [const("repeats", [1 << 62]),
+         helper.make_node("Tile", ["x", "repeats"], ["y"], name="tile")],
+        [vi("x", [4])], [vi("y", ["d0"])]))
+    write(folder, "reshape-huge-product", model(
+        [const("shape", [1 << 40, 1 << 40, 1 << 40]),
+         helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+        [vi("x", [4])], [vi("y", ["d0"])]))
+    write(folder, "split-sum-overflow", model(
+        [const("split", [I64_MAX, 1]),
+         helper.make_node("Split", ["x", "split"], ["y0", "y1"], name="split")],
+        [vi("x", [4])], [vi("y0", ["a"]), vi("y1", ["b"])]))
+    write(folder, "topk-k-int64-min", model(
+        [const("k", [I64_MIN]),
+         helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")],
+        [vi("x", [4])], [vi("v", ["k"]), vi("i", ["k"], TensorProto.INT64)]))
+    write(folder, "dft-empty-length", model(
+        [const("n", [], dims=[0]),
+         helper.make_node("DFT", ["x", "n"], ["y"], name="dft")],
+        [vi("x", [1, 8, 1])], [vi("y", ["d0", "d1", "d2"])]))
+    write(folder, "resize-infinite-scale", model(
+        [const("scales", [1.0, 1.0, float("inf"), 1.0], TensorProto.FLOAT),
+         helper.make_node("Resize", ["x", "", "scales"], ["y"], name="resize")],
+        [vi("x", [1, 1, 4, 4])], [vi("y", ["d0", "d1", "d2", "d3"])]))
+    write(folder, "random-nan-seed", model(
+        [helper.make_node("RandomUniform", [], ["y"], name="rand", shape=[4],
+                          seed=float("nan"))],
+        [], [vi("y", [4])]))
+    write(folder, "cast-to-beyond-int32", model(
+        [helper.make_node("Cast", ["x"], ["y"], name="cast", to=(1 << 32) + 1)],
+        [vi("x", [4])], [vi("y", ["d0"])]))
+    empty = TensorProto(name="w", data_type=TensorProto.FLOAT,
+                        dims=[0, 1 << 62, 1 << 62])
+    write(folder, "empty-initializer-huge-dims", with_initializer(empty))
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder")
@@ -230,10 +291,11 @@ def main():
     write(folder, "external-offset-past-end", with_initializer(external("w", "weights.bin", offset=8)))
     write(folder, "external-length-mismatch", with_initializer(external("w", "weights.bin", length=8)))
     write(folder, "external-petabyte-length", with_initializer(
-        external("w", "weights.bin", length=10**15, dims=(250 * 10**12,))))
+        external("w", "weights.bin", length=10**14, dims=(25 * 10**12,))))
     write(folder, "external-petabyte-offset", with_initializer(
         external("w", "weights.bin", offset=10**15)))
     write(folder, "external-bad-offset", with_initializer(external("w", "weights.bin", offset="-1")))
+    arithmetic_cases(folder)
 
 
 if __name__ == "__main__":

@@ -60,14 +60,7 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Helpers
 //===----------------------------------------------------------------------===//
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-int64_t rankOf(Value v) { return typeOf(v).getRank(); }
-ArrayRef<int64_t> shapeOf(Value v) { return typeOf(v).getShape(); }
 bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
-
-OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t d) {
-  return tensor::getMixedSize(b, loc, v, d);
-}
 
 Value indexValue(OpBuilder &b, Location loc, OpFoldResult x) {
   return getValueOrCreateConstantIndexOp(b, loc, x);
@@ -130,13 +123,6 @@ Value buildGeneric(OpBuilder &b, Location loc, ValueRange inputs,
   return op.getResult(0);
 }
 
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d < rankOf(v); ++d)
-    sizes.push_back(dimOf(b, loc, v, d));
-  return sizes;
-}
-
 /// An elementwise map of `x` to `elementType`.
 Value mapElements(OpBuilder &b, Location loc, Value x, Type elementType,
                   function_ref<Value(OpBuilder &, Location, Value)> fn) {
@@ -158,14 +144,6 @@ Value convertElements(OpBuilder &b, Location loc, Value x, Type elementType,
       b, loc, x, elementType, [&](OpBuilder &nb, Location nl, Value v) {
         return castScalar(nb, nl, v, elementType, isUnsigned, false);
       });
-}
-
-Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t p : perm)
-    sizes.push_back(dimOf(b, loc, x, p));
-  Value init = tensor::EmptyOp::create(b, loc, sizes, getElementTypeOrSelf(x));
-  return linalg::TransposeOp::create(b, loc, x, init, perm)->getResult(0);
 }
 
 /// Static compatibility of two dims (dynamic matches anything).
@@ -488,8 +466,9 @@ Type attentionComputeType(Type elementType) {
   return Float32Type::get(elementType.getContext());
 }
 
-/// The accumulator of dsk.matmul for a float element type (null: default).
-TypeAttr accumulatorFor(Type elementType) {
+/// The accumulator attribute of the attention's dsk.matmul products for a
+/// float element type: f64 for f64, else null (the op's f32 default).
+TypeAttr attentionProductAccumulator(Type elementType) {
   if (elementType.isF64())
     return TypeAttr::get(elementType);
   return {};
@@ -782,7 +761,7 @@ LogicalResult convertAttention(NodeContext &ctx) {
       keyHeads = repeatHeads(b, loc, keyHeads, reps);
       valueHeads = repeatHeads(b, loc, valueHeads, reps);
     }
-    TypeAttr acc = accumulatorFor(t1);
+    TypeAttr acc = attentionProductAccumulator(t1);
     auto scoresType = RankedTensorType::get(scoreShape, t1);
     auto qk = dsk::MatmulOp::create(b, loc, scoresType, query, keyHeads,
                                     Value(), false, true, acc);
@@ -1852,7 +1831,7 @@ LogicalResult convertFlexAttention(NodeContext &ctx) {
   SmallVector<int64_t> scoreShape = {qs[0], hq, qs[2], shapeOf(keys)[2]};
   auto qk = dsk::MatmulOp::create(
       b, loc, RankedTensorType::get(scoreShape, type), qScaled, kScaled,
-      Value(), false, true, accumulatorFor(type));
+      Value(), false, true, attentionProductAccumulator(type));
   if (failed(verify(qk)))
     return ctx.emitError() << "the inputs do not form a valid Q·Kᵀ product "
                               "(see above)";
@@ -1898,7 +1877,7 @@ LogicalResult convertFlexAttention(NodeContext &ctx) {
   Value valuesSt = convertElements(b, loc, values, st, false);
   auto pv = dsk::MatmulOp::create(
       b, loc, RankedTensorType::get({qs[0], hq, qs[2], shapeOf(values)[3]}, st),
-      probs, valuesSt, Value(), false, false, accumulatorFor(st));
+      probs, valuesSt, Value(), false, false, attentionProductAccumulator(st));
   if (failed(verify(pv)))
     return ctx.emitError() << "the inputs do not form a valid P·V product "
                               "(see above)";

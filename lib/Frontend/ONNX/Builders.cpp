@@ -6,9 +6,170 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace dsk::onnx_import {
+
+LogicalResult requireFloat(NodeContext &ctx, Value v, StringRef what) {
+  Type type = getElementTypeOrSelf(v);
+  if (!isa<FloatType>(type))
+    return ctx.emitError() << what << " must be a float tensor, got " << type;
+  return success();
+}
+
+bool isZero(OpFoldResult x) {
+  std::optional<int64_t> v = getConstantIntValue(x);
+  return v && *v == 0;
+}
+
+OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t i) {
+  return tensor::getMixedSize(b, loc, v, i);
+}
+
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v) {
+  return tensor::getMixedSizes(b, loc, v);
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType) {
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value countOf(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+              Type type) {
+  IndexMath im(b, loc);
+  OpFoldResult count = im.c(1);
+  for (OpFoldResult size : sizes)
+    count = im.mul(count, size);
+  if (auto c = getConstantIntValue(count))
+    return scalarConstant(b, loc, type, static_cast<double>(*c));
+  Value i64 =
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), im.value(count));
+  return arith::SIToFPOp::create(b, loc, type, i64);
+}
+
+Value lowestOf(OpBuilder &b, Location loc, Type type, bool isUnsigned) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(floatType, -std::numeric_limits<double>::infinity()));
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt lowest =
+      isUnsigned ? APInt::getMinValue(width) : APInt::getSignedMinValue(width);
+  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, lowest));
+}
+
+Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
+                     ArrayRef<int64_t> dims, Value init,
+                     const CombineFn &combine) {
+  int64_t rank = rankOf(x);
+  MLIRContext *context = b.getContext();
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (llvm::is_contained(dims, i)) {
+      sizes.push_back(b.getIndexAttr(1));
+      outExprs.push_back(getAffineConstantExpr(0, context));
+      iterators.push_back(utils::IteratorType::reduction);
+    } else {
+      sizes.push_back(dimOf(b, loc, x, i));
+      outExprs.push_back(getAffineDimExpr(i, context));
+      iterators.push_back(utils::IteratorType::parallel);
+    }
+  }
+  Value acc = filledTensor(b, loc, sizes, init);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, outExprs, context)};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{acc.getType()}, ValueRange{x}, ValueRange{acc}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, combine(nb, nl, args[0], args[1]));
+      });
+  return generic.getResult(0);
+}
+
+Value addCombine(OpBuilder &b, Location loc, Value x, Value acc) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, acc);
+  return arith::AddIOp::create(b, loc, x, acc);
+}
+
+FailureOr<Value> convertTensor(NodeContext &ctx, Value v, Type to,
+                               bool srcUnsigned, bool dstUnsigned) {
+  if (getElementTypeOrSelf(v) == to)
+    return v;
+  return buildBroadcastElementwise(
+      ctx, {v}, to, [&](OpBuilder &b, Location loc, ValueRange args) {
+        return castScalar(b, loc, args[0], to, srcUnsigned, dstUnsigned);
+      });
+}
+
+Value channelParam(OpBuilder &b, Location loc, Value v, int64_t rank) {
+  RankedTensorType type = typeOf(v);
+  if (type.getRank() != 1 || rank <= 2)
+    return v;
+  SmallVector<int64_t> shape(rank - 1, 1);
+  shape[0] = type.getDimSize(0);
+  ReassociationIndices group;
+  for (int64_t i = 0; i < rank - 1; ++i)
+    group.push_back(i);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v,
+      ArrayRef<ReassociationIndices>{group});
+}
+
+Value collapseDims(OpBuilder &b, Location loc, Value v, int64_t first,
+                   int64_t count) {
+  SmallVector<ReassociationIndices> groups;
+  int64_t rank = rankOf(v);
+  for (int64_t i = 0; i < rank;) {
+    ReassociationIndices group;
+    int64_t n = i == first ? count : 1;
+    for (int64_t j = 0; j < n; ++j)
+      group.push_back(i + j);
+    groups.push_back(group);
+    i += n;
+  }
+  return tensor::CollapseShapeOp::create(b, loc, v, groups);
+}
+
+Value splitDim(OpBuilder &b, Location loc, Value v, int64_t dim,
+               int64_t outer) {
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    int64_t next = static_cast<int64_t>(shape.size());
+    if (i == dim) {
+      int64_t size = type.getDimSize(i);
+      shape.push_back(outer);
+      shape.push_back(ShapedType::isDynamic(size) ? size : size / outer);
+      groups.push_back({next, next + 1});
+    } else {
+      shape.push_back(type.getDimSize(i));
+      groups.push_back({next});
+    }
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v, groups);
+}
+
+Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t p : perm)
+    sizes.push_back(dimOf(b, loc, x, p));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, getElementTypeOrSelf(x));
+  return linalg::TransposeOp::create(b, loc, x, init, perm)->getResult(0);
+}
+
+Type matmulAccumulatorType(Type elementType) {
+  if (elementType.isF64() || isa<IntegerType>(elementType))
+    return elementType;
+  return {};
+}
 
 FailureOr<SmallVector<int64_t>>
 broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {

@@ -37,6 +37,29 @@ struct Scalars {
   Value constant(double v) const { return scalarConstant(b, loc, type(), v); }
 };
 
+/// Two's-complement int64 arithmetic for import-time folding: constants
+/// from the model may overflow, and wrap as the compiled code would instead
+/// of being undefined behaviour in the compiler.
+int64_t wrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) +
+                              static_cast<uint64_t>(b));
+}
+int64_t wrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) -
+                              static_cast<uint64_t>(b));
+}
+int64_t wrapMul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) *
+                              static_cast<uint64_t>(b));
+}
+/// Division by 0 folds to 0 (the reference's value is undefined);
+/// INT64_MIN / -1 wraps.
+int64_t wrapDiv(int64_t a, int64_t b) {
+  if (b == 0)
+    return 0;
+  return b == -1 ? wrapSub(0, a) : a / b;
+}
+
 using BodyFn = Value (*)(Scalars &);
 using FoldFn = int64_t (*)(ArrayRef<int64_t>);
 
@@ -322,8 +345,7 @@ LogicalResult convertWindow(NodeContext &ctx, ArrayRef<double> coefficients) {
     return ctx.emitError() << "size must be an integer scalar";
   auto error = [&]() { return ctx.emitError(); };
   FailureOr<ElementType> out = convertDataType(
-      ctx.getContext(), static_cast<int32_t>(ctx.intAttr("output_datatype", 1)),
-      error);
+      ctx.getContext(), ctx.dataTypeAttr("output_datatype", 1), error);
   if (failed(out))
     return failure();
   bool periodic = ctx.intAttr("periodic", 1) != 0;
@@ -441,11 +463,10 @@ LogicalResult convertDFT(NodeContext &ctx) {
   if (ctx.opset >= 20) {
     axis = -2;
     if (ctx.hasInput(2)) {
-      FailureOr<SmallVector<int64_t>> values =
-          ctx.requireConstantInts(2, "axis");
-      if (failed(values))
+      FailureOr<int64_t> value = ctx.requireConstantInt(2, "axis");
+      if (failed(value))
         return failure();
-      axis = values->front();
+      axis = *value;
     }
   }
   // The axis counts the trailing pair in; it must be a signal axis.
@@ -456,11 +477,10 @@ LogicalResult convertDFT(NodeContext &ctx) {
   int64_t inputLength = type.getDimSize(axis);
   int64_t length = inputLength;
   if (ctx.hasInput(1)) {
-    FailureOr<SmallVector<int64_t>> values =
-        ctx.requireConstantInts(1, "dft_length");
-    if (failed(values))
+    FailureOr<int64_t> value = ctx.requireConstantInt(1, "dft_length");
+    if (failed(value))
       return failure();
-    length = values->front();
+    length = *value;
   }
   if (ShapedType::isDynamic(length) || length < 1)
     return ctx.emitError() << "the transform length must be a positive "
@@ -598,21 +618,22 @@ void registerElementwiseOps(OpRegistry &registry) {
   registry.add("", "DFT", convertDFT);
   registry.add("", "ReverseSequence", convertReverseSequence);
   registry.add(
-      "", "HannWindow",
-      +[](NodeContext &ctx) { return convertWindow(ctx, {0.5, -0.5}); });
+      "", "HannWindow", +[](NodeContext &ctx) {
+        return convertWindow(ctx, {0.5, -0.5});
+      });
   registry.add(
       "", "HammingWindow", +[](NodeContext &ctx) {
         return convertWindow(ctx, {25.0 / 46.0, -21.0 / 46.0});
       });
   registry.add(
-      "", "BlackmanWindow",
-      +[](NodeContext &ctx) { return convertWindow(ctx, {0.42, -0.5, 0.08}); });
+      "", "BlackmanWindow", +[](NodeContext &ctx) {
+        return convertWindow(ctx, {0.42, -0.5, 0.08});
+      });
   registry.add(
       "", "BitCast", +[](NodeContext &ctx) {
         auto error = [&]() { return ctx.emitError(); };
         FailureOr<ElementType> to =
-            convertDataType(ctx.getContext(),
-                            static_cast<int32_t>(ctx.intAttr("to", 0)), error);
+            convertDataType(ctx.getContext(), ctx.dataTypeAttr("to", 0), error);
         if (failed(to))
           return failure();
         Type from = getElementTypeOrSelf(ctx.input(0));
@@ -724,7 +745,9 @@ void registerElementwiseOps(OpRegistry &registry) {
                 return s[0];
               return math::AbsIOp::create(s.b, s.loc, s[0]);
             },
-            +[](ArrayRef<int64_t> v) { return v[0] < 0 ? -v[0] : v[0]; });
+            +[](ArrayRef<int64_t> v) {
+              return v[0] < 0 ? wrapSub(0, v[0]) : v[0];
+            });
       });
   registry.add(
       "", "Neg", +[](NodeContext &ctx) {
@@ -735,7 +758,7 @@ void registerElementwiseOps(OpRegistry &registry) {
                 return arith::NegFOp::create(s.b, s.loc, s[0]);
               return arith::SubIOp::create(s.b, s.loc, s.constant(0), s[0]);
             },
-            +[](ArrayRef<int64_t> v) { return -v[0]; });
+            +[](ArrayRef<int64_t> v) { return wrapSub(0, v[0]); });
       });
   registry.add(
       "", "Reciprocal", +[](NodeContext &ctx) {
@@ -838,25 +861,25 @@ void registerElementwiseOps(OpRegistry &registry) {
       "", "Add", +[](NodeContext &ctx) {
         return convertElementwise(
             ctx, Accepts::Numeric, add,
-            +[](ArrayRef<int64_t> v) { return v[0] + v[1]; });
+            +[](ArrayRef<int64_t> v) { return wrapAdd(v[0], v[1]); });
       });
   registry.add(
       "", "Sub", +[](NodeContext &ctx) {
         return convertElementwise(
             ctx, Accepts::Numeric, sub,
-            +[](ArrayRef<int64_t> v) { return v[0] - v[1]; });
+            +[](ArrayRef<int64_t> v) { return wrapSub(v[0], v[1]); });
       });
   registry.add(
       "", "Mul", +[](NodeContext &ctx) {
         return convertElementwise(
             ctx, Accepts::Numeric, mul,
-            +[](ArrayRef<int64_t> v) { return v[0] * v[1]; });
+            +[](ArrayRef<int64_t> v) { return wrapMul(v[0], v[1]); });
       });
   registry.add(
       "", "Div", +[](NodeContext &ctx) {
         return convertElementwise(
             ctx, Accepts::Numeric, div,
-            +[](ArrayRef<int64_t> v) { return v[1] == 0 ? 0 : v[0] / v[1]; });
+            +[](ArrayRef<int64_t> v) { return wrapDiv(v[0], v[1]); });
       });
   registry.add(
       "", "Pow", +[](NodeContext &ctx) {
@@ -953,7 +976,8 @@ void registerElementwiseOps(OpRegistry &registry) {
                             r);
             },
             +[](ArrayRef<int64_t> v) -> int64_t {
-              if (v[1] == 0)
+              // x % -1 is 0 (and INT64_MIN % -1 would trap).
+              if (v[1] == 0 || v[1] == -1)
                 return 0;
               int64_t r = v[0] % v[1];
               return (r != 0 && ((r < 0) != (v[1] < 0))) ? r + v[1] : r;
@@ -1142,7 +1166,7 @@ void registerElementwiseOps(OpRegistry &registry) {
       "", "Cast", +[](NodeContext &ctx) {
         if (!ctx.hasAttr("to"))
           return ctx.emitError() << "needs the 'to' attribute", failure();
-        return convertCastTo(ctx, static_cast<int32_t>(ctx.intAttr("to", 0)));
+        return convertCastTo(ctx, ctx.dataTypeAttr("to", 0));
       });
 }
 

@@ -36,8 +36,6 @@ namespace {
 using arith::CmpFPredicate;
 using arith::CmpIPredicate;
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 /// f64 and index scalar arithmetic.
 struct Sc {
   OpBuilder &b;
@@ -177,10 +175,10 @@ bool isGiven(NodeContext &ctx, size_t i) {
   return !(type.hasStaticShape() && type.getNumElements() == 0);
 }
 
-/// The accumulator of linear/cubic interpolation for `elementType`: f64 for
+/// The type linear/cubic interpolation computes in for `elementType`: f64 for
 /// integers (their results round, so they must match the f64 reference
 /// exactly) and f64 data, f32 otherwise.
-Type accumulatorFor(OpBuilder &b, Type elementType) {
+Type interpolationType(OpBuilder &b, Type elementType) {
   if (elementType.isF64() || isa<IntegerType>(elementType))
     return b.getF64Type();
   return b.getF32Type();
@@ -348,7 +346,7 @@ Value buildResize(NodeContext &ctx, Value x, bool isUnsigned,
     }
   }
   Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
-  Type acc = accumulatorFor(b, elementType);
+  Type acc = interpolationType(b, elementType);
 
   // Per-axis index bounds, outside the body.
   Sc outer{b, loc};
@@ -598,8 +596,12 @@ FailureOr<SmallVector<AxisPlan>> planAxes(NodeContext &ctx, Value x,
           return ctx.emitError() << "scales must be positive, got " << scale;
         p.scale = s.f(scale);
         if (!xType.isDynamicDim(p.dim)) {
-          p.staticOut = static_cast<int64_t>(
+          std::optional<int64_t> out = toInt64(
               std::floor(scale * static_cast<double>(xType.getDimSize(p.dim))));
+          if (!out || *out > kMaxTensorBytes)
+            return ctx.emitError() << "scale " << scale << " makes dim "
+                                   << p.dim << " larger than any tensor";
+          p.staticOut = *out;
           p.outIdx = s.idx(p.staticOut);
           p.outF = s.f(static_cast<double>(p.staticOut));
           p.outWidth = s.mul(p.scale, p.inF);
@@ -663,8 +665,13 @@ FailureOr<SmallVector<AxisPlan>> planAxes(NodeContext &ctx, Value x,
         for (double r : ratios)
           scale =
               policy == "not_larger" ? std::min(scale, r) : std::max(scale, r);
-        staticOut[i] = static_cast<int64_t>(
-            scale * static_cast<double>(xType.getDimSize(p.dim)) + 0.5);
+        std::optional<int64_t> out =
+            toInt64(scale * static_cast<double>(xType.getDimSize(p.dim)) + 0.5);
+        if (!out || *out > kMaxTensorBytes)
+          return ctx.emitError() << "the sizes make dim " << p.dim
+                                 << " of an empty or huge input larger than "
+                                    "any tensor";
+        staticOut[i] = *out;
       }
     } else if (constant && policy == "stretch") {
       for (size_t i = 0; i < n; ++i)

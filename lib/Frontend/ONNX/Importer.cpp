@@ -28,7 +28,9 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <deque>
+#include <limits>
 
 using namespace mlir;
 
@@ -44,8 +46,15 @@ const OpRegistry &OpRegistry::get() {
   static const OpRegistry registry = [] {
     OpRegistry r;
     registerElementwiseOps(r);
-    registerTensorOps(r);
-    registerNeuralNetOps(r);
+    registerShapeOps(r);
+    registerSliceOps(r);
+    registerGatherScatterOps(r);
+    registerGenerateOps(r);
+    registerMatMulOps(r);
+    registerConvolutionOps(r);
+    registerNormalizationOps(r);
+    registerActivationOps(r);
+    registerQuantizationOps(r);
     registerReductionOps(r);
     registerDskDomainOps(r);
     registerAttentionOps(r);
@@ -601,6 +610,18 @@ NodeContext::requireConstantInts(size_t i, StringRef what) const {
                       [](const APInt &v) { return v.getSExtValue(); }));
 }
 
+FailureOr<int64_t> NodeContext::requireConstantInt(size_t i,
+                                                   StringRef what) const {
+  FailureOr<SmallVector<int64_t>> values = requireConstantInts(i, what);
+  if (failed(values))
+    return failure();
+  if (values->size() != 1)
+    return emitError() << what << " (input #" << i
+                       << ") must hold one integer, got " << values->size(),
+           failure();
+  return values->front();
+}
+
 FailureOr<int64_t> NodeContext::shapeOperandLength(size_t i, StringRef what,
                                                    int64_t maxLength) const {
   auto type = inputType(i);
@@ -627,16 +648,30 @@ LogicalResult checkTensorBounds(RankedTensorType type, EmitErrorFn emitError) {
   Type element = type.getElementType();
   int64_t bits = element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 8;
   // Bits, then bytes: sub-byte types pack.
+  // A zero dim empties the tensor, but the other dims still size every
+  // computation on its shape: they are bounded as if it were not there.
   int64_t total = bits;
   for (int64_t dim : type.getShape()) {
     if (ShapedType::isDynamic(dim))
       continue;
-    if (llvm::MulOverflow(total, dim, total) || total / 8 > kMaxTensorBytes)
+    if (dim < 0)
+      return emitError() << "has the type " << type << ", whose dimension "
+                         << dim << " is negative",
+             failure();
+    if (llvm::MulOverflow(total, std::max<int64_t>(dim, 1), total) ||
+        total / 8 > kMaxTensorBytes)
       return emitError() << "has the type " << type << ", more than the "
                          << kMaxTensorBytes << " bytes a process can address",
              failure();
   }
   return success();
+}
+
+int32_t NodeContext::dataTypeAttr(StringRef name, int32_t defaultValue) const {
+  int64_t value = intAttr(name, defaultValue);
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(value, std::numeric_limits<int32_t>::min(),
+                          std::numeric_limits<int32_t>::max()));
 }
 
 const onnx::AttributeProto *NodeContext::attr(StringRef name) const {

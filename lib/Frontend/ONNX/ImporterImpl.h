@@ -131,6 +131,10 @@ public:
   /// pads...); reports an error naming `what` otherwise.
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   requireConstantInts(size_t i, llvm::StringRef what) const;
+  /// requireConstantInts for an input that holds exactly one integer (a
+  /// scalar or a 1-element tensor: an axis, a length, K).
+  mlir::FailureOr<int64_t> requireConstantInt(size_t i,
+                                              llvm::StringRef what) const;
   /// The length of input `i`, a 1-D integer tensor of static length at most
   /// `maxLength` (a shape, axes, pads or split operand, whose elements become
   /// one value each); reports an error naming `what` otherwise.
@@ -142,6 +146,10 @@ public:
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
   bool hasAttr(llvm::StringRef name) const { return attr(name) != nullptr; }
   int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
+  /// An attribute naming an ONNX data type (Cast's `to`, `dtype`, ...):
+  /// values beyond int32 saturate, so that they stay invalid data types
+  /// instead of wrapping around to valid ones.
+  int32_t dataTypeAttr(llvm::StringRef name, int32_t defaultValue) const;
   float floatAttr(llvm::StringRef name, float defaultValue) const;
   std::string stringAttr(llvm::StringRef name,
                          llvm::StringRef defaultValue) const;
@@ -206,8 +214,15 @@ private:
 
 /// Converter families, one per file.
 void registerElementwiseOps(OpRegistry &registry);
-void registerTensorOps(OpRegistry &registry);
-void registerNeuralNetOps(OpRegistry &registry);
+void registerShapeOps(OpRegistry &registry);
+void registerSliceOps(OpRegistry &registry);
+void registerGatherScatterOps(OpRegistry &registry);
+void registerGenerateOps(OpRegistry &registry);
+void registerMatMulOps(OpRegistry &registry);
+void registerConvolutionOps(OpRegistry &registry);
+void registerNormalizationOps(OpRegistry &registry);
+void registerActivationOps(OpRegistry &registry);
+void registerQuantizationOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 void registerDskDomainOps(OpRegistry &registry);
 void registerAttentionOps(OpRegistry &registry);

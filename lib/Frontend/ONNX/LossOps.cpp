@@ -26,8 +26,6 @@ using namespace mlir;
 namespace dsk::onnx_import {
 namespace {
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 /// `tensor.empty` of `shape` whose dynamic dims are x's dims `xDims[i]`.
 Value emptyFromX(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> xDims,
                  Type elementType) {

@@ -47,12 +47,25 @@ Value uniformFromCounter(OpBuilder &b, Location loc, Value x) {
       b, loc, f, scalarConstant(b, loc, b.getF64Type(), std::ldexp(1.0, -53)));
 }
 
+/// The float `seed` attribute of the random ops, as the integer it seeds
+/// with; NaN, infinite and out-of-range seeds are errors.
+FailureOr<int64_t> seedAttr(NodeContext &ctx) {
+  double seed = ctx.floatAttr("seed", 0.0f);
+  std::optional<int64_t> value = toInt64(seed);
+  if (!value)
+    return ctx.emitError() << "seed " << seed
+                           << " is not a finite number in "
+                              "the range of int64",
+           failure();
+  return *value;
+}
+
 /// An elementwise generic over a tensor shaped like `sizes` whose body gets
 /// `draws` uniform doubles for the element (stream k uses counter
 /// seed * 2^32 + k * 2^48 + linear index) plus `inputs`' scalars.
 Value buildRandom(
     NodeContext &ctx, ArrayRef<OpFoldResult> sizes, Type elementType,
-    ValueRange inputs, double seed, unsigned draws,
+    ValueRange inputs, int64_t seed, unsigned draws,
     function_ref<Value(OpBuilder &, Location, ArrayRef<Value> uniforms,
                        ValueRange scalars)>
         body) {
@@ -65,7 +78,7 @@ Value buildRandom(
   Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   SmallVector<AffineMap> maps(inputs.size() + 1, identity);
-  auto base = static_cast<uint64_t>(static_cast<int64_t>(seed)) << 32;
+  auto base = static_cast<uint64_t>(seed) << 32;
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
@@ -92,21 +105,12 @@ Value buildRandom(
   return generic.getResult(0);
 }
 
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value tensor) {
-  SmallVector<OpFoldResult> sizes;
-  auto type = cast<RankedTensorType>(tensor.getType());
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    sizes.push_back(tensor::getMixedSize(b, loc, tensor, d));
-  return sizes;
-}
-
 /// The output element type: `dtype` when given, else `fallback`.
 FailureOr<ElementType> outputType(NodeContext &ctx, Type fallback) {
   if (!ctx.hasAttr("dtype"))
     return ElementType{fallback};
   auto error = [&]() { return ctx.emitError(); };
-  return convertDataType(ctx.getContext(),
-                         static_cast<int32_t>(ctx.intAttr("dtype", 1)), error);
+  return convertDataType(ctx.getContext(), ctx.dataTypeAttr("dtype", 1), error);
 }
 
 /// RandomUniform(Like) and RandomNormal(Like).
@@ -134,10 +138,12 @@ LogicalResult convertRandom(NodeContext &ctx, bool normal, bool like) {
     return ctx.emitError() << "random values must be floats, got " << out->type;
   double a = ctx.floatAttr(normal ? "mean" : "low", 0.0f);
   double c = ctx.floatAttr(normal ? "scale" : "high", 1.0f);
-  double seed = ctx.floatAttr("seed", 0.0f);
+  FailureOr<int64_t> seed = seedAttr(ctx);
+  if (failed(seed))
+    return failure();
   Type f64 = ctx.b.getF64Type();
   Value result = buildRandom(
-      ctx, sizes, out->type, {}, seed, normal ? 2 : 1,
+      ctx, sizes, out->type, {}, *seed, normal ? 2 : 1,
       [&](OpBuilder &b, Location loc, ArrayRef<Value> u, ValueRange) {
         Value v;
         if (normal) {
@@ -180,10 +186,12 @@ LogicalResult convertBernoulli(NodeContext &ctx) {
   FailureOr<ElementType> out = outputType(ctx, getElementTypeOrSelf(p));
   if (failed(out))
     return failure();
+  FailureOr<int64_t> seed = seedAttr(ctx);
+  if (failed(seed))
+    return failure();
   Type f64 = ctx.b.getF64Type();
   Value result = buildRandom(
-      ctx, sizesOf(ctx.b, ctx.loc, p), out->type, {p},
-      ctx.floatAttr("seed", 0.0f), 1,
+      ctx, sizesOf(ctx.b, ctx.loc, p), out->type, {p}, *seed, 1,
       [&](OpBuilder &b, Location loc, ArrayRef<Value> u, ValueRange args) {
         Value prob = castScalar(b, loc, args[0], f64, false, false);
         Value hit = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
@@ -223,11 +231,11 @@ Value buildTrainingDropout(NodeContext &ctx, Value x, Value ratio,
         nb, nl, train, arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true)));
     return arith::OrIOp::create(nb, nl, drawn, notTraining);
   };
-  mask = buildRandom(ctx, sizes, b.getI1Type(), {}, double(seed), 1,
+  mask = buildRandom(ctx, sizes, b.getI1Type(), {}, seed, 1,
                      [&](OpBuilder &nb, Location nl, ArrayRef<Value> u,
                          ValueRange) { return keepOf(nb, nl, u[0]); });
   return buildRandom(
-      ctx, sizes, elementType, {x}, double(seed), 1,
+      ctx, sizes, elementType, {x}, seed, 1,
       [&](OpBuilder &nb, Location nl, ArrayRef<Value> u, ValueRange args) {
         Value keep = keepOf(nb, nl, u[0]);
         // Kept values are scaled by 1 / (1 - ratio) in training.

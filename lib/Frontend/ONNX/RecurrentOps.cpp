@@ -183,24 +183,6 @@ parseActivations(NodeContext &ctx, ArrayRef<Activation::Kind> defaults,
   return acts;
 }
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t i) {
-  int64_t d = typeOf(v).getDimSize(i);
-  if (!ShapedType::isDynamic(d))
-    return b.getIndexAttr(d);
-  return tensor::DimOp::create(b, loc, v, i).getResult();
-}
-
-Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
-  RankedTensorType t = typeOf(x);
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t p : perm)
-    sizes.push_back(dimOf(b, loc, x, p));
-  Value init = tensor::EmptyOp::create(b, loc, sizes, t.getElementType());
-  return linalg::TransposeOp::create(b, loc, x, init, perm)->getResult(0);
-}
-
 /// x[i] of a tensor, with the leading dim dropped.
 Value sliceLeading(OpBuilder &b, Location loc, Value x, OpFoldResult i) {
   RankedTensorType t = typeOf(x);
@@ -339,6 +321,11 @@ LogicalResult convertRecurrent(NodeContext &ctx, RnnKind kind) {
   if (ctx.hasAttr("hidden_size") && ctx.intAttr("hidden_size", 0) != hidden)
     return ctx.emitError() << "hidden_size " << ctx.intAttr("hidden_size", 0)
                            << " does not match R " << rt;
+  // W and R hold 2 directions x `gates` x hidden rows: a hidden size from
+  // the attribute alone (R's dims dynamic) must keep that count in range.
+  if (hidden > kMaxTensorBytes)
+    return ctx.emitError() << "hidden_size " << hidden
+                           << " is larger than any tensor";
   int64_t inputSize = wt.getDimSize(2);
   auto checkDims = [&](RankedTensorType t, ArrayRef<int64_t> want,
                        StringRef name) -> LogicalResult {

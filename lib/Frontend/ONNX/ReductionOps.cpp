@@ -822,10 +822,10 @@ LogicalResult convertCumulative(NodeContext &ctx, bool product) {
   // isAxis[d]: whether d is the summed axis (known now or at run time).
   SmallVector<Value> isAxis(rank, falseV);
   if (DenseElementsAttr constant = ctx.constantInput(1)) {
-    FailureOr<SmallVector<int64_t>> values = ctx.requireConstantInts(1, "axis");
-    if (failed(values))
+    FailureOr<int64_t> value = ctx.requireConstantInt(1, "axis");
+    if (failed(value))
       return failure();
-    FailureOr<int64_t> axis = normalizeAxis(ctx, values->front(), rank);
+    FailureOr<int64_t> axis = normalizeAxis(ctx, *value, rank);
     if (failed(axis))
       return failure();
     isAxis[*axis] = trueV;
@@ -953,16 +953,19 @@ LogicalResult convertTopK(NodeContext &ctx) {
       return ctx.emitError()
              << "K must be a 1-element integer tensor, got " << kType;
     if (ctx.constantInput(1)) {
-      FailureOr<SmallVector<int64_t>> values = ctx.requireConstantInts(1, "K");
-      if (failed(values))
+      FailureOr<int64_t> value = ctx.requireConstantInt(1, "K");
+      if (failed(value))
         return failure();
-      staticK = values->front();
+      staticK = *value;
     } else {
       kValue = arith::IndexCastOp::create(
           b, loc, b.getIndexType(),
           extractInt(b, loc, ctx.input(1), 0, ctx.isUnsigned(1)));
     }
   }
+  // (Checked before the sentinel test: a k of INT64_MIN is kDynamic.)
+  if (!kValue && staticK < 0)
+    return ctx.emitError() << "k = " << staticK << " is negative";
   if (!ShapedType::isDynamic(staticK)) {
     if (staticK < 0 ||
         (!xType.isDynamicDim(axis) && staticK > xType.getDimSize(axis)))

@@ -289,11 +289,15 @@ FailureOr<DenseElementsAttr> TensorReader::read(const onnx::TensorProto &tensor,
   if (failed(count))
     return failure();
   Type type = elementType->type;
+  auto shapedType = RankedTensorType::get(
+      SmallVector<int64_t>(tensor.dims().begin(), tensor.dims().end()), type);
+  // The same bounds as every other tensor of the model (rank, and dims that
+  // stay addressable even when another dim is 0).
+  if (failed(checkTensorBounds(shapedType, emitError)))
+    return failure();
   FailureOr<uint64_t> expectedBytes = storageBytes(type, *count, emitError);
   if (failed(expectedBytes))
     return failure();
-  auto shapedType = RankedTensorType::get(
-      SmallVector<int64_t>(tensor.dims().begin(), tensor.dims().end()), type);
 
   // The payload as ONNX's little-endian bytes, from wherever it lives.
   std::string bytes;
