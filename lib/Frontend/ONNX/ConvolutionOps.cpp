@@ -82,6 +82,12 @@ FailureOr<Window> computeWindow(NodeContext &ctx, Value x,
       return ctx.emitError() << "kernel sizes must be in [1, "
                              << kMaxWindowValue << "], got " << k,
              failure();
+  // Pooling materializes a kernel-shaped tensor: the window must be a
+  // tensor a program can hold.
+  if (failed(checkTensorBounds(
+          RankedTensorType::get(kernel, getElementTypeOrSelf(x)),
+          [&] { return ctx.emitError() << "the window "; })))
+    return failure();
   FailureOr<SmallVector<int64_t>> strides =
       spatialInts(ctx, "strides", rank, 1, 1);
   FailureOr<SmallVector<int64_t>> dilations =

@@ -500,6 +500,11 @@ LogicalResult convertLRN(NodeContext &ctx) {
   SmallVector<int64_t> paddedShape(shapeOf(x));
   if (!ShapedType::isDynamic(paddedShape[1]))
     paddedShape[1] += size - 1;
+  // The channel-padded squares and the window are real buffers.
+  if (failed(checkTensorBounds(RankedTensorType::get(paddedShape, type), [&] {
+        return ctx.emitError() << "with size " << size << ", the padded input ";
+      })))
+    return failure();
   Value padded = tensor::PadOp::create(
       b, loc, RankedTensorType::get(paddedShape, type), *squares, low, high,
       scalarConstant(b, loc, type, 0.0));

@@ -370,17 +370,28 @@ FailureOr<SmallVector<Value>> indexElements(NodeContext &ctx, size_t i,
 
 FailureOr<std::optional<SmallVector<int64_t>>>
 axesOperand(NodeContext &ctx, int64_t inputSince, size_t index) {
+  SmallVector<int64_t> axes;
   if (ctx.opset < inputSince) {
     if (!ctx.hasAttr("axes"))
       return std::optional<SmallVector<int64_t>>();
-    return std::optional<SmallVector<int64_t>>(ctx.intsAttr("axes"));
+    axes = ctx.intsAttr("axes");
+  } else {
+    if (!ctx.hasInput(index))
+      return std::optional<SmallVector<int64_t>>();
+    FailureOr<SmallVector<int64_t>> values =
+        ctx.requireConstantInts(index, "axes");
+    if (failed(values))
+      return failure();
+    axes = std::move(*values);
   }
-  if (!ctx.hasInput(index))
-    return std::optional<SmallVector<int64_t>>();
-  FailureOr<SmallVector<int64_t>> axes = ctx.requireConstantInts(index, "axes");
-  if (failed(axes))
-    return failure();
-  return std::optional<SmallVector<int64_t>>(*axes);
+  // Unsqueeze's result rank grows with the axes: bound them before anything
+  // is computed per axis.
+  if (static_cast<int64_t>(axes.size()) > kMaxRank)
+    return ctx.emitError() << "axes has " << axes.size()
+                           << " entries, more than the " << kMaxRank
+                           << " dimensions a tensor may have",
+           failure();
+  return std::optional<SmallVector<int64_t>>(std::move(axes));
 }
 
 FailureOr<SmallVector<int64_t>>
