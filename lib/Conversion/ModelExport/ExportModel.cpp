@@ -68,7 +68,9 @@ FailureOr<AbiValue> describeValue(func::FuncOp entry, unsigned index,
       isInput ? entry.getArgAttrDict(index) : entry.getResultAttrDict(index);
   StringRef kind = isInput ? "input" : "output";
   AbiValue value;
-  auto name = attrs ? attrs.getAs<StringAttr>("dsk.onnx.name") : StringAttr();
+  auto name = attrs
+                  ? attrs.getAs<StringAttr>(dsk::DskDialect::kOnnxNameAttrName)
+                  : StringAttr();
   // Unnamed values get "input3"/"output0": the ABI has no empty names.
   value.name = name && !name.getValue().empty() ? name.str()
                                                 : (kind + Twine(index)).str();
@@ -86,7 +88,8 @@ FailureOr<AbiValue> describeValue(func::FuncOp entry, unsigned index,
     InFlightDiagnostic diag = report() << "has the dynamic shape " << type;
     // The importer records the ONNX names of symbolic dimensions.
     auto dimParams =
-        attrs ? attrs.getAs<ArrayAttr>("dsk.onnx.dim_params") : ArrayAttr();
+        attrs ? attrs.getAs<ArrayAttr>(dsk::DskDialect::kOnnxDimParamsAttrName)
+              : ArrayAttr();
     SmallVector<StringRef> names;
     if (dimParams)
       for (Attribute param : dimParams)
@@ -101,7 +104,7 @@ FailureOr<AbiValue> describeValue(func::FuncOp entry, unsigned index,
   if (value.type.getEncoding())
     return report() << "has the encoded type " << type
                     << ", which the model ABI cannot carry";
-  bool isUnsigned = attrs && attrs.get("dsk.onnx.unsigned");
+  bool isUnsigned = attrs && attrs.get(dsk::DskDialect::kOnnxUnsignedAttrName);
   value.typeName = abiTypeName(value.type.getElementType(), isUnsigned);
   if (value.typeName.empty())
     return report() << "has element type " << value.type.getElementType()

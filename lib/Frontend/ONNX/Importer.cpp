@@ -416,12 +416,13 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
   auto describe = [&](const onnx::ValueInfoProto &info, bool isUnsigned,
                       ArrayRef<std::string> dimParams) {
     NamedAttrList attrs;
-    attrs.append("dsk.onnx.name", builder.getStringAttr(info.name()));
+    attrs.append(DskDialect::kOnnxNameAttrName,
+                 builder.getStringAttr(info.name()));
     if (isUnsigned)
-      attrs.append("dsk.onnx.unsigned", builder.getUnitAttr());
+      attrs.append(DskDialect::kOnnxUnsignedAttrName, builder.getUnitAttr());
     if (llvm::any_of(dimParams,
                      [](const std::string &p) { return !p.empty(); }))
-      attrs.append("dsk.onnx.dim_params",
+      attrs.append(DskDialect::kOnnxDimParamsAttrName,
                    builder.getStrArrayAttr(SmallVector<StringRef>(
                        dimParams.begin(), dimParams.end())));
     return attrs.getDictionary(&context);
@@ -528,8 +529,8 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     if (*joined != inferred)
       result = tensor::CastOp::create(builder, fileLoc, *joined, result);
     // Symbolic dims that the import resolved are no longer symbolic.
-    if (auto params =
-            resultAttrs[index].getAs<ArrayAttr>("dsk.onnx.dim_params")) {
+    if (auto params = resultAttrs[index].getAs<ArrayAttr>(
+            DskDialect::kOnnxDimParamsAttrName)) {
       SmallVector<Attribute> kept(params.getValue());
       for (auto [dim, size] : llvm::enumerate(joined->getShape()))
         if (!ShapedType::isDynamic(size))
@@ -538,9 +539,10 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
       if (llvm::all_of(kept, [](Attribute a) {
             return cast<StringAttr>(a).getValue().empty();
           }))
-        attrs.erase("dsk.onnx.dim_params");
+        attrs.erase(DskDialect::kOnnxDimParamsAttrName);
       else
-        attrs.set("dsk.onnx.dim_params", builder.getArrayAttr(kept));
+        attrs.set(DskDialect::kOnnxDimParamsAttrName,
+                  builder.getArrayAttr(kept));
       resultAttrs[index] = attrs.getDictionary(&context);
     }
     results.push_back(result);

@@ -1567,3 +1567,53 @@ func.func @attention_kernel_mask(%q: memref<1x1x4x8xf32>, %m: memref<3x4xf32>) {
 func.func @encoding_without_element_type(%x: tensor<, #dsk.uniform<scale = 0.5, zero_point = 0>>) {
   return
 }
+
+// -----
+
+// The importer's argument and result attributes (dsk.onnx.*).
+// expected-error @+1 {{'dsk.onnx.name' on argument #0 must be a string attribute}}
+func.func @onnx_name_not_string(%x: tensor<4xf32> {dsk.onnx.name = 3 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'dsk.onnx.unsigned' on argument #0 must be a unit attribute}}
+func.func @onnx_unsigned_not_unit(%x: tensor<4xi8> {dsk.onnx.unsigned = true}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'dsk.onnx.unsigned' on result #0 needs an integer (not bool) element type, got 'tensor<4xf32>'}}
+func.func @onnx_unsigned_float(%x: tensor<4xf32>) -> (tensor<4xf32> {dsk.onnx.unsigned}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'dsk.onnx.dim_params' on argument #0 must be an array of strings}}
+func.func @onnx_dim_params_not_strings(%x: tensor<?xf32> {dsk.onnx.dim_params = [1]}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'dsk.onnx.dim_params' on argument #0 must have one entry per dimension of 'tensor<?x4xf32>'}}
+func.func @onnx_dim_params_count(%x: tensor<?x4xf32> {dsk.onnx.dim_params = ["N"]}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'dsk.onnx.dim_params' on result #0 names static dimension 1 ('S')}}
+func.func @onnx_dim_params_static(%x: tensor<?x4xf32>) -> (tensor<?x4xf32> {dsk.onnx.dim_params = ["N", "S"]}) {
+  return %x : tensor<?x4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'dsk.onnx.shape' on argument #0 is not a dsk argument or result attribute}}
+func.func @onnx_unknown(%x: tensor<4xf32> {dsk.onnx.shape = "4"}) {
+  return
+}

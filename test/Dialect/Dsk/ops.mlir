@@ -780,3 +780,11 @@ func.func @attention_kernel(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x6x16xf32>, 
   dsk.attention_kernel %bq, %bq, %bq into %bo {scale = 1.0 : f64, causal} : memref<1x1x4x8xf32>, memref<1x1x4x8xf32>, memref<1x1x4x8xf32> into memref<1x1x4x8xf32>
   return %0 : tensor<1x2x8x4xf32>
 }
+
+// The importer's argument and result attributes.
+// CHECK-LABEL: func.func @onnx_value_attributes
+// CHECK-SAME: (%{{.+}}: tensor<?x4xi8> {dsk.onnx.dim_params = ["N", ""], dsk.onnx.name = "x", dsk.onnx.unsigned})
+// CHECK-SAME: -> (tensor<?x4xi8> {dsk.onnx.name = "y"})
+func.func @onnx_value_attributes(%x: tensor<?x4xi8> {dsk.onnx.name = "x", dsk.onnx.unsigned, dsk.onnx.dim_params = ["N", ""]}) -> (tensor<?x4xi8> {dsk.onnx.name = "y"}) {
+  return %x : tensor<?x4xi8>
+}

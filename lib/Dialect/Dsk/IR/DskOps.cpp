@@ -17,6 +17,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
@@ -275,6 +276,73 @@ LogicalResult DskDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
   return op->emitError() << "unknown dsk attribute '" << name << "'";
+}
+
+/// Verifies a dsk.onnx.* attribute of value `index` (an argument or result,
+/// `kind`) of type `type` on function-like `op`.
+static LogicalResult verifyValueAttribute(Operation *op, StringRef kind,
+                                          unsigned index, Type type,
+                                          NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  auto error = [&]() {
+    return op->emitError() << "'" << name << "' on " << kind << " #" << index
+                           << " ";
+  };
+  if (name == DskDialect::kOnnxNameAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return error() << "must be a string attribute";
+    return success();
+  }
+  if (name == DskDialect::kOnnxUnsignedAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return error() << "must be a unit attribute";
+    auto shaped = dyn_cast<ShapedType>(type);
+    Type element = shaped ? shaped.getElementType() : type;
+    if (!element.isSignlessInteger() || element.isInteger(1))
+      return error() << "needs an integer (not bool) element type, got "
+                     << type;
+    return success();
+  }
+  if (name == DskDialect::kOnnxDimParamsAttrName) {
+    auto params = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!params || !llvm::all_of(params, llvm::IsaPred<StringAttr>))
+      return error() << "must be an array of strings";
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank() ||
+        shaped.getRank() != static_cast<int64_t>(params.size()))
+      return error() << "must have one entry per dimension of " << type;
+    for (auto [dim, param] : llvm::enumerate(params))
+      if (!cast<StringAttr>(param).getValue().empty() &&
+          !shaped.isDynamicDim(dim))
+        return error() << "names static dimension " << dim << " ('"
+                       << cast<StringAttr>(param).getValue() << "')";
+    return success();
+  }
+  return error() << "is not a dsk argument or result attribute";
+}
+
+LogicalResult DskDialect::verifyRegionArgAttribute(Operation *op,
+                                                   unsigned regionIndex,
+                                                   unsigned argIndex,
+                                                   NamedAttribute attr) {
+  auto function = dyn_cast<FunctionOpInterface>(op);
+  if (!function || regionIndex != 0)
+    return op->emitError() << "'" << attr.getName().getValue()
+                           << "' is only valid on a function's arguments";
+  return verifyValueAttribute(op, "argument", argIndex,
+                              function.getArgumentTypes()[argIndex], attr);
+}
+
+LogicalResult DskDialect::verifyRegionResultAttribute(Operation *op,
+                                                      unsigned regionIndex,
+                                                      unsigned resultIndex,
+                                                      NamedAttribute attr) {
+  auto function = dyn_cast<FunctionOpInterface>(op);
+  if (!function || regionIndex != 0)
+    return op->emitError() << "'" << attr.getName().getValue()
+                           << "' is only valid on a function's results";
+  return verifyValueAttribute(op, "result", resultIndex,
+                              function.getResultTypes()[resultIndex], attr);
 }
 
 //===----------------------------------------------------------------------===//

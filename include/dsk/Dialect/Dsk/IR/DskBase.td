@@ -41,9 +41,20 @@ def Dsk_Dialect : Dialect {
     linalg operation (convolutions, packed products); the
     CPU features a kernel requires must be provided by the enclosing module's
     target when one is set.
+
+    Three argument and result attributes of a function carry what the ONNX
+    importer knows about a model's inputs and outputs to model export (the
+    compiled library's metadata), and are verified by the dialect too:
+    `dsk.onnx.name` (a string: the ONNX value's name), `dsk.onnx.unsigned`
+    (a unit attribute on an integer tensor whose elements are unsigned; IR
+    integers are signless) and `dsk.onnx.dim_params` (an array of strings,
+    one per dimension: the ONNX `dim_param` of each dynamic dimension, `?`
+    for an unnamed one, and the empty string for a static one).
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let hasConstantMaterializer = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
@@ -51,6 +62,14 @@ def Dsk_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kTargetAttrName = "dsk.target";
     /// Name of the operation attribute that records the selected kernel.
     static constexpr ::llvm::StringLiteral kKernelAttrName = "dsk.kernel";
+    /// Argument/result attributes of a model's entry function (see the
+    /// dialect's description): the ONNX name, unsignedness, and the ONNX
+    /// names of the dynamic dimensions.
+    static constexpr ::llvm::StringLiteral kOnnxNameAttrName = "dsk.onnx.name";
+    static constexpr ::llvm::StringLiteral kOnnxUnsignedAttrName =
+        "dsk.onnx.unsigned";
+    static constexpr ::llvm::StringLiteral kOnnxDimParamsAttrName =
+        "dsk.onnx.dim_params";
 
   private:
     void registerAttributes();
