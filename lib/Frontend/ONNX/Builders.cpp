@@ -331,7 +331,7 @@ foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
 }
 
 FailureOr<int64_t> normalizeAxis(NodeContext &ctx, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  if (axis < -rank || axis >= rank)
     return ctx.emitError() << "axis " << axis << " is out of range for rank "
                            << rank;
   return axis < 0 ? axis + rank : axis;
