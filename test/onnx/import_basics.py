@@ -41,6 +41,20 @@ def main(folder):
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(folder, "basics.onnx"))
 
+    # r = range(0, 8) + 1 on int64 constants: folded at import time unless
+    # --max-fold-elements is below its 8 elements.
+    start = numpy_helper.from_array(np.array(0, np.int64), "start")
+    limit = numpy_helper.from_array(np.array(8, np.int64), "limit")
+    delta = numpy_helper.from_array(np.array(1, np.int64), "delta")
+    one = numpy_helper.from_array(np.array([1], np.int64), "one")
+    graph = helper.make_graph(
+        [helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+         helper.make_node("Add", ["r", "one"], ["y"], name="add")],
+        "fold", [], [vi("y", TensorProto.INT64, [8])], [start, limit, delta, one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(folder, "fold.onnx"))
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

@@ -101,6 +101,13 @@ llvm::cl::list<std::string>
              llvm::cl::desc("Size of a symbolic dimension: --dim NAME=SIZE "
                             "(repeatable)"),
              llvm::cl::value_desc("NAME=SIZE"), llvm::cl::cat(dskCategory));
+llvm::cl::opt<int64_t> maxFoldElements(
+    "max-fold-elements",
+    llvm::cl::desc("Largest constant (in elements) computed at import time; "
+                   "larger ones are computed by the compiled code "
+                   "(default 65536)"),
+    llvm::cl::init(dsk::onnx_import::ImportOptions().maxFoldElements),
+    llvm::cl::cat(dskCategory));
 llvm::cl::opt<bool> verbose("v",
                             llvm::cl::desc("Print stages and timings, and the "
                                            "kernel of every compute op"),
@@ -268,6 +275,12 @@ int main(int argc, char **argv) {
   dsk::onnx_import::ImportOptions importOptions;
   if (failed(parseDimSizes(importOptions.dimSizes)))
     return 1;
+  if (maxFoldElements < 0) {
+    llvm::errs() << "dsk-compile: error: --max-fold-elements="
+                 << maxFoldElements << " is negative\n";
+    return 1;
+  }
+  importOptions.maxFoldElements = maxFoldElements;
 
   // The backend comes first: a typo in -target should not cost a compile.
   dsk::TargetBackend *backend = nullptr;

@@ -279,6 +279,7 @@ DenseElementsAttr int64Attr(MLIRContext *context, ArrayRef<int64_t> values,
 
 DenseElementsAttr
 foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
+                   int64_t maxElements,
                    const std::function<int64_t(ArrayRef<int64_t>)> &fn) {
   auto resultInt = dyn_cast<IntegerType>(resultElementType);
   if (!resultInt)
@@ -287,7 +288,7 @@ foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
   SmallVector<SmallVector<int64_t>> values;
   for (DenseElementsAttr input : inputs) {
     auto ints = dyn_cast_or_null<DenseIntElementsAttr>(input);
-    if (!ints || ints.getNumElements() > kMaxFoldElements)
+    if (!ints || ints.getNumElements() > maxElements)
       return {};
     bool isBool = ints.getElementType().isInteger(1);
     values.push_back(llvm::to_vector(
@@ -300,10 +301,9 @@ foldIntElementwise(ArrayRef<DenseElementsAttr> inputs, Type resultElementType,
   FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
   if (failed(shape))
     return {};
-  int64_t count = 1;
-  for (int64_t dim : *shape)
-    count *= dim;
-  if (count > kMaxFoldElements)
+  CheckedInt checked;
+  int64_t count = checked.product(*shape);
+  if (checked.overflowed() || count > maxElements)
     return {};
   // Signed: rank - 1 below must be -1 for scalars.
   auto rank = static_cast<int64_t>(shape->size());

@@ -342,7 +342,7 @@ buildBroadcastElementwise(NodeContext &ctx, mlir::ValueRange inputs,
 /// not a small constant integer tensor.
 mlir::DenseElementsAttr
 foldIntElementwise(llvm::ArrayRef<mlir::DenseElementsAttr> inputs,
-                   mlir::Type resultElementType,
+                   mlir::Type resultElementType, int64_t maxElements,
                    const std::function<int64_t(llvm::ArrayRef<int64_t>)> &fn);
 
 /// A 1-D i64 constant attribute.

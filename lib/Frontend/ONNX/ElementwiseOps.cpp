@@ -108,8 +108,8 @@ LogicalResult convertElementwise(NodeContext &ctx, Accepts kind, BodyFn body,
   bool isUnsigned = ctx.isUnsigned(0);
   Type resultType = resultIsBool ? ctx.b.getI1Type() : elementType;
   if (fold && isa<IntegerType>(elementType) && !isUnsigned)
-    if (DenseElementsAttr folded =
-            foldIntElementwise(constants, resultType, fold)) {
+    if (DenseElementsAttr folded = foldIntElementwise(
+            constants, resultType, ctx.maxFoldElements(), fold)) {
       ctx.setConstantOutput(0, folded, isUnsigned && !resultIsBool);
       return success();
     }
@@ -290,7 +290,7 @@ LogicalResult convertCastTo(NodeContext &ctx, int32_t toType) {
   Type srcType = getElementTypeOrSelf(x);
   if (isa<IntegerType>(srcType) && isa<IntegerType>(to->type))
     if (DenseElementsAttr folded = foldIntElementwise(
-            {ctx.constantInput(0)}, to->type,
+            {ctx.constantInput(0)}, to->type, ctx.maxFoldElements(),
             +[](ArrayRef<int64_t> v) { return v[0]; })) {
       if (!srcUnsigned && !to->isUnsigned) {
         ctx.setConstantOutput(0, folded, false);
@@ -321,7 +321,7 @@ LogicalResult convertWhere(NodeContext &ctx) {
   if (isa<IntegerType>(elementType) && !isUnsigned)
     if (DenseElementsAttr folded = foldIntElementwise(
             {ctx.constantInput(0), ctx.constantInput(1), ctx.constantInput(2)},
-            elementType,
+            elementType, ctx.maxFoldElements(),
             +[](ArrayRef<int64_t> v) { return v[0] ? v[1] : v[2]; })) {
       ctx.setConstantOutput(0, folded);
       return success();

@@ -56,7 +56,7 @@ LogicalResult convertGather(NodeContext &ctx) {
 
   DenseElementsAttr constIndices = ctx.constantInput(1);
   SmallVector<int64_t> indexValues;
-  if (constIndices && constIndices.getNumElements() <= kMaxFoldElements) {
+  if (constIndices && constIndices.getNumElements() <= ctx.maxFoldElements()) {
     indexValues = intValues(constIndices);
     if (!ShapedType::isDynamic(axisSize))
       for (int64_t &v : indexValues) {
@@ -68,7 +68,7 @@ LogicalResult convertGather(NodeContext &ctx) {
       }
   }
   bool staticIndices = constIndices &&
-                       constIndices.getNumElements() <= kMaxFoldElements &&
+                       constIndices.getNumElements() <= ctx.maxFoldElements() &&
                        !ShapedType::isDynamic(axisSize);
   if (staticIndices && !ShapedType::isDynamicShape(shape)) {
     SmallVector<int64_t> strides = stridesOf(dataType.getShape());
@@ -85,9 +85,10 @@ LogicalResult convertGather(NodeContext &ctx) {
         linear += index[d - 1 + q] * strides[d];
       return linear;
     };
-    if (isFoldable(ctx.constantInput(0))) {
+    if (isFoldable(ctx.constantInput(0), ctx.maxFoldElements())) {
       if (DenseElementsAttr folded =
-              remap(ctx.constantInput(0), shape, sourceLinear)) {
+              remap(ctx.constantInput(0), shape, ctx.maxFoldElements(),
+                    sourceLinear)) {
         ctx.setConstantOutput(0, folded, isUnsigned);
         return success();
       }

@@ -80,16 +80,18 @@ LogicalResult convertExpand(NodeContext &ctx) {
   }
   SmallVector<int64_t> shape = staticShape(sizes);
   bool isUnsigned = ctx.isUnsigned(0);
-  if (isFoldable(ctx.constantInput(0)) && xType.hasStaticShape()) {
+  if (isFoldable(ctx.constantInput(0), ctx.maxFoldElements()) &&
+      xType.hasStaticShape()) {
     SmallVector<int64_t> strides = stridesOf(xType.getShape());
     if (DenseElementsAttr folded =
-            remap(ctx.constantInput(0), shape, [&](ArrayRef<int64_t> index) {
-              int64_t linear = 0;
-              for (int64_t d = 0; d < xRank; ++d)
-                if (xType.getDimSize(d) != 1)
-                  linear += index[d + xOffset] * strides[d];
-              return linear;
-            })) {
+            remap(ctx.constantInput(0), shape, ctx.maxFoldElements(),
+                  [&](ArrayRef<int64_t> index) {
+                    int64_t linear = 0;
+                    for (int64_t d = 0; d < xRank; ++d)
+                      if (xType.getDimSize(d) != 1)
+                        linear += index[d + xOffset] * strides[d];
+                    return linear;
+                  })) {
       ctx.setConstantOutput(0, folded, isUnsigned);
       return success();
     }
@@ -141,7 +143,7 @@ LogicalResult convertConstantOfShape(NodeContext &ctx) {
   }
   SmallVector<int64_t> shape = staticShape(sizes);
   if (!ShapedType::isDynamicShape(shape) &&
-      product(shape) <= kMaxFoldElements) {
+      product(shape) <= ctx.maxFoldElements()) {
     ctx.setConstantOutput(
         0,
         DenseElementsAttr::get(RankedTensorType::get(shape, value.getType()),
@@ -198,7 +200,7 @@ LogicalResult convertRange(NodeContext &ctx) {
       if (exact > static_cast<__int128>(1e15))
         return ctx.emitError() << "the range has too many elements";
       n = static_cast<int64_t>(std::max<__int128>(exact, 0));
-      if (n <= kMaxFoldElements) {
+      if (n <= ctx.maxFoldElements()) {
         SmallVector<APInt> values;
         unsigned width = type.getIntOrFloatBitWidth();
         for (int64_t i = 0; i < n; ++i)
@@ -305,15 +307,17 @@ LogicalResult convertTile(NodeContext &ctx) {
              << xType.getDimSize(d) << ") do not fit in 64 bits";
   }
   bool isUnsigned = ctx.isUnsigned(0);
-  if (isFoldable(ctx.constantInput(0)) && xType.hasStaticShape()) {
+  if (isFoldable(ctx.constantInput(0), ctx.maxFoldElements()) &&
+      xType.hasStaticShape()) {
     SmallVector<int64_t> strides = stridesOf(xType.getShape());
     if (DenseElementsAttr folded =
-            remap(ctx.constantInput(0), shape, [&](ArrayRef<int64_t> index) {
-              int64_t linear = 0;
-              for (int64_t d = 0; d < rank; ++d)
-                linear += (index[d] % xType.getDimSize(d)) * strides[d];
-              return linear;
-            })) {
+            remap(ctx.constantInput(0), shape, ctx.maxFoldElements(),
+                  [&](ArrayRef<int64_t> index) {
+                    int64_t linear = 0;
+                    for (int64_t d = 0; d < rank; ++d)
+                      linear += (index[d] % xType.getDimSize(d)) * strides[d];
+                    return linear;
+                  })) {
       ctx.setConstantOutput(0, folded, isUnsigned);
       return success();
     }
@@ -611,7 +615,7 @@ LogicalResult convertCastLike(NodeContext &ctx) {
   if (isa<IntegerType>(srcType) && isa<IntegerType>(dstType) && !srcUnsigned &&
       !dstUnsigned)
     if (DenseElementsAttr folded = foldIntElementwise(
-            {ctx.constantInput(0)}, dstType,
+            {ctx.constantInput(0)}, dstType, ctx.maxFoldElements(),
             +[](ArrayRef<int64_t> v) { return v[0]; })) {
       ctx.setConstantOutput(0, folded, false);
       return success();

@@ -144,6 +144,7 @@ public:
   }
   void define(StringRef name, ImportedValue value) { values[name] = value; }
   TensorReader &getReader() { return reader; }
+  const ImportOptions &getOptions() const { return options; }
   MLIRContext &getContext() { return context; }
 
 private:
@@ -590,6 +591,10 @@ RankedTensorType NodeContext::inputType(size_t i) const {
 
 bool NodeContext::isUnsigned(size_t i) const {
   return importer.lookup(node.input(i))->isUnsigned;
+}
+
+int64_t NodeContext::maxFoldElements() const {
+  return importer.getOptions().maxFoldElements;
 }
 
 DenseElementsAttr NodeContext::constantInput(size_t i) const {

@@ -40,9 +40,6 @@ constexpr int64_t kMaxRank = 64;
 /// AArch64's 47-bit user address space.
 constexpr int64_t kMaxTensorBytes = int64_t(1) << 47;
 
-/// Constants with more elements than this are not folded at import time.
-constexpr int64_t kMaxFoldElements = 1 << 16;
-
 /// Checks that `type` is a tensor a program can hold: at most kMaxRank
 /// dimensions, and static dimensions whose product (in bytes) neither
 /// overflows nor exceeds kMaxTensorBytes.
@@ -125,6 +122,9 @@ public:
   mlir::Value input(size_t i) const;
   mlir::RankedTensorType inputType(size_t i) const;
   bool isUnsigned(size_t i) const;
+  /// The most elements a constant folded at import time may have
+  /// (ImportOptions::maxFoldElements).
+  int64_t maxFoldElements() const;
   /// The input's contents if known at import time, else null.
   mlir::DenseElementsAttr constantInput(size_t i) const;
   /// An integer input that must be known at import time (axes, shapes,

@@ -269,10 +269,11 @@ struct Reducer {
 /// not applicable.
 DenseElementsAttr foldReduce(DenseElementsAttr constant, Reduce kind,
                              ArrayRef<bool> isReduced,
-                             ArrayRef<int64_t> resultShape) {
+                             ArrayRef<int64_t> resultShape,
+                             int64_t maxElements) {
   auto ints = dyn_cast_or_null<DenseIntElementsAttr>(constant);
   if (!ints || ints.getElementType().isInteger(1) ||
-      ints.getNumElements() == 0 || ints.getNumElements() > kMaxFoldElements)
+      ints.getNumElements() == 0 || ints.getNumElements() > maxElements)
     return {};
   if (kind != Reduce::Sum && kind != Reduce::Prod && kind != Reduce::Max &&
       kind != Reduce::Min)
@@ -686,7 +687,8 @@ LogicalResult convertReduce(NodeContext &ctx, Reduce kind,
       resultShape.push_back(isReduced[d] ? 1 : xType.getDimSize(d));
   if (isa<IntegerType>(elementType) && !isUnsigned)
     if (DenseElementsAttr folded =
-            foldReduce(ctx.constantInput(0), kind, isReduced, resultShape)) {
+            foldReduce(ctx.constantInput(0), kind, isReduced, resultShape,
+                       ctx.maxFoldElements())) {
       ctx.setConstantOutput(0, folded);
       return success();
     }

@@ -90,9 +90,9 @@ int64_t product(ArrayRef<int64_t> values) {
   return p;
 }
 
-bool isFoldable(DenseElementsAttr attr) {
+bool isFoldable(DenseElementsAttr attr, int64_t maxElements) {
   return attr && isa<IntegerType>(attr.getElementType()) &&
-         attr.getNumElements() <= kMaxFoldElements;
+         attr.getNumElements() <= maxElements;
 }
 
 SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
@@ -110,12 +110,12 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
 }
 
 DenseElementsAttr
-remap(DenseElementsAttr source, ArrayRef<int64_t> shape,
+remap(DenseElementsAttr source, ArrayRef<int64_t> shape, int64_t maxElements,
       llvm::function_ref<int64_t(ArrayRef<int64_t>)> sourceLinear) {
   if (ShapedType::isDynamicShape(shape))
     return {};
   int64_t count = product(shape);
-  if (count > kMaxFoldElements)
+  if (count > maxElements)
     return {};
   auto resultType = RankedTensorType::get(shape, source.getElementType());
   if (source.isSplat())
@@ -274,7 +274,7 @@ void setReshapedOutput(NodeContext &ctx, size_t i, Value x,
   for (const TargetDim &d : target)
     shape.push_back(d.size);
   auto elementType = getElementTypeOrSelf(x);
-  if (allStatic && isFoldable(constant)) {
+  if (allStatic && isFoldable(constant, ctx.maxFoldElements())) {
     ctx.setConstantOutput(
         i, constant.reshape(RankedTensorType::get(shape, elementType)),
         isUnsigned);

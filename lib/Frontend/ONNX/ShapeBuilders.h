@@ -119,17 +119,19 @@ int64_t product(llvm::ArrayRef<int64_t> values);
 // Import-time folding
 //===----------------------------------------------------------------------===//
 
-/// An integer constant small enough to fold.
-bool isFoldable(mlir::DenseElementsAttr attr);
+/// An integer constant of at most `maxElements` elements (the import's
+/// maxFoldElements), small enough to fold.
+bool isFoldable(mlir::DenseElementsAttr attr, int64_t maxElements);
 
 /// Row-major strides of a static shape (outer strides are 0 past a dynamic
 /// dim or a product that overflows; callers fold only static shapes).
 llvm::SmallVector<int64_t> stridesOf(llvm::ArrayRef<int64_t> shape);
 
 /// result[index] = source[sourceIndex(index)] over the static `shape`;
-/// null when the result would be too large to fold.
+/// null when the result would have more than `maxElements` elements.
 mlir::DenseElementsAttr
 remap(mlir::DenseElementsAttr source, llvm::ArrayRef<int64_t> shape,
+      int64_t maxElements,
       llvm::function_ref<int64_t(llvm::ArrayRef<int64_t>)> sourceLinear);
 
 llvm::SmallVector<int64_t> intValues(mlir::DenseElementsAttr attr);

@@ -427,7 +427,8 @@ LogicalResult convertFlatten(NodeContext &ctx) {
   };
   TargetDim outer = group(0, axis), inner = group(axis, rank);
   // Both groups non-empty: one collapse_shape, whatever the dims.
-  if (axis > 0 && axis < rank && !isFoldable(ctx.constantInput(0))) {
+  if (axis > 0 && axis < rank &&
+      !isFoldable(ctx.constantInput(0), ctx.maxFoldElements())) {
     SmallVector<ReassociationIndices> groups(2);
     for (int64_t i = 0; i < rank; ++i)
       groups[i < axis ? 0 : 1].push_back(i);
@@ -435,7 +436,7 @@ LogicalResult convertFlatten(NodeContext &ctx) {
                   ctx.isUnsigned(0));
     return success();
   }
-  if (isFoldable(ctx.constantInput(0)) ||
+  if (isFoldable(ctx.constantInput(0), ctx.maxFoldElements()) ||
       (outer.runtime == nullptr && inner.runtime == nullptr)) {
     setReshapedOutput(ctx, 0, x, ctx.constantInput(0), ctx.isUnsigned(0),
                       {outer, inner});
@@ -577,13 +578,13 @@ LogicalResult convertTranspose(NodeContext &ctx) {
     return success();
   }
   DenseElementsAttr constant = ctx.constantInput(0);
-  if (isFoldable(constant)) {
+  if (isFoldable(constant, ctx.maxFoldElements())) {
     SmallVector<int64_t> shape;
     for (int64_t p : perm)
       shape.push_back(xType.getDimSize(p));
     SmallVector<int64_t> strides = stridesOf(xType.getShape());
     ctx.setConstantOutput(0,
-                          remap(constant, shape,
+                          remap(constant, shape, ctx.maxFoldElements(),
                                 [&](ArrayRef<int64_t> index) {
                                   int64_t linear = 0;
                                   for (auto [i, p] : llvm::enumerate(perm))
@@ -646,14 +647,14 @@ LogicalResult convertConcat(NodeContext &ctx) {
   // Fold constants and element-wise known vectors.
   bool allConstant = true;
   for (size_t i = 0; i < inputs.size(); ++i)
-    allConstant &=
-        isFoldable(ctx.constantInput(i)) && ctx.inputType(i).hasStaticShape();
+    allConstant &= isFoldable(ctx.constantInput(i), ctx.maxFoldElements()) &&
+                   ctx.inputType(i).hasStaticShape();
   if (allConstant) {
     SmallVector<int64_t> shape(firstType.getShape());
     shape[*axis] = 0;
     for (Value input : inputs)
       shape[*axis] += cast<RankedTensorType>(input.getType()).getDimSize(*axis);
-    if (product(shape) <= kMaxFoldElements) {
+    if (product(shape) <= ctx.maxFoldElements()) {
       int64_t outer = product(ArrayRef(shape).take_front(*axis));
       SmallVector<APInt> values;
       SmallVector<SmallVector<APInt>> sources;

@@ -235,8 +235,9 @@ LogicalResult convertSlice(NodeContext &ctx) {
       }
       return linear;
     };
-    if (isFoldable(constant) && xType.hasStaticShape()) {
-      if (DenseElementsAttr folded = remap(constant, shape, sourceLinear)) {
+    if (isFoldable(constant, ctx.maxFoldElements()) && xType.hasStaticShape()) {
+      if (DenseElementsAttr folded =
+              remap(constant, shape, ctx.maxFoldElements(), sourceLinear)) {
         ctx.setConstantOutput(0, folded, isUnsigned);
         return success();
       }
@@ -384,8 +385,9 @@ LogicalResult convertSplit(NodeContext &ctx) {
           linear += (index[d] + (d == axis ? *staticOffset : 0)) * strides[d];
         return linear;
       };
-      if (isFoldable(constant) && xType.hasStaticShape())
-        if (DenseElementsAttr folded = remap(constant, shape, sourceLinear)) {
+      if (isFoldable(constant, ctx.maxFoldElements()) && xType.hasStaticShape())
+        if (DenseElementsAttr folded =
+                remap(constant, shape, ctx.maxFoldElements(), sourceLinear)) {
           ctx.setConstantOutput(i, folded, isUnsigned);
           continue;
         }

@@ -24,6 +24,11 @@ namespace dsk::onnx_import {
 struct ImportOptions {
   /// Subgraphs (If/Loop/Scan bodies) nested deeper than this are rejected.
   unsigned maxGraphDepth = 32;
+  /// Constants with more elements than this are not computed at import
+  /// time (folding shape computations, Gather/Slice/Concat of constants);
+  /// the ops stay in the graph and run in the compiled code instead. Bounds
+  /// the compile time and memory a model's constants can demand.
+  int64_t maxFoldElements = 1 << 16;
   /// Name of the function that holds the main graph.
   std::string functionName = "main_graph";
   /// Sizes for symbolic dimensions (ONNX dim_param names): every dimension
