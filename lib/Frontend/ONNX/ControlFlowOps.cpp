@@ -224,12 +224,14 @@ LogicalResult convertScan(NodeContext &ctx) {
       args[i].value = draft.getRegionIterArgs()[i];
     FailureOr<SmallVector<ImportedValue>> outputs =
         ctx.importSubgraph(body, args);
-    if (succeeded(outputs))
+    // The count first: the body is the model's, and may produce fewer
+    // outputs than the node declares.
+    bool ok = succeeded(outputs) && static_cast<int64_t>(outputs->size()) ==
+                                        numStates + numScanOutputs;
+    if (ok)
       for (int64_t k = 0; k < numScanOutputs; ++k)
         elementTypes.push_back(
             cast<RankedTensorType>((*outputs)[numStates + k].value.getType()));
-    bool ok = succeeded(outputs) && static_cast<int64_t>(outputs->size()) ==
-                                        numStates + numScanOutputs;
     draft->erase();
     if (!ok)
       return ctx.emitError()
