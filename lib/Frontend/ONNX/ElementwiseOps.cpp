@@ -612,97 +612,484 @@ convertFloatActivation(NodeContext &ctx,
   return success();
 }
 
+LogicalResult convertHannWindow(NodeContext &ctx) {
+  return convertWindow(ctx, {0.5, -0.5});
+}
+
+LogicalResult convertHammingWindow(NodeContext &ctx) {
+  return convertWindow(ctx, {25.0 / 46.0, -21.0 / 46.0});
+}
+
+LogicalResult convertBlackmanWindow(NodeContext &ctx) {
+  return convertWindow(ctx, {0.42, -0.5, 0.08});
+}
+
+LogicalResult convertBitCast(NodeContext &ctx) {
+  auto error = [&]() { return ctx.emitError(); };
+  FailureOr<ElementType> to =
+      convertDataType(ctx.getContext(), ctx.dataTypeAttr("to", 0), error);
+  if (failed(to))
+    return failure();
+  Type from = getElementTypeOrSelf(ctx.input(0));
+  // ONNX bools occupy a byte; MLIR's are one bit.
+  auto width = [](Type t) {
+    return t.isInteger(1) ? 8u : t.getIntOrFloatBitWidth();
+  };
+  if (width(from) != width(to->type))
+    return ctx.emitError() << "cannot reinterpret " << from << " as "
+                           << to->type << ": the widths differ",
+           failure();
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {ctx.input(0)}, to->type,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = args[0];
+        if (x.getType().isInteger(1))
+          x = arith::ExtUIOp::create(b, loc, b.getI8Type(), x);
+        if (to->type.isInteger(1)) {
+          Value bits = x.getType().isInteger(8)
+                           ? x
+                           : arith::BitcastOp::create(b, loc, b.getI8Type(), x)
+                                 .getResult();
+          return arith::CmpIOp::create(
+              b, loc, CmpIPredicate::ne, bits,
+              scalarConstant(b, loc, bits.getType(), 0));
+        }
+        if (x.getType() == to->type)
+          return x;
+        return arith::BitcastOp::create(b, loc, to->type, x);
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, to->isUnsigned);
+  return success();
+}
+
+LogicalResult convertIsInf(NodeContext &ctx) {
+  bool negative = ctx.intAttr("detect_negative", 1) != 0;
+  bool positive = ctx.intAttr("detect_positive", 1) != 0;
+  Type type = getElementTypeOrSelf(ctx.input(0));
+  if (!isa<FloatType>(type))
+    return ctx.emitError() << "element type " << type << " is not supported",
+           failure();
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {ctx.input(0)}, ctx.b.getI1Type(),
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Scalars s{b, loc, args, false};
+        double inf = std::numeric_limits<double>::infinity();
+        Value result = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+        if (positive)
+          result = arith::OrIOp::create(
+              b, loc, result,
+              arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, args[0],
+                                    s.constant(inf)));
+        if (negative)
+          result = arith::OrIOp::create(
+              b, loc, result,
+              arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, args[0],
+                                    s.constant(-inf)));
+        return result;
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result);
+  return success();
+}
+
+LogicalResult convertAbs(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) -> Value {
+        if (s.isFloat())
+          return math::AbsFOp::create(s.b, s.loc, s[0]);
+        if (s.isUnsigned)
+          return s[0];
+        return math::AbsIOp::create(s.b, s.loc, s[0]);
+      },
+      +[](ArrayRef<int64_t> v) { return v[0] < 0 ? wrapSub(0, v[0]) : v[0]; });
+}
+
+LogicalResult convertNeg(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) -> Value {
+        if (s.isFloat())
+          return arith::NegFOp::create(s.b, s.loc, s[0]);
+        return arith::SubIOp::create(s.b, s.loc, s.constant(0), s[0]);
+      },
+      +[](ArrayRef<int64_t> v) { return wrapSub(0, v[0]); });
+}
+
+LogicalResult convertReciprocal(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Float,
+      +[](Scalars &s) -> Value {
+        return arith::DivFOp::create(s.b, s.loc, s.constant(1.0), s[0]);
+      },
+      nullptr);
+}
+
+LogicalResult convertSign(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) -> Value {
+        Value zero = s.constant(0), one = s.constant(1),
+              minusOne = s.constant(-1);
+        Value positive, negative;
+        if (s.isFloat()) {
+          positive =
+              arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OGT, s[0], zero);
+          negative =
+              arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OLT, s[0], zero);
+        } else {
+          positive = arith::CmpIOp::create(s.b, s.loc,
+                                           s.isUnsigned ? CmpIPredicate::ugt
+                                                        : CmpIPredicate::sgt,
+                                           s[0], zero);
+          negative = arith::CmpIOp::create(s.b, s.loc,
+                                           s.isUnsigned ? CmpIPredicate::ult
+                                                        : CmpIPredicate::slt,
+                                           s[0], zero);
+        }
+        return select(s, positive, one, select(s, negative, minusOne, zero));
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return (v[0] > 0) - (v[0] < 0); });
+}
+
+LogicalResult convertRelu(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) -> Value { return maxOf(s, s[0], s.constant(0)); },
+      nullptr);
+}
+
+LogicalResult convertSigmoid(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Float, +[](Scalars &s) { return sigmoid(s, s[0]); },
+      nullptr);
+}
+
+LogicalResult convertSoftplus(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Float,
+      +[](Scalars &s) -> Value {
+        return math::Log1pOp::create(s.b, s.loc,
+                                     math::ExpOp::create(s.b, s.loc, s[0]));
+      },
+      nullptr);
+}
+
+LogicalResult convertSoftsign(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Float,
+      +[](Scalars &s) -> Value {
+        Value denom =
+            arith::AddFOp::create(s.b, s.loc, s.constant(1.0),
+                                  math::AbsFOp::create(s.b, s.loc, s[0]));
+        return arith::DivFOp::create(s.b, s.loc, s[0], denom);
+      },
+      nullptr);
+}
+
+LogicalResult convertIsNaN(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Float,
+      +[](Scalars &s) -> Value {
+        return arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::UNO, s[0],
+                                     s[0]);
+      },
+      nullptr, /*resultIsBool=*/true);
+}
+
+LogicalResult convertAdd(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric, add,
+      +[](ArrayRef<int64_t> v) { return wrapAdd(v[0], v[1]); });
+}
+
+LogicalResult convertSub(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric, sub,
+      +[](ArrayRef<int64_t> v) { return wrapSub(v[0], v[1]); });
+}
+
+LogicalResult convertMul(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric, mul,
+      +[](ArrayRef<int64_t> v) { return wrapMul(v[0], v[1]); });
+}
+
+LogicalResult convertDiv(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric, div,
+      +[](ArrayRef<int64_t> v) { return wrapDiv(v[0], v[1]); });
+}
+
+LogicalResult convertPow(NodeContext &ctx) {
+  // Pow allows a different exponent type; bring it to the base's.
+  if (!ctx.hasInput(0) || !ctx.hasInput(1))
+    return ctx.emitError() << "needs two inputs", failure();
+  Type base = getElementTypeOrSelf(ctx.input(0));
+  Type exponentType = getElementTypeOrSelf(ctx.input(1));
+  bool baseUnsigned = ctx.isUnsigned(0);
+  bool exponentUnsigned = ctx.isUnsigned(1);
+  if (base.isInteger(1) || exponentType.isInteger(1))
+    return ctx.emitError() << "bool operands are not supported", failure();
+  FailureOr<Value> result = buildBroadcastElementwise(
+      ctx, {ctx.input(0), ctx.input(1)}, base,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        if (isa<FloatType>(base)) {
+          Value exponent =
+              castScalar(b, loc, args[1], base, exponentUnsigned, false);
+          return math::PowFOp::create(b, loc, args[0], exponent);
+        }
+        if (isa<IntegerType>(exponentType)) {
+          // Integer powers stay exact.
+          Value exponent =
+              castScalar(b, loc, args[1], base, exponentUnsigned, baseUnsigned);
+          return math::IPowIOp::create(b, loc, args[0], exponent);
+        }
+        // An integer base with a float exponent: compute in f64 and
+        // truncate toward zero, as the reference does.
+        Type f64 = b.getF64Type();
+        Value x = castScalar(b, loc, args[0], f64, baseUnsigned, false);
+        Value y = castScalar(b, loc, args[1], f64, false, false);
+        return castScalar(b, loc, math::PowFOp::create(b, loc, x, y), base,
+                          false, baseUnsigned);
+      });
+  if (failed(result))
+    return failure();
+  ctx.setOutput(0, *result, baseUnsigned);
+  return success();
+}
+
+LogicalResult convertMod(NodeContext &ctx) {
+  bool fmod = ctx.intAttr("fmod", 0) != 0;
+  Type type = getElementTypeOrSelf(ctx.input(0));
+  if (isa<FloatType>(type) && !fmod)
+    // Floats with fmod = 0 take the divisor's sign, like Python.
+    return convertElementwise(
+        ctx, Accepts::Float,
+        +[](Scalars &s) -> Value {
+          Value r = arith::RemFOp::create(s.b, s.loc, s[0], s[1]);
+          Value zero = s.constant(0.0);
+          Value rNeg =
+              arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OLT, r, zero);
+          Value dNeg =
+              arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OLT, s[1], zero);
+          Value rNonZero =
+              arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::ONE, r, zero);
+          Value fix = arith::AndIOp::create(
+              s.b, s.loc, rNonZero,
+              arith::XOrIOp::create(s.b, s.loc, rNeg, dNeg));
+          return select(s, fix, arith::AddFOp::create(s.b, s.loc, r, s[1]), r);
+        },
+        nullptr);
+  if (fmod)
+    return convertElementwise(
+        ctx, Accepts::Numeric,
+        +[](Scalars &s) -> Value {
+          if (s.isFloat())
+            return arith::RemFOp::create(s.b, s.loc, s[0], s[1]);
+          if (s.isUnsigned)
+            return arith::RemUIOp::create(s.b, s.loc, s[0], s[1]);
+          return arith::RemSIOp::create(s.b, s.loc, s[0], s[1]);
+        },
+        nullptr);
+  // Integer Mod takes the divisor's sign, like Python.
+  return convertElementwise(
+      ctx, Accepts::Integer,
+      +[](Scalars &s) -> Value {
+        if (s.isUnsigned)
+          return arith::RemUIOp::create(s.b, s.loc, s[0], s[1]);
+        Value r = arith::RemSIOp::create(s.b, s.loc, s[0], s[1]);
+        Value zero = s.constant(0);
+        Value rNeg =
+            arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::slt, r, zero);
+        Value dNeg =
+            arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::slt, s[1], zero);
+        Value rNonZero =
+            arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::ne, r, zero);
+        Value fix = arith::AndIOp::create(
+            s.b, s.loc, rNonZero,
+            arith::XOrIOp::create(s.b, s.loc, rNeg, dNeg));
+        return select(s, fix, arith::AddIOp::create(s.b, s.loc, r, s[1]), r);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t {
+        // x % -1 is 0 (and INT64_MIN % -1 would trap).
+        if (v[1] == 0 || v[1] == -1)
+          return 0;
+        int64_t r = v[0] % v[1];
+        return (r != 0 && ((r < 0) != (v[1] < 0))) ? r + v[1] : r;
+      });
+}
+
+LogicalResult convertMax(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric, foldLeft<maxPair>, +[](ArrayRef<int64_t> v) {
+        return *std::max_element(v.begin(), v.end());
+      });
+}
+
+LogicalResult convertMin(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric, foldLeft<minPair>, +[](ArrayRef<int64_t> v) {
+        return *std::min_element(v.begin(), v.end());
+      });
+}
+
+LogicalResult convertSum(NodeContext &ctx) {
+  return convertElementwise(ctx, Accepts::Numeric, foldLeft<addPair>, nullptr);
+}
+
+LogicalResult convertEqual(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Any,
+      +[](Scalars &s) {
+        return compare(s, CmpFPredicate::OEQ, CmpIPredicate::eq,
+                       CmpIPredicate::eq);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] == v[1]; }, true);
+}
+
+LogicalResult convertLess(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) {
+        return compare(s, CmpFPredicate::OLT, CmpIPredicate::slt,
+                       CmpIPredicate::ult);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] < v[1]; }, true);
+}
+
+LogicalResult convertLessOrEqual(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) {
+        return compare(s, CmpFPredicate::OLE, CmpIPredicate::sle,
+                       CmpIPredicate::ule);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] <= v[1]; }, true);
+}
+
+LogicalResult convertGreater(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) {
+        return compare(s, CmpFPredicate::OGT, CmpIPredicate::sgt,
+                       CmpIPredicate::ugt);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] > v[1]; }, true);
+}
+
+LogicalResult convertGreaterOrEqual(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Numeric,
+      +[](Scalars &s) {
+        return compare(s, CmpFPredicate::OGE, CmpIPredicate::sge,
+                       CmpIPredicate::uge);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] >= v[1]; }, true);
+}
+
+LogicalResult convertAnd(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Bool,
+      +[](Scalars &s) -> Value {
+        return arith::AndIOp::create(s.b, s.loc, s[0], s[1]);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] && v[1]; });
+}
+
+LogicalResult convertOr(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Bool,
+      +[](Scalars &s) -> Value {
+        return arith::OrIOp::create(s.b, s.loc, s[0], s[1]);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t { return v[0] || v[1]; });
+}
+
+LogicalResult convertXor(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Bool,
+      +[](Scalars &s) -> Value {
+        return arith::XOrIOp::create(s.b, s.loc, s[0], s[1]);
+      },
+      +[](ArrayRef<int64_t> v) -> int64_t {
+        return (v[0] != 0) != (v[1] != 0);
+      });
+}
+
+LogicalResult convertBitwiseAnd(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Integer,
+      +[](Scalars &s) -> Value {
+        return arith::AndIOp::create(s.b, s.loc, s[0], s[1]);
+      },
+      +[](ArrayRef<int64_t> v) { return v[0] & v[1]; });
+}
+
+LogicalResult convertBitwiseOr(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Integer,
+      +[](Scalars &s) -> Value {
+        return arith::OrIOp::create(s.b, s.loc, s[0], s[1]);
+      },
+      +[](ArrayRef<int64_t> v) { return v[0] | v[1]; });
+}
+
+LogicalResult convertBitwiseXor(NodeContext &ctx) {
+  return convertElementwise(
+      ctx, Accepts::Integer,
+      +[](Scalars &s) -> Value {
+        return arith::XOrIOp::create(s.b, s.loc, s[0], s[1]);
+      },
+      +[](ArrayRef<int64_t> v) { return v[0] ^ v[1]; });
+}
+
+LogicalResult convertLeakyRelu(NodeContext &ctx) {
+  float a = ctx.floatAttr("alpha", 0.01f);
+  return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
+    Value scaled = arith::MulFOp::create(s.b, s.loc, x, s.constant(a));
+    return select(s, lessThanZero(s, x), scaled, x);
+  });
+}
+
+LogicalResult convertElu(NodeContext &ctx) {
+  float a = ctx.floatAttr("alpha", 1.0f);
+  return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
+    Value em1 = math::ExpM1Op::create(s.b, s.loc, x);
+    Value scaled = arith::MulFOp::create(s.b, s.loc, em1, s.constant(a));
+    return select(s, lessThanZero(s, x), scaled, x);
+  });
+}
+
+LogicalResult convertHardSigmoid(NodeContext &ctx) {
+  float a = ctx.floatAttr("alpha", 0.2f), beta = ctx.floatAttr("beta", 0.5f);
+  return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
+    Value v = arith::AddFOp::create(
+        s.b, s.loc, arith::MulFOp::create(s.b, s.loc, x, s.constant(a)),
+        s.constant(beta));
+    return minOf(s, maxOf(s, v, s.constant(0.0)), s.constant(1.0));
+  });
+}
+
+LogicalResult convertCast(NodeContext &ctx) {
+  if (!ctx.hasAttr("to"))
+    return ctx.emitError() << "needs the 'to' attribute", failure();
+  return convertCastTo(ctx, ctx.dataTypeAttr("to", 0));
+}
+
 } // namespace
 
 void registerElementwiseOps(OpRegistry &registry) {
   registry.add("", "DFT", convertDFT);
   registry.add("", "ReverseSequence", convertReverseSequence);
-  registry.add(
-      "", "HannWindow", +[](NodeContext &ctx) {
-        return convertWindow(ctx, {0.5, -0.5});
-      });
-  registry.add(
-      "", "HammingWindow", +[](NodeContext &ctx) {
-        return convertWindow(ctx, {25.0 / 46.0, -21.0 / 46.0});
-      });
-  registry.add(
-      "", "BlackmanWindow", +[](NodeContext &ctx) {
-        return convertWindow(ctx, {0.42, -0.5, 0.08});
-      });
-  registry.add(
-      "", "BitCast", +[](NodeContext &ctx) {
-        auto error = [&]() { return ctx.emitError(); };
-        FailureOr<ElementType> to =
-            convertDataType(ctx.getContext(), ctx.dataTypeAttr("to", 0), error);
-        if (failed(to))
-          return failure();
-        Type from = getElementTypeOrSelf(ctx.input(0));
-        // ONNX bools occupy a byte; MLIR's are one bit.
-        auto width = [](Type t) {
-          return t.isInteger(1) ? 8u : t.getIntOrFloatBitWidth();
-        };
-        if (width(from) != width(to->type))
-          return ctx.emitError() << "cannot reinterpret " << from << " as "
-                                 << to->type << ": the widths differ",
-                 failure();
-        FailureOr<Value> result = buildBroadcastElementwise(
-            ctx, {ctx.input(0)}, to->type,
-            [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-              Value x = args[0];
-              if (x.getType().isInteger(1))
-                x = arith::ExtUIOp::create(b, loc, b.getI8Type(), x);
-              if (to->type.isInteger(1)) {
-                Value bits =
-                    x.getType().isInteger(8)
-                        ? x
-                        : arith::BitcastOp::create(b, loc, b.getI8Type(), x)
-                              .getResult();
-                return arith::CmpIOp::create(
-                    b, loc, CmpIPredicate::ne, bits,
-                    scalarConstant(b, loc, bits.getType(), 0));
-              }
-              if (x.getType() == to->type)
-                return x;
-              return arith::BitcastOp::create(b, loc, to->type, x);
-            });
-        if (failed(result))
-          return failure();
-        ctx.setOutput(0, *result, to->isUnsigned);
-        return success();
-      });
-  registry.add(
-      "", "IsInf", +[](NodeContext &ctx) {
-        bool negative = ctx.intAttr("detect_negative", 1) != 0;
-        bool positive = ctx.intAttr("detect_positive", 1) != 0;
-        Type type = getElementTypeOrSelf(ctx.input(0));
-        if (!isa<FloatType>(type))
-          return ctx.emitError()
-                     << "element type " << type << " is not supported",
-                 failure();
-        FailureOr<Value> result = buildBroadcastElementwise(
-            ctx, {ctx.input(0)}, ctx.b.getI1Type(),
-            [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-              Scalars s{b, loc, args, false};
-              double inf = std::numeric_limits<double>::infinity();
-              Value result =
-                  arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
-              if (positive)
-                result = arith::OrIOp::create(
-                    b, loc, result,
-                    arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, args[0],
-                                          s.constant(inf)));
-              if (negative)
-                result = arith::OrIOp::create(
-                    b, loc, result,
-                    arith::CmpFOp::create(b, loc, CmpFPredicate::OEQ, args[0],
-                                          s.constant(-inf)));
-              return result;
-            });
-        if (failed(result))
-          return failure();
-        ctx.setOutput(0, *result);
-        return success();
-      });
+  registry.add("", "HannWindow", convertHannWindow);
+  registry.add("", "HammingWindow", convertHammingWindow);
+  registry.add("", "BlackmanWindow", convertBlackmanWindow);
+  registry.add("", "BitCast", convertBitCast);
+  registry.add("", "IsInf", convertIsInf);
   registry.add(
       "", "BitShift", +[](NodeContext &ctx) {
         std::string direction = ctx.stringAttr("direction", "");
@@ -734,116 +1121,15 @@ void registerElementwiseOps(OpRegistry &registry) {
   FLOAT_UNARY("Tanh", math::TanhOp);
   FLOAT_UNARY("Erf", math::ErfOp);
 
-  registry.add(
-      "", "Abs", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) -> Value {
-              if (s.isFloat())
-                return math::AbsFOp::create(s.b, s.loc, s[0]);
-              if (s.isUnsigned)
-                return s[0];
-              return math::AbsIOp::create(s.b, s.loc, s[0]);
-            },
-            +[](ArrayRef<int64_t> v) {
-              return v[0] < 0 ? wrapSub(0, v[0]) : v[0];
-            });
-      });
-  registry.add(
-      "", "Neg", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) -> Value {
-              if (s.isFloat())
-                return arith::NegFOp::create(s.b, s.loc, s[0]);
-              return arith::SubIOp::create(s.b, s.loc, s.constant(0), s[0]);
-            },
-            +[](ArrayRef<int64_t> v) { return wrapSub(0, v[0]); });
-      });
-  registry.add(
-      "", "Reciprocal", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Float,
-            +[](Scalars &s) -> Value {
-              return arith::DivFOp::create(s.b, s.loc, s.constant(1.0), s[0]);
-            },
-            nullptr);
-      });
-  registry.add(
-      "", "Sign", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) -> Value {
-              Value zero = s.constant(0), one = s.constant(1),
-                    minusOne = s.constant(-1);
-              Value positive, negative;
-              if (s.isFloat()) {
-                positive = arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OGT,
-                                                 s[0], zero);
-                negative = arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::OLT,
-                                                 s[0], zero);
-              } else {
-                positive = arith::CmpIOp::create(
-                    s.b, s.loc,
-                    s.isUnsigned ? CmpIPredicate::ugt : CmpIPredicate::sgt,
-                    s[0], zero);
-                negative = arith::CmpIOp::create(
-                    s.b, s.loc,
-                    s.isUnsigned ? CmpIPredicate::ult : CmpIPredicate::slt,
-                    s[0], zero);
-              }
-              return select(s, positive, one,
-                            select(s, negative, minusOne, zero));
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t {
-              return (v[0] > 0) - (v[0] < 0);
-            });
-      });
-  registry.add(
-      "", "Relu", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) -> Value { return maxOf(s, s[0], s.constant(0)); },
-            nullptr);
-      });
-  registry.add(
-      "", "Sigmoid", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Float, +[](Scalars &s) { return sigmoid(s, s[0]); },
-            nullptr);
-      });
-  registry.add(
-      "", "Softplus", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Float,
-            +[](Scalars &s) -> Value {
-              return math::Log1pOp::create(
-                  s.b, s.loc, math::ExpOp::create(s.b, s.loc, s[0]));
-            },
-            nullptr);
-      });
-  registry.add(
-      "", "Softsign", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Float,
-            +[](Scalars &s) -> Value {
-              Value denom =
-                  arith::AddFOp::create(s.b, s.loc, s.constant(1.0),
-                                        math::AbsFOp::create(s.b, s.loc, s[0]));
-              return arith::DivFOp::create(s.b, s.loc, s[0], denom);
-            },
-            nullptr);
-      });
-  registry.add(
-      "", "IsNaN", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Float,
-            +[](Scalars &s) -> Value {
-              return arith::CmpFOp::create(s.b, s.loc, CmpFPredicate::UNO, s[0],
-                                           s[0]);
-            },
-            nullptr, /*resultIsBool=*/true);
-      });
+  registry.add("", "Abs", convertAbs);
+  registry.add("", "Neg", convertNeg);
+  registry.add("", "Reciprocal", convertReciprocal);
+  registry.add("", "Sign", convertSign);
+  registry.add("", "Relu", convertRelu);
+  registry.add("", "Sigmoid", convertSigmoid);
+  registry.add("", "Softplus", convertSoftplus);
+  registry.add("", "Softsign", convertSoftsign);
+  registry.add("", "IsNaN", convertIsNaN);
   registry.add(
       "", "Not", +[](NodeContext &ctx) {
         return convertElementwise(
@@ -857,151 +1143,15 @@ void registerElementwiseOps(OpRegistry &registry) {
       });
 
   // Binary arithmetic.
-  registry.add(
-      "", "Add", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric, add,
-            +[](ArrayRef<int64_t> v) { return wrapAdd(v[0], v[1]); });
-      });
-  registry.add(
-      "", "Sub", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric, sub,
-            +[](ArrayRef<int64_t> v) { return wrapSub(v[0], v[1]); });
-      });
-  registry.add(
-      "", "Mul", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric, mul,
-            +[](ArrayRef<int64_t> v) { return wrapMul(v[0], v[1]); });
-      });
-  registry.add(
-      "", "Div", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric, div,
-            +[](ArrayRef<int64_t> v) { return wrapDiv(v[0], v[1]); });
-      });
-  registry.add(
-      "", "Pow", +[](NodeContext &ctx) {
-        // Pow allows a different exponent type; bring it to the base's.
-        if (!ctx.hasInput(0) || !ctx.hasInput(1))
-          return ctx.emitError() << "needs two inputs", failure();
-        Type base = getElementTypeOrSelf(ctx.input(0));
-        Type exponentType = getElementTypeOrSelf(ctx.input(1));
-        bool baseUnsigned = ctx.isUnsigned(0);
-        bool exponentUnsigned = ctx.isUnsigned(1);
-        if (base.isInteger(1) || exponentType.isInteger(1))
-          return ctx.emitError() << "bool operands are not supported",
-                 failure();
-        FailureOr<Value> result = buildBroadcastElementwise(
-            ctx, {ctx.input(0), ctx.input(1)}, base,
-            [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-              if (isa<FloatType>(base)) {
-                Value exponent =
-                    castScalar(b, loc, args[1], base, exponentUnsigned, false);
-                return math::PowFOp::create(b, loc, args[0], exponent);
-              }
-              if (isa<IntegerType>(exponentType)) {
-                // Integer powers stay exact.
-                Value exponent = castScalar(b, loc, args[1], base,
-                                            exponentUnsigned, baseUnsigned);
-                return math::IPowIOp::create(b, loc, args[0], exponent);
-              }
-              // An integer base with a float exponent: compute in f64 and
-              // truncate toward zero, as the reference does.
-              Type f64 = b.getF64Type();
-              Value x = castScalar(b, loc, args[0], f64, baseUnsigned, false);
-              Value y = castScalar(b, loc, args[1], f64, false, false);
-              return castScalar(b, loc, math::PowFOp::create(b, loc, x, y),
-                                base, false, baseUnsigned);
-            });
-        if (failed(result))
-          return failure();
-        ctx.setOutput(0, *result, baseUnsigned);
-        return success();
-      });
-  registry.add(
-      "", "Mod", +[](NodeContext &ctx) {
-        bool fmod = ctx.intAttr("fmod", 0) != 0;
-        Type type = getElementTypeOrSelf(ctx.input(0));
-        if (isa<FloatType>(type) && !fmod)
-          // Floats with fmod = 0 take the divisor's sign, like Python.
-          return convertElementwise(
-              ctx, Accepts::Float,
-              +[](Scalars &s) -> Value {
-                Value r = arith::RemFOp::create(s.b, s.loc, s[0], s[1]);
-                Value zero = s.constant(0.0);
-                Value rNeg = arith::CmpFOp::create(s.b, s.loc,
-                                                   CmpFPredicate::OLT, r, zero);
-                Value dNeg = arith::CmpFOp::create(
-                    s.b, s.loc, CmpFPredicate::OLT, s[1], zero);
-                Value rNonZero = arith::CmpFOp::create(
-                    s.b, s.loc, CmpFPredicate::ONE, r, zero);
-                Value fix = arith::AndIOp::create(
-                    s.b, s.loc, rNonZero,
-                    arith::XOrIOp::create(s.b, s.loc, rNeg, dNeg));
-                return select(s, fix,
-                              arith::AddFOp::create(s.b, s.loc, r, s[1]), r);
-              },
-              nullptr);
-        if (fmod)
-          return convertElementwise(
-              ctx, Accepts::Numeric,
-              +[](Scalars &s) -> Value {
-                if (s.isFloat())
-                  return arith::RemFOp::create(s.b, s.loc, s[0], s[1]);
-                if (s.isUnsigned)
-                  return arith::RemUIOp::create(s.b, s.loc, s[0], s[1]);
-                return arith::RemSIOp::create(s.b, s.loc, s[0], s[1]);
-              },
-              nullptr);
-        // Integer Mod takes the divisor's sign, like Python.
-        return convertElementwise(
-            ctx, Accepts::Integer,
-            +[](Scalars &s) -> Value {
-              if (s.isUnsigned)
-                return arith::RemUIOp::create(s.b, s.loc, s[0], s[1]);
-              Value r = arith::RemSIOp::create(s.b, s.loc, s[0], s[1]);
-              Value zero = s.constant(0);
-              Value rNeg = arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::slt,
-                                                 r, zero);
-              Value dNeg = arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::slt,
-                                                 s[1], zero);
-              Value rNonZero =
-                  arith::CmpIOp::create(s.b, s.loc, CmpIPredicate::ne, r, zero);
-              Value fix = arith::AndIOp::create(
-                  s.b, s.loc, rNonZero,
-                  arith::XOrIOp::create(s.b, s.loc, rNeg, dNeg));
-              return select(s, fix, arith::AddIOp::create(s.b, s.loc, r, s[1]),
-                            r);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t {
-              // x % -1 is 0 (and INT64_MIN % -1 would trap).
-              if (v[1] == 0 || v[1] == -1)
-                return 0;
-              int64_t r = v[0] % v[1];
-              return (r != 0 && ((r < 0) != (v[1] < 0))) ? r + v[1] : r;
-            });
-      });
-  registry.add(
-      "", "Max", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric, foldLeft<maxPair>, +[](ArrayRef<int64_t> v) {
-              return *std::max_element(v.begin(), v.end());
-            });
-      });
-  registry.add(
-      "", "Min", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric, foldLeft<minPair>, +[](ArrayRef<int64_t> v) {
-              return *std::min_element(v.begin(), v.end());
-            });
-      });
-  registry.add(
-      "", "Sum", +[](NodeContext &ctx) {
-        return convertElementwise(ctx, Accepts::Numeric, foldLeft<addPair>,
-                                  nullptr);
-      });
+  registry.add("", "Add", convertAdd);
+  registry.add("", "Sub", convertSub);
+  registry.add("", "Mul", convertMul);
+  registry.add("", "Div", convertDiv);
+  registry.add("", "Pow", convertPow);
+  registry.add("", "Mod", convertMod);
+  registry.add("", "Max", convertMax);
+  registry.add("", "Min", convertMin);
+  registry.add("", "Sum", convertSum);
   registry.add(
       "", "Mean", +[](NodeContext &ctx) {
         return convertElementwise(
@@ -1015,112 +1165,17 @@ void registerElementwiseOps(OpRegistry &registry) {
       });
 
   // Comparisons and logic.
-  registry.add(
-      "", "Equal", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Any,
-            +[](Scalars &s) {
-              return compare(s, CmpFPredicate::OEQ, CmpIPredicate::eq,
-                             CmpIPredicate::eq);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] == v[1]; }, true);
-      });
-  registry.add(
-      "", "Less", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) {
-              return compare(s, CmpFPredicate::OLT, CmpIPredicate::slt,
-                             CmpIPredicate::ult);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] < v[1]; }, true);
-      });
-  registry.add(
-      "", "LessOrEqual", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) {
-              return compare(s, CmpFPredicate::OLE, CmpIPredicate::sle,
-                             CmpIPredicate::ule);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] <= v[1]; }, true);
-      });
-  registry.add(
-      "", "Greater", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) {
-              return compare(s, CmpFPredicate::OGT, CmpIPredicate::sgt,
-                             CmpIPredicate::ugt);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] > v[1]; }, true);
-      });
-  registry.add(
-      "", "GreaterOrEqual", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Numeric,
-            +[](Scalars &s) {
-              return compare(s, CmpFPredicate::OGE, CmpIPredicate::sge,
-                             CmpIPredicate::uge);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] >= v[1]; }, true);
-      });
-  registry.add(
-      "", "And", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Bool,
-            +[](Scalars &s) -> Value {
-              return arith::AndIOp::create(s.b, s.loc, s[0], s[1]);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] && v[1]; });
-      });
-  registry.add(
-      "", "Or", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Bool,
-            +[](Scalars &s) -> Value {
-              return arith::OrIOp::create(s.b, s.loc, s[0], s[1]);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t { return v[0] || v[1]; });
-      });
-  registry.add(
-      "", "Xor", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Bool,
-            +[](Scalars &s) -> Value {
-              return arith::XOrIOp::create(s.b, s.loc, s[0], s[1]);
-            },
-            +[](ArrayRef<int64_t> v) -> int64_t {
-              return (v[0] != 0) != (v[1] != 0);
-            });
-      });
-  registry.add(
-      "", "BitwiseAnd", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Integer,
-            +[](Scalars &s) -> Value {
-              return arith::AndIOp::create(s.b, s.loc, s[0], s[1]);
-            },
-            +[](ArrayRef<int64_t> v) { return v[0] & v[1]; });
-      });
-  registry.add(
-      "", "BitwiseOr", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Integer,
-            +[](Scalars &s) -> Value {
-              return arith::OrIOp::create(s.b, s.loc, s[0], s[1]);
-            },
-            +[](ArrayRef<int64_t> v) { return v[0] | v[1]; });
-      });
-  registry.add(
-      "", "BitwiseXor", +[](NodeContext &ctx) {
-        return convertElementwise(
-            ctx, Accepts::Integer,
-            +[](Scalars &s) -> Value {
-              return arith::XOrIOp::create(s.b, s.loc, s[0], s[1]);
-            },
-            +[](ArrayRef<int64_t> v) { return v[0] ^ v[1]; });
-      });
+  registry.add("", "Equal", convertEqual);
+  registry.add("", "Less", convertLess);
+  registry.add("", "LessOrEqual", convertLessOrEqual);
+  registry.add("", "Greater", convertGreater);
+  registry.add("", "GreaterOrEqual", convertGreaterOrEqual);
+  registry.add("", "And", convertAnd);
+  registry.add("", "Or", convertOr);
+  registry.add("", "Xor", convertXor);
+  registry.add("", "BitwiseAnd", convertBitwiseAnd);
+  registry.add("", "BitwiseOr", convertBitwiseOr);
+  registry.add("", "BitwiseXor", convertBitwiseXor);
   registry.add(
       "", "BitwiseNot", +[](NodeContext &ctx) {
         return convertElementwise(
@@ -1132,42 +1187,12 @@ void registerElementwiseOps(OpRegistry &registry) {
       });
 
   // Activations with attributes.
-  registry.add(
-      "", "LeakyRelu", +[](NodeContext &ctx) {
-        float a = ctx.floatAttr("alpha", 0.01f);
-        return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
-          Value scaled = arith::MulFOp::create(s.b, s.loc, x, s.constant(a));
-          return select(s, lessThanZero(s, x), scaled, x);
-        });
-      });
-  registry.add(
-      "", "Elu", +[](NodeContext &ctx) {
-        float a = ctx.floatAttr("alpha", 1.0f);
-        return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
-          Value em1 = math::ExpM1Op::create(s.b, s.loc, x);
-          Value scaled = arith::MulFOp::create(s.b, s.loc, em1, s.constant(a));
-          return select(s, lessThanZero(s, x), scaled, x);
-        });
-      });
-  registry.add(
-      "", "HardSigmoid", +[](NodeContext &ctx) {
-        float a = ctx.floatAttr("alpha", 0.2f),
-              beta = ctx.floatAttr("beta", 0.5f);
-        return convertFloatActivation(ctx, [&](Scalars &s, Value x) {
-          Value v = arith::AddFOp::create(
-              s.b, s.loc, arith::MulFOp::create(s.b, s.loc, x, s.constant(a)),
-              s.constant(beta));
-          return minOf(s, maxOf(s, v, s.constant(0.0)), s.constant(1.0));
-        });
-      });
+  registry.add("", "LeakyRelu", convertLeakyRelu);
+  registry.add("", "Elu", convertElu);
+  registry.add("", "HardSigmoid", convertHardSigmoid);
   registry.add("", "Clip", convertClip);
   registry.add("", "Where", convertWhere);
-  registry.add(
-      "", "Cast", +[](NodeContext &ctx) {
-        if (!ctx.hasAttr("to"))
-          return ctx.emitError() << "needs the 'to' attribute", failure();
-        return convertCastTo(ctx, ctx.dataTypeAttr("to", 0));
-      });
+  registry.add("", "Cast", convertCast);
 }
 
 } // namespace dsk::onnx_import
