@@ -26,13 +26,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-TARGETS = ("onnx-import", "onnx-compile", "mlir-lower", "metadata")
+TARGETS = ("onnx-import", "onnx-compile", "mlir-lower", "metadata",
+           "tensor-file")
 
 # Per-input limits: a compile that takes this long, or this much memory, is a
 # finding in itself.
 COMMON_FLAGS = ["-timeout=60", "-rss_limit_mb=4096", "-print_final_stats=1"]
 MAX_LEN = {"onnx-import": 65536, "onnx-compile": 16384,
-           "mlir-lower": 16384, "metadata": 16384}
+           "mlir-lower": 16384, "metadata": 16384, "tensor-file": 65536}
 
 
 def fuzzer_binary(bin_dir: Path, target: str) -> Path:

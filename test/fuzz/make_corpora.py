@@ -8,6 +8,9 @@
                              files
   metadata                   test/fuzz/seeds/metadata/*.txt, each prefixed
                              with the version byte the target reads first
+  tensor-file                the input and output .pb files of the node tests
+                             (at most 4 per case) and .npy files of every
+                             dtype and a few shapes, written with NumPy
 
 Seeds are generated, not committed: they come from test data the build
 already has. Regression inputs (test/fuzz/regressions/<target>/) are kept
@@ -60,6 +63,36 @@ def mlir_seeds(lit_root: Path) -> list[tuple[str, bytes]]:
     return seeds
 
 
+def tensor_file_seeds(node_dirs: list[Path]) -> list[tuple[str, bytes]]:
+    import io
+
+    import numpy as np
+
+    seeds = []
+    for root in node_dirs:
+        if not root.is_dir():
+            continue
+        for case in sorted(root.iterdir()):
+            for pb in sorted(case.glob("test_data_set_0/*.pb"))[:4]:
+                seeds.append((f"{case.name}.{pb.stem}", pb.read_bytes()))
+    shapes = [(), (3,), (2, 3), (1, 2, 0), (2, 1, 2, 2)]
+    for dtype in ["float16", "float32", "float64", "int8", "int16", "int32",
+                  "int64", "uint8", "uint16", "uint32", "uint64", "bool"]:
+        for shape in shapes:
+            buffer = io.BytesIO()
+            np.save(buffer, np.ones(shape, dtype=dtype))
+            name = f"{dtype}-{'x'.join(map(str, shape)) or 'scalar'}"
+            seeds.append((name, buffer.getvalue()))
+    # Fortran order and big-endian data, which the reader must refuse or
+    # convert.
+    for name, array in [("fortran", np.asfortranarray(np.ones((2, 3)))),
+                        ("big-endian", np.ones(3, dtype=">f4"))]:
+        buffer = io.BytesIO()
+        np.save(buffer, array)
+        seeds.append((name, buffer.getvalue()))
+    return seeds
+
+
 def metadata_seeds(folder: Path) -> list[tuple[str, bytes]]:
     seeds = []
     for path in sorted(folder.glob("*.txt")):
@@ -85,6 +118,7 @@ def main() -> int:
                          if len(data) <= MAX_COMPILE_SEED_BYTES],
         "mlir-lower": mlir_seeds(args.lit_root),
         "metadata": metadata_seeds(args.metadata_seeds),
+        "tensor-file": tensor_file_seeds(args.onnx_nodes),
     }
     for target, seeds in corpora.items():
         folder = args.out / target

@@ -20,6 +20,14 @@ namespace fs = std::filesystem;
 
 namespace dsk_run {
 
+/// memcpy for `count` bytes from a field that may be empty: an empty
+/// repeated protobuf field's data() is null, and memcpy from null is
+/// undefined even for 0 bytes (found by the tensor-file fuzz target).
+static void copyBytes(void *to, const void *from, size_t count) {
+  if (count)
+    std::memcpy(to, from, count);
+}
+
 //===----------------------------------------------------------------------===//
 // Element types
 //===----------------------------------------------------------------------===//
@@ -453,7 +461,7 @@ static Tensor readNpy(const std::string &bytes, const std::string &path) {
          " unexpected bytes after the data of " + descr->second.str + " " +
          dimsToString(shape->second.ints));
   t.allocate(dtype, shape->second.ints, quote(path));
-  std::memcpy(t.data(), bytes.data() + dataStart, need);
+  copyBytes(t.data(), bytes.data() + dataStart, need);
   checkBools(t, path);
   return t;
 }
@@ -536,7 +544,7 @@ static Tensor readPb(const std::string &bytes, const std::string &path) {
            onnxTypeName(proto.data_type()) + " " + dimsToString(dims) +
            " needs " + std::to_string(need));
     t.allocate(dtype, dims, quote(path));
-    std::memcpy(t.data(), proto.raw_data().data(), need);
+    copyBytes(t.data(), proto.raw_data().data(), need);
     checkBools(t, path);
     return t;
   }
@@ -583,16 +591,16 @@ static Tensor readPb(const std::string &bytes, const std::string &path) {
   t.allocate(dtype, dims, quote(path));
   switch (dtype) {
   case DSK_DTYPE_F32:
-    std::memcpy(t.data(), proto.float_data().data(), need);
+    copyBytes(t.data(), proto.float_data().data(), need);
     break;
   case DSK_DTYPE_F64:
-    std::memcpy(t.data(), proto.double_data().data(), need);
+    copyBytes(t.data(), proto.double_data().data(), need);
     break;
   case DSK_DTYPE_I64:
-    std::memcpy(t.data(), proto.int64_data().data(), need);
+    copyBytes(t.data(), proto.int64_data().data(), need);
     break;
   case DSK_DTYPE_U64:
-    std::memcpy(t.data(), proto.uint64_data().data(), need);
+    copyBytes(t.data(), proto.uint64_data().data(), need);
     break;
   case DSK_DTYPE_U32:
     for (int i = 0; i < have; ++i) {
@@ -604,7 +612,7 @@ static Tensor readPb(const std::string &bytes, const std::string &path) {
     }
     break;
   case DSK_DTYPE_I32:
-    std::memcpy(t.data(), proto.int32_data().data(), need);
+    copyBytes(t.data(), proto.int32_data().data(), need);
     break;
   case DSK_DTYPE_I16:
     fromInt32Data<int16_t>(proto, t, INT16_MIN, INT16_MAX, path);
@@ -658,10 +666,15 @@ Tensor readTensorFile(const std::string &path) {
   std::string bytes = ss.str();
   if (bytes.empty())
     fail(quote(path) + " is empty");
-  std::string ext = fs::path(path).extension().string();
-  if (bytes.compare(0, 6, kNpyMagic) == 0 || ext == ".npy")
-    return readNpy(bytes, path);
-  return readPb(bytes, path);
+  return readTensorBytes(bytes, path,
+                         fs::path(path).extension().string() == ".npy");
+}
+
+Tensor readTensorBytes(const std::string &bytes, const std::string &name,
+                       bool npyByName) {
+  if (bytes.compare(0, 6, kNpyMagic) == 0 || npyByName)
+    return readNpy(bytes, name);
+  return readPb(bytes, name);
 }
 
 } // namespace dsk_run

@@ -180,6 +180,13 @@ struct Tensor {
 
 /// Reads a .npy or .pb tensor; the format is taken from the file's content.
 Tensor readTensorFile(const std::string &path);
+
+/// The tensor in `bytes`, a .npy file (by its magic, or when `npyByName`)
+/// or else a TensorProto; `name` names it in errors. Every malformed file is
+/// an Error: the bytes come from the user (and from the tensor-file fuzz
+/// target).
+Tensor readTensorBytes(const std::string &bytes, const std::string &name,
+                       bool npyByName = false);
 /// Writes `t` as a .npy file (dtypes NumPy has: not bf16).
 void writeNpy(const Tensor &t, const std::string &path);
 /// Writes `t` as an ONNX TensorProto named `name`.
