@@ -469,9 +469,8 @@ Type attentionComputeType(Type elementType) {
 /// The accumulator attribute of the attention's dsk.matmul products for a
 /// float element type: f64 for f64, else null (the op's f32 default).
 TypeAttr attentionProductAccumulator(Type elementType) {
-  if (elementType.isF64())
-    return TypeAttr::get(elementType);
-  return {};
+  Type acc = matmulAccumulatorType(elementType);
+  return acc ? TypeAttr::get(acc) : TypeAttr();
 }
 
 LogicalResult convertAttention(NodeContext &ctx) {

@@ -83,11 +83,9 @@ SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes) {
 }
 
 int64_t product(ArrayRef<int64_t> values) {
-  int64_t p = 1;
-  for (int64_t v : values)
-    if (llvm::MulOverflow(p, v, p))
-      return std::numeric_limits<int64_t>::max();
-  return p;
+  CheckedInt checked;
+  int64_t p = checked.product(values);
+  return checked.overflowed() ? std::numeric_limits<int64_t>::max() : p;
 }
 
 bool isFoldable(DenseElementsAttr attr, int64_t maxElements) {
