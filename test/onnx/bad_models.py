@@ -154,6 +154,24 @@ def arithmetic_cases(folder):
     write(folder, "cast-to-beyond-int32", model(
         [helper.make_node("Cast", ["x"], ["y"], name="cast", to=(1 << 32) + 1)],
         [vi("x", [4])], [vi("y", ["d0"])]))
+    write(folder, "unsqueeze-too-many-axes", model(
+        [helper.make_node("Unsqueeze", ["x"], ["y"], name="unsq", axes=list(range(65)))],
+        [vi("x", [4])], [vi("y", ["d0"])], opset=11))
+    write(folder, "maxpool-huge-kernel", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[1 << 32, 1])],
+        [vi("x", [1, 1, 4, 4])], [vi("y", ["d0", "d1", "d2", "d3"])]))
+    write(folder, "maxpool-window-too-large", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool",
+                          kernel_shape=[1 << 30, 1 << 30], pads=[1 << 30] * 4)],
+        [vi("x", [1, 1, 4, 4])], [vi("y", ["d0", "d1", "d2", "d3"])]))
+    write(folder, "lrn-huge-size", model(
+        [helper.make_node("LRN", ["x"], ["y"], name="lrn", size=1 << 46)],
+        [vi("x", [1, 8, 2, 2])], [vi("y", [1, 8, 2, 2])]))
+    write(folder, "rnn-huge-hidden-size", model(
+        [helper.make_node("RNN", ["x", "w", "r"], ["", "h"], name="rnn",
+                          hidden_size=1 << 50)],
+        [vi("x", [3, 1, 2]), vi("w", [1, "g", 2]), vi("r", [1, "g", "h"])],
+        [vi("h", [1, 1, "n"])]))
     empty = TensorProto(name="w", data_type=TensorProto.FLOAT,
                         dims=[0, 1 << 62, 1 << 62])
     write(folder, "empty-initializer-huge-dims", with_initializer(empty))
